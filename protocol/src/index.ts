@@ -1,0 +1,2 @@
+// The ZooKeeper client wire protocol, shared by the Corral server and client.
+export {};
