@@ -1,2 +1,3 @@
 // The ZooKeeper client wire protocol, shared by the Corral server and client.
-export {};
+export * from './constants.js';
+export type * from './records.js';
