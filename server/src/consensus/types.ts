@@ -25,3 +25,26 @@ export interface HardState {
   vote: NodeId; // 0 = none
   commit: number;
 }
+
+/**
+ * How a member takes part in consensus.
+ * - voter: votes, counts toward quorum, may lead.
+ * - neverLeader: votes and counts toward quorum but never campaigns or leads (remote tie-breaker).
+ * - observer: replicates only (a Raft learner).
+ */
+export type MemberRole = 'voter' | 'neverLeader' | 'observer';
+
+/** A cluster membership. The three lists are disjoint and sorted ascending. */
+export interface Membership {
+  voters: NodeId[];
+  neverLeaders: NodeId[];
+  observers: NodeId[];
+}
+
+/** Metadata of a state-machine snapshot: the log is compacted up to and including `index`. */
+export interface SnapshotMeta {
+  index: number;
+  term: number;
+  /** The membership in force at `index`. */
+  membership: Membership;
+}

@@ -1,0 +1,786 @@
+// RaftCore: Corral's deterministic consensus state machine.
+//
+// Design. Raft (Ongaro's thesis) in the style of etcd-io/raft: a pure state machine with no I/O,
+// timers, clocks or randomness of its own (election jitter comes from the injected `random`).
+// Variant: pre-vote and check-quorum always on (followers that heard from a leader within an election
+// timeout ignore vote requests, a leader that lost touch with a quorum steps down); a new leader
+// appends a Noop; single-server membership changes that take effect when their entry commits, with
+// etcd's rule that a leader proposes a change only once everything before it (including its own
+// Noop) has been applied; observers (learners) and never-leader voters; leadership transfer via
+// TimeoutNow; ReadIndex; pipelined replication with flow control; snapshot catch-up.
+//
+// Host contract.
+// - Inputs: tick() at a fixed interval; step(msg) for every message received; propose(),
+//   proposeMembership(), transferLeadership(), readIndex(), campaign(); persisted(id) and
+//   reportSnapshot(peer, ok) as described below; compact(index) after snapshotting.
+// - Then call ready() (it drains the output; `hasReady()` tells whether there is any) and:
+//   1. `persist`: write `snapshot` (if present; the data already arrived out of band), then
+//      `entries` (the first entry's index replaces that index and everything after it in the host's
+//      log), then `hardState`. Each persist must become durable atomically (a crash keeps or loses a
+//      whole persist) and in order (a crash loses only a suffix of persists). Writes may happen in the
+//      background and be grouped; when persist `id` is durable, call persisted(id), which also
+//      acknowledges every earlier persist. Messages that rely on durable state (vote answers, append
+//      acknowledgements, the candidate's own vote, the leader's own log in the commit count) are held
+//      back until then and come out of a later ready().
+//   2. `messages`: send them, in any order, possibly dropping some. A `MsgType.Snapshot` message is
+//      a request to stream the snapshot data at `snapshot.index` to `to` out of band; the sender
+//      calls reportSnapshot(to, ok) when done; the receiving host steps the message into its core
+//      only once the data has arrived.
+//   3. `persist.snapshot`: once it is durable, reset the state machine to that snapshot before
+//      applying anything in `committed` of this or later Readies.
+//   4. `committed`: apply in order (they are committed and locally durable). Config entries are
+//      included (decode with decodeConfig); the core has already switched to the new membership.
+//   5. `reads`: the read for `ctx` may be served once the applied index reaches `index`. Reads
+//      pending when leadership changes (see `softState`) are dropped: the host fails or retries them.
+//
+// ZooKeeper zxids. Each committed entry exposes its term and index. The member (not this core)
+// derives zxids as epoch<<32|counter with epoch = the entry's term, the counter restarting at 1
+// whenever the term of applied entries increases, so zxids stay monotonic across leader changes.
+
+import { Progress } from './progress.js';
+import { RaftLog } from './log.js';
+import { ReadIndexQueue, type PendingRead } from './read-index.js';
+import { MsgType, type Message } from './messages.js';
+import {
+  applyChange,
+  decodeConfig,
+  encodeConfig,
+  quorumMembers,
+  quorumSize,
+  replicaPeers,
+  roleOf,
+  type MembershipChange,
+} from './membership.js';
+import { EntryKind, type Entry, type HardState, type Membership, type NodeId, type SnapshotMeta } from './types.js';
+
+export interface RaftOptions {
+  id: NodeId;
+  /** Latest snapshot metadata; to bootstrap a new cluster: { index: 0, term: 0, membership }. */
+  snapshot: SnapshotMeta;
+  /** Recovered durable state (all of it is treated as persisted). */
+  hardState?: HardState;
+  /** Recovered log entries following snapshot.index. */
+  entries?: Entry[];
+  /** Index the host's state machine already reflects (default snapshot.index). */
+  applied?: number;
+  /** Source of election-timeout jitter, uniform in [0, 1). */
+  random: () => number;
+  /** Election timeout in ticks; the randomised timeout lies in [electionTicks, 2*electionTicks). Default 10. */
+  electionTicks?: number;
+  /** Heartbeat interval in ticks. Default 1. */
+  heartbeatTicks?: number;
+  /** Unacknowledged appends per follower in replicate state. Default 64. */
+  maxInflightMsgs?: number;
+  /** Soft limit on the payload bytes of one append. Default 1 MiB. */
+  maxMsgBytes?: number;
+}
+
+export type Role = 'follower' | 'preCandidate' | 'candidate' | 'leader';
+
+export interface SoftState {
+  role: Role;
+  leader: NodeId;
+  term: number;
+}
+
+export interface ReadState {
+  ctx: number;
+  index: number;
+}
+
+export interface Persist {
+  id: number;
+  snapshot?: SnapshotMeta;
+  entries: Entry[];
+  hardState?: HardState;
+}
+
+export interface Ready {
+  persist?: Persist;
+  messages: Message[];
+  committed: Entry[];
+  reads: ReadState[];
+  /** Present when role, leader or term changed since the previous Ready. */
+  softState?: SoftState;
+  /** Present when the committed membership changed since the previous Ready. */
+  membership?: Membership;
+}
+
+export type ProposeError = 'notLeader' | 'transferring' | 'reconfigInProgress' | 'invalidChange';
+export type ProposeResult =
+  | { ok: true; index: number; term: number }
+  | { ok: false; error: ProposeError; leader: NodeId };
+export type TransferResult = { ok: true; target: NodeId } | { ok: false; error: 'notLeader' | 'noEligibleTarget'; leader: NodeId };
+export type ReadIndexResult = { ok: true } | { ok: false; error: 'notLeader'; leader: NodeId };
+
+type Outgoing = Omit<Message, 'from' | 'term'> & { term?: number };
+type Vote = 'won' | 'lost' | 'pending';
+
+const EMPTY = new Uint8Array(0);
+const sameHardState = (a: HardState, b: HardState) => a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+
+export class RaftCore {
+  readonly id: NodeId;
+  private termValue = 0;
+  private voteValue: NodeId = 0;
+  private roleValue: Role = 'follower';
+  private leaderValue: NodeId = 0;
+  private membershipValue: Membership;
+  private readonly log: RaftLog;
+  private readonly random: () => number;
+  private readonly electionTicks: number;
+  private readonly heartbeatTicks: number;
+  private readonly maxInflight: number;
+  private readonly maxMsgBytes: number;
+
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedTimeout = 0;
+  private votes = new Map<NodeId, boolean>();
+  private progress = new Map<NodeId, Progress>();
+  private transferee: NodeId = 0;
+  private transferElapsed = 0;
+  /** Index of the latest config entry the leader appended (or its term's first index). */
+  private pendingConfigIndex = 0;
+  /** Committed config changes after the snapshot, to know the membership at a compaction point. */
+  private configHistory: { index: number; membership: Membership }[] = [];
+  private reads = new ReadIndexQueue();
+  /** ReadIndex requests waiting for the leader's first commit in its term. */
+  private readsAwaitingCommit: { from: NodeId; ctx: number }[] = [];
+  private readHeartbeatDue = false;
+
+  private outbox: Message[] = [];
+  private held: { seq: number; msg: Message }[] = [];
+  private readStates: ReadState[] = [];
+  private writeSeq = 0;
+  private ackedSeq = 0;
+  private writes: { id: number; lastIndex: number; lastTerm: number }[] = [];
+  private handedHardState: HardState;
+  private snapshotToPersist: SnapshotMeta | undefined;
+  private reportedSoft: SoftState | undefined;
+  private membershipChanged = true;
+
+  constructor(opts: RaftOptions) {
+    this.id = opts.id;
+    this.random = opts.random;
+    this.electionTicks = opts.electionTicks ?? 10;
+    this.heartbeatTicks = opts.heartbeatTicks ?? 1;
+    this.maxInflight = opts.maxInflightMsgs ?? 64;
+    this.maxMsgBytes = opts.maxMsgBytes ?? 1 << 20;
+    const hs = opts.hardState ?? { term: 0, vote: 0, commit: 0 };
+    this.log = new RaftLog(opts.snapshot, opts.entries ?? [], hs.commit, opts.applied ?? opts.snapshot.index);
+    this.termValue = hs.term;
+    this.voteValue = hs.vote;
+    this.handedHardState = { ...hs };
+    this.membershipValue = opts.snapshot.membership;
+    this.applyConfigs(opts.snapshot.index, this.log.committed);
+    this.resetTimers();
+  }
+
+  get term(): number {
+    return this.termValue;
+  }
+  get role(): Role {
+    return this.roleValue;
+  }
+  /** Current leader as far as this member knows, 0 if none. */
+  get leader(): NodeId {
+    return this.leaderValue;
+  }
+  /** The committed membership. */
+  get membership(): Membership {
+    return this.membershipValue;
+  }
+  get commitIndex(): number {
+    return this.log.committed;
+  }
+  get appliedIndex(): number {
+    return this.log.applied;
+  }
+  get lastIndex(): number {
+    return this.log.lastIndex();
+  }
+  get firstIndex(): number {
+    return this.log.firstIndex();
+  }
+  get snapshotMeta(): SnapshotMeta {
+    return this.log.snapshot;
+  }
+  /** The entry at `index` if it is in the in-memory log. */
+  entry(index: number): Entry | undefined {
+    return this.log.entry(index);
+  }
+  termAt(index: number): number | undefined {
+    return this.log.term(index);
+  }
+  get hardState(): HardState {
+    return { term: this.termValue, vote: this.voteValue, commit: this.log.committed };
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  tick(): void {
+    if (this.roleValue === 'leader') this.tickLeader();
+    else this.tickElection();
+  }
+
+  /** Start an election now (e.g. a standalone member at startup). Returns false if not eligible. */
+  campaign(): boolean {
+    if (this.roleValue === 'leader' || !this.promotable()) return false;
+    this.startPreVote();
+    return true;
+  }
+
+  propose(data: Uint8Array): ProposeResult {
+    return this.refuseProposal() ?? this.appendOwn(EntryKind.Normal, data);
+  }
+
+  proposeMembership(change: MembershipChange): ProposeResult {
+    const refusal = this.refuseProposal();
+    if (refusal) return refusal;
+    if (this.pendingConfigIndex > this.log.applied) return { ok: false, error: 'reconfigInProgress', leader: this.id };
+    const next = applyChange(this.membershipValue, change);
+    const demotesSelf = change.id === this.id && (change.role === 'neverLeader' || change.role === 'observer');
+    if (change.id <= 0 || roleOf(this.membershipValue, change.id) === change.role || next.voters.length === 0 || demotesSelf) {
+      return { ok: false, error: 'invalidChange', leader: this.id };
+    }
+    const result = this.appendOwn(EntryKind.Config, encodeConfig({ change, membership: next }));
+    this.pendingConfigIndex = result.index;
+    return result;
+  }
+
+  /** Hand leadership to `target`, or to the most up-to-date eligible voter. */
+  transferLeadership(target: NodeId | 'any'): TransferResult {
+    if (this.roleValue !== 'leader') return { ok: false, error: 'notLeader', leader: this.leaderValue };
+    const t = target === 'any' ? this.bestTransferTarget() : target;
+    if (t === this.id && this.isEligible(t)) return { ok: true, target: t };
+    const pr = t === undefined ? undefined : this.progress.get(t);
+    if (t === undefined || !pr || !this.isEligible(t)) return { ok: false, error: 'noEligibleTarget', leader: this.id };
+    this.transferee = t;
+    this.transferElapsed = 0;
+    if (pr.match === this.log.lastIndex()) this.send({ type: MsgType.TimeoutNow, to: t });
+    return { ok: true, target: t };
+  }
+
+  /** Ask for a linearizable read index; the answer arrives in Ready.reads with the same ctx. */
+  readIndex(ctx: number): ReadIndexResult {
+    if (this.roleValue === 'leader') {
+      this.handleReadIndex(this.id, ctx);
+      return { ok: true };
+    }
+    if (this.leaderValue === 0) return { ok: false, error: 'notLeader', leader: 0 };
+    this.send({ type: MsgType.ReadIndex, to: this.leaderValue, ctx });
+    return { ok: true };
+  }
+
+  /** Persist `id` (and every earlier one) is durable. */
+  persisted(id: number): void {
+    if (id <= this.ackedSeq) return;
+    this.ackedSeq = Math.min(id, this.writeSeq);
+    while (this.writes.length > 0 && this.writes[0]!.id <= this.ackedSeq) {
+      const w = this.writes.shift()!;
+      if (this.log.term(w.lastIndex) === w.lastTerm) this.log.persisted = Math.max(this.log.persisted, w.lastIndex);
+    }
+    const released = this.held.filter((h) => h.seq <= this.ackedSeq);
+    this.held = this.held.filter((h) => h.seq > this.ackedSeq);
+    for (const h of released) this.deliver(h.msg); // stale-term ones are ignored by their receiver
+    if (this.roleValue === 'leader') this.maybeCommit();
+  }
+
+  /** Outcome of streaming a snapshot to `peer` (requested by a MsgType.Snapshot message). */
+  reportSnapshot(peer: NodeId, ok: boolean): void {
+    const pr = this.progress.get(peer);
+    if (this.roleValue !== 'leader' || !pr || pr.state !== 'snapshot') return;
+    if (!ok) pr.pendingSnapshot = 0;
+    pr.becomeProbe();
+    if (ok) pr.probeSent = true; // wait for the follower's acknowledgement of the snapshot
+  }
+
+  /** The host snapshotted its state machine at `index` (<= appliedIndex): drop the log up to there. */
+  compact(index: number): void {
+    if (index <= this.log.snapshot.index) return;
+    if (index > this.log.applied) throw new Error(`compact(${index}) beyond applied index ${this.log.applied}`);
+    let membership = this.log.snapshot.membership;
+    for (const c of this.configHistory) if (c.index <= index) membership = c.membership;
+    this.configHistory = this.configHistory.filter((c) => c.index > index);
+    this.log.compact(index, { index, term: this.log.term(index)!, membership });
+  }
+
+  step(m: Message): void {
+    if (m.term > this.termValue) {
+      const voteRequest = m.type === MsgType.Vote || m.type === MsgType.PreVote;
+      const inLease = this.leaderValue !== 0 && this.electionElapsed < this.electionTicks;
+      if (voteRequest && !m.transfer && inLease) return; // check-quorum: keep the leader we have
+      const changesNoState = m.type === MsgType.PreVote || (m.type === MsgType.PreVoteResp && !m.reject);
+      if (!changesNoState) {
+        const fromLeader = m.type === MsgType.Append || m.type === MsgType.Heartbeat || m.type === MsgType.Snapshot;
+        this.becomeFollower(m.term, fromLeader ? m.from : 0);
+      }
+    } else if (m.term < this.termValue) {
+      // Tell a deposed leader (or a lagging pre-candidate) about the newer term; ignore the rest.
+      if (m.type === MsgType.Append || m.type === MsgType.Heartbeat) this.send({ type: MsgType.AppendResp, to: m.from, index: 0 });
+      else if (m.type === MsgType.PreVote) this.send({ type: MsgType.PreVoteResp, to: m.from, reject: true });
+      return;
+    }
+
+    switch (m.type) {
+      case MsgType.PreVote:
+      case MsgType.Vote:
+        return this.handleVoteRequest(m);
+      case MsgType.ReadIndex:
+        return this.handleReadIndex(m.from, m.ctx ?? 0);
+      case MsgType.ReadIndexResp:
+        this.readStates.push({ ctx: m.ctx ?? 0, index: m.index ?? 0 });
+        return;
+    }
+    if (this.roleValue === 'leader') this.stepLeader(m);
+    else if (this.roleValue === 'follower') this.stepFollower(m);
+    else this.stepCandidate(m);
+  }
+
+  // ---------------------------------------------------------------- output
+
+  hasReady(): boolean {
+    if (this.roleValue === 'leader') this.flush();
+    return (
+      this.outbox.length > 0 ||
+      this.readStates.length > 0 ||
+      this.isDirty() ||
+      Math.min(this.log.committed, this.log.persisted) > this.log.applied ||
+      this.membershipChanged ||
+      !this.sameSoft()
+    );
+  }
+
+  /** Drains everything the host must act on (see the contract at the top of this file). */
+  ready(): Ready {
+    if (this.roleValue === 'leader') this.flush();
+    const rd: Ready = { messages: this.outbox, committed: [], reads: this.readStates };
+    this.outbox = [];
+    this.readStates = [];
+    if (this.isDirty()) {
+      const persist: Persist = { id: ++this.writeSeq, entries: this.log.takeUnstable() };
+      if (this.snapshotToPersist) persist.snapshot = this.snapshotToPersist;
+      this.snapshotToPersist = undefined;
+      const hs = this.hardState;
+      if (!sameHardState(hs, this.handedHardState)) persist.hardState = hs;
+      this.handedHardState = hs;
+      this.writes.push({ id: persist.id, lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm() });
+      rd.persist = persist;
+    }
+    rd.committed = this.log.takeCommitted();
+    if (!this.sameSoft()) {
+      this.reportedSoft = { role: this.roleValue, leader: this.leaderValue, term: this.termValue };
+      rd.softState = this.reportedSoft;
+    }
+    if (this.membershipChanged) rd.membership = this.membershipValue;
+    this.membershipChanged = false;
+    return rd;
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  private reset(term: number): void {
+    if (term !== this.termValue) {
+      this.termValue = term;
+      this.voteValue = 0;
+    }
+    this.leaderValue = 0;
+    this.votes.clear();
+    this.progress.clear();
+    this.transferee = 0;
+    this.reads.clear();
+    this.readsAwaitingCommit = [];
+    this.readHeartbeatDue = false;
+    this.resetTimers();
+  }
+
+  private resetTimers(): void {
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedTimeout = this.electionTicks + Math.floor(this.random() * this.electionTicks);
+  }
+
+  private becomeFollower(term: number, leader: NodeId): void {
+    this.reset(term);
+    this.roleValue = 'follower';
+    this.leaderValue = leader;
+  }
+
+  private startPreVote(): void {
+    this.reset(this.termValue);
+    this.roleValue = 'preCandidate';
+    this.votes.set(this.id, true); // a pre-vote changes no state, so our own counts at once
+    if (this.poll() === 'won') return this.startElection(false);
+    for (const peer of this.otherVoters()) {
+      this.send({ type: MsgType.PreVote, to: peer, term: this.termValue + 1, index: this.log.lastIndex(), logTerm: this.log.lastTerm() });
+    }
+  }
+
+  private startElection(transfer: boolean): void {
+    this.reset(this.termValue + 1);
+    this.roleValue = 'candidate';
+    this.voteValue = this.id;
+    for (const peer of this.otherVoters()) {
+      const m: Outgoing = { type: MsgType.Vote, to: peer, index: this.log.lastIndex(), logTerm: this.log.lastTerm() };
+      if (transfer) m.transfer = true;
+      this.send(m);
+    }
+    // Our own vote counts only once it is durable, like anyone else's.
+    this.sendDurable({ type: MsgType.VoteResp, to: this.id, reject: false });
+  }
+
+  private becomeLeader(): void {
+    this.reset(this.termValue);
+    this.roleValue = 'leader';
+    this.leaderValue = this.id;
+    this.syncProgress();
+    this.appendOwn(EntryKind.Noop, EMPTY);
+    // No membership change until everything up to our Noop is applied (single-server change safety).
+    this.pendingConfigIndex = this.log.lastIndex();
+  }
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.randomizedTimeout && this.promotable()) this.startPreVote();
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.transferee !== 0 && ++this.transferElapsed >= this.electionTicks) this.transferee = 0;
+    if (this.electionElapsed >= this.electionTicks) {
+      this.electionElapsed = 0;
+      if (!this.quorumRecentlyActive()) return this.becomeFollower(this.termValue, 0);
+    }
+    if (this.transferee === 0 && !this.isEligible(this.id)) this.transferLeadership('any');
+    if (this.heartbeatElapsed >= this.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeat();
+    }
+  }
+
+  // ---------------------------------------------------------------- message handling
+
+  private handleVoteRequest(m: Message): void {
+    const pre = m.type === MsgType.PreVote;
+    const free = this.voteValue === m.from || (this.voteValue === 0 && this.leaderValue === 0) || (pre && m.term > this.termValue);
+    const grant = free && this.log.isUpToDate(m.index ?? 0, m.logTerm ?? 0);
+    if (pre) {
+      this.send({ type: MsgType.PreVoteResp, to: m.from, term: grant ? m.term : this.termValue, reject: !grant });
+      return;
+    }
+    if (grant) {
+      this.voteValue = m.from;
+      this.electionElapsed = 0;
+    }
+    this.sendDurable({ type: MsgType.VoteResp, to: m.from, reject: !grant });
+  }
+
+  private stepCandidate(m: Message): void {
+    switch (m.type) {
+      case MsgType.Append:
+      case MsgType.Heartbeat:
+      case MsgType.Snapshot:
+        this.becomeFollower(this.termValue, m.from);
+        return this.stepFollower(m);
+      case MsgType.PreVoteResp:
+      case MsgType.VoteResp: {
+        if ((m.type === MsgType.PreVoteResp) !== (this.roleValue === 'preCandidate')) return;
+        if (!this.votes.has(m.from)) this.votes.set(m.from, !m.reject);
+        const outcome = this.poll();
+        if (outcome === 'lost') this.becomeFollower(this.termValue, 0);
+        else if (outcome === 'won') this.roleValue === 'preCandidate' ? this.startElection(false) : this.becomeLeader();
+        return;
+      }
+    }
+  }
+
+  private stepFollower(m: Message): void {
+    switch (m.type) {
+      case MsgType.Append:
+        this.heardFromLeader(m.from);
+        return this.handleAppend(m);
+      case MsgType.Heartbeat: {
+        this.heardFromLeader(m.from);
+        this.commitTo(Math.min(m.commit ?? 0, this.log.lastIndex()));
+        const resp: Outgoing = { type: MsgType.HeartbeatResp, to: m.from };
+        if (m.ctx) resp.ctx = m.ctx;
+        return this.send(resp);
+      }
+      case MsgType.Snapshot:
+        this.heardFromLeader(m.from);
+        return this.handleSnapshot(m);
+      case MsgType.TimeoutNow:
+        if (this.promotable()) this.startElection(true);
+        return;
+    }
+  }
+
+  private heardFromLeader(leader: NodeId): void {
+    this.electionElapsed = 0;
+    this.leaderValue = leader;
+  }
+
+  private handleAppend(m: Message): void {
+    const prevIndex = m.index ?? 0;
+    if (prevIndex < this.log.committed) {
+      this.sendDurable({ type: MsgType.AppendResp, to: m.from, index: this.log.committed });
+      return;
+    }
+    const last = this.log.maybeAppend(prevIndex, m.logTerm ?? 0, m.entries ?? []);
+    if (last !== undefined) {
+      this.commitTo(Math.min(m.commit ?? 0, last));
+      this.sendDurable({ type: MsgType.AppendResp, to: m.from, index: last });
+      return;
+    }
+    const hint = this.log.findConflictByTerm(prevIndex, m.logTerm ?? 0);
+    this.sendDurable({ type: MsgType.AppendResp, to: m.from, index: prevIndex, reject: true, hint, logTerm: this.log.term(hint) ?? 0 });
+  }
+
+  private handleSnapshot(m: Message): void {
+    const s = m.snapshot!;
+    if (s.index <= this.log.committed) {
+      this.sendDurable({ type: MsgType.AppendResp, to: m.from, index: this.log.committed });
+      return;
+    }
+    if (this.log.matchTerm(s.index, s.term)) {
+      this.commitTo(s.index); // we already hold that prefix: no need to install anything
+    } else {
+      this.log.restore(s);
+      this.membershipValue = s.membership;
+      this.configHistory = [];
+      this.membershipChanged = true;
+      this.snapshotToPersist = s;
+    }
+    this.sendDurable({ type: MsgType.AppendResp, to: m.from, index: s.index });
+  }
+
+  private stepLeader(m: Message): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    if (m.type === MsgType.AppendResp) {
+      pr.recentActive = true;
+      if (m.reject) {
+        pr.reject(m.index ?? 0, this.log.findConflictByTerm(m.hint ?? 0, m.logTerm ?? 0));
+        return;
+      }
+      if (!pr.ack(m.index ?? 0)) return;
+      if (pr.state === 'probe') pr.becomeReplicate();
+      else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) {
+        pr.becomeProbe();
+        pr.becomeReplicate();
+      }
+      this.maybeCommit();
+      if (m.from === this.transferee && pr.match === this.log.lastIndex()) this.send({ type: MsgType.TimeoutNow, to: m.from });
+    } else if (m.type === MsgType.HeartbeatResp) {
+      pr.recentActive = true;
+      pr.onHeartbeatResponse();
+      // Re-probe so lost appends are noticed even when no new entries arrive.
+      if (pr.match < this.log.lastIndex() && !pr.isPaused(this.maxInflight)) this.sendAppend(m.from, pr);
+      if (m.ctx) this.reads.ack(m.from, m.ctx, (acks) => this.hasQuorum(acks)).forEach((r) => this.answerRead(r));
+    }
+  }
+
+  private handleReadIndex(from: NodeId, ctx: number): void {
+    if (this.roleValue !== 'leader') return; // a stale forward: the requester times out and retries
+    if (this.log.term(this.log.committed) !== this.termValue) {
+      this.readsAwaitingCommit.push({ from, ctx }); // our commit index is not yet known to be current
+      return;
+    }
+    const read = { from, ctx, index: this.log.committed };
+    if (this.hasQuorum(new Set([this.id]))) return this.answerRead(read);
+    this.reads.add(read, this.id);
+    this.readHeartbeatDue = true;
+  }
+
+  private answerRead(r: PendingRead): void {
+    if (r.from === this.id) this.readStates.push({ ctx: r.ctx, index: r.index });
+    else this.send({ type: MsgType.ReadIndexResp, to: r.from, ctx: r.ctx, index: r.index });
+  }
+
+  // ---------------------------------------------------------------- replication (leader)
+
+  private refuseProposal(): ProposeResult | undefined {
+    if (this.roleValue !== 'leader') return { ok: false, error: 'notLeader', leader: this.leaderValue };
+    if (this.transferee !== 0) return { ok: false, error: 'transferring', leader: this.id };
+    return undefined;
+  }
+
+  private appendOwn(kind: EntryKind, data: Uint8Array): { ok: true; index: number; term: number } {
+    const index = this.log.lastIndex() + 1;
+    this.log.append([{ index, term: this.termValue, kind, data }]);
+    return { ok: true, index, term: this.termValue };
+  }
+
+  /** Sends whatever each follower can take now; batching happens because this runs at ready(). */
+  private flush(): void {
+    if (this.readHeartbeatDue) this.broadcastHeartbeat();
+    for (const [id, pr] of this.progress) {
+      while (!pr.isPaused(this.maxInflight) && (pr.next <= this.log.lastIndex() || pr.sentCommit < this.log.committed)) {
+        const next = pr.next;
+        this.sendAppend(id, pr);
+        if (pr.state !== 'replicate' || pr.next === next) break;
+      }
+    }
+  }
+
+  private sendAppend(to: NodeId, pr: Progress): void {
+    const prevIndex = pr.next - 1;
+    const prevTerm = this.log.term(prevIndex);
+    if (prevTerm === undefined) {
+      pr.becomeSnapshot(this.log.snapshot.index);
+      this.send({ type: MsgType.Snapshot, to, snapshot: this.log.snapshot });
+      return;
+    }
+    const entries = this.entriesFrom(pr.next);
+    this.send({ type: MsgType.Append, to, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed });
+    pr.sentCommit = this.log.committed;
+    pr.sent(prevIndex + entries.length, entries.length > 0);
+  }
+
+  private entriesFrom(lo: number): Entry[] {
+    let hi = lo;
+    let bytes = 0;
+    while (hi <= this.log.lastIndex() && (hi === lo || bytes + this.log.entry(hi)!.data.length <= this.maxMsgBytes)) {
+      bytes += this.log.entry(hi)!.data.length;
+      hi++;
+    }
+    return this.log.slice(lo, hi);
+  }
+
+  private broadcastHeartbeat(): void {
+    this.readHeartbeatDue = false;
+    const ctx = this.reads.latestSeq();
+    for (const [id, pr] of this.progress) {
+      const m: Outgoing = { type: MsgType.Heartbeat, to: id, commit: Math.min(pr.match, this.log.committed) };
+      if (ctx) m.ctx = ctx;
+      this.send(m);
+    }
+  }
+
+  private maybeCommit(): void {
+    const members = quorumMembers(this.membershipValue);
+    if (members.length === 0) return;
+    const matches = members
+      .map((id) => (id === this.id ? this.log.persisted : (this.progress.get(id)?.match ?? 0)))
+      .sort((a, b) => b - a);
+    const index = matches[quorumSize(this.membershipValue) - 1]!;
+    // Only entries of the current term are committed by counting (Raft §5.4.2).
+    if (index <= this.log.committed || this.log.term(index) !== this.termValue) return;
+    this.commitTo(index);
+    const waiting = this.readsAwaitingCommit;
+    this.readsAwaitingCommit = [];
+    for (const r of waiting) this.handleReadIndex(r.from, r.ctx);
+  }
+
+  private quorumRecentlyActive(): boolean {
+    const active = new Set<NodeId>([this.id]);
+    for (const [id, pr] of this.progress) {
+      if (pr.recentActive) active.add(id);
+      pr.recentActive = false;
+    }
+    return this.hasQuorum(active);
+  }
+
+  private hasQuorum(ids: Set<NodeId>): boolean {
+    return quorumMembers(this.membershipValue).filter((id) => ids.has(id)).length >= quorumSize(this.membershipValue);
+  }
+
+  private bestTransferTarget(): NodeId | undefined {
+    let best: NodeId | undefined;
+    for (const [id, pr] of this.progress) {
+      if (!this.isEligible(id)) continue;
+      if (best === undefined || pr.match > this.progress.get(best)!.match) best = id;
+    }
+    return best;
+  }
+
+  /** Keeps one Progress per replica in the committed membership. */
+  private syncProgress(): void {
+    const peers = new Set(replicaPeers(this.membershipValue, this.id));
+    for (const id of this.progress.keys()) if (!peers.has(id)) this.progress.delete(id);
+    for (const id of peers) if (!this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1));
+  }
+
+  // ---------------------------------------------------------------- commit & membership
+
+  private commitTo(index: number): void {
+    const prev = this.log.commitTo(index);
+    if (this.log.committed > prev) this.applyConfigs(prev, this.log.committed);
+  }
+
+  /** Switches to the membership of any config entry in (from, to]. */
+  private applyConfigs(from: number, to: number): void {
+    for (let i = Math.max(from, this.log.snapshot.index) + 1; i <= to; i++) {
+      const e = this.log.entry(i)!;
+      if (e.kind !== EntryKind.Config) continue;
+      this.membershipValue = decodeConfig(e.data).membership;
+      this.configHistory.push({ index: i, membership: this.membershipValue });
+      this.membershipChanged = true;
+      if (this.roleValue !== 'leader') continue;
+      this.syncProgress();
+      if (this.transferee !== 0 && !this.isEligible(this.transferee)) this.transferee = 0;
+      if (!this.isEligible(this.id)) this.transferLeadership('any'); // we were removed: hand over
+    }
+  }
+
+  private isEligible(id: NodeId): boolean {
+    return roleOf(this.membershipValue, id) === 'voter';
+  }
+
+  /** May campaign: an eligible voter now and in every config entry not yet committed. */
+  private promotable(): boolean {
+    if (!this.isEligible(this.id)) return false;
+    for (let i = this.log.committed + 1; i <= this.log.lastIndex(); i++) {
+      const e = this.log.entry(i)!;
+      if (e.kind === EntryKind.Config && roleOf(decodeConfig(e.data).membership, this.id) !== 'voter') return false;
+    }
+    return true;
+  }
+
+  private otherVoters(): NodeId[] {
+    return quorumMembers(this.membershipValue).filter((id) => id !== this.id);
+  }
+
+  private poll(): Vote {
+    const members = quorumMembers(this.membershipValue);
+    const q = quorumSize(this.membershipValue);
+    let granted = 0;
+    let rejected = 0;
+    for (const id of members) {
+      const v = this.votes.get(id);
+      if (v === true) granted++;
+      else if (v === false) rejected++;
+    }
+    return granted >= q ? 'won' : rejected > members.length - q ? 'lost' : 'pending';
+  }
+
+  // ---------------------------------------------------------------- sending & persistence bookkeeping
+
+  private send(m: Outgoing): void {
+    this.outbox.push({ ...m, from: this.id, term: m.term ?? this.termValue });
+  }
+
+  /** Sends `m` once everything this member has recorded so far is durable. */
+  private sendDurable(m: Outgoing): void {
+    const msg: Message = { ...m, from: this.id, term: m.term ?? this.termValue };
+    const seq = this.isDirty() ? this.writeSeq + 1 : this.writeSeq;
+    if (seq <= this.ackedSeq) this.deliver(msg);
+    else this.held.push({ seq, msg });
+  }
+
+  private deliver(m: Message): void {
+    if (m.to === this.id) this.step(m);
+    else this.outbox.push(m);
+  }
+
+  private isDirty(): boolean {
+    return this.log.hasUnstable() || this.snapshotToPersist !== undefined || !sameHardState(this.hardState, this.handedHardState);
+  }
+
+  private sameSoft(): boolean {
+    const s = this.reportedSoft;
+    return s !== undefined && s.role === this.roleValue && s.leader === this.leaderValue && s.term === this.termValue;
+  }
+}
