@@ -196,8 +196,9 @@ export function decodeResponse(type: number, r: JuteReader): ClientResponse {
     case OpCode.SetWatches2:
     case OpCode.CheckWatches:
     case OpCode.RemoveWatches:
+      return { type };
     case OpCode.AddWatch:
-      // addWatch's ErrorResponse(0) body carries nothing the caller needs.
+      r.readInt(); // the ErrorResponse(0) body, nothing the caller needs
       return { type };
     default:
       throw new MarshallingError(`no reply layout for request type ${type}`);
