@@ -7,7 +7,7 @@
 // datacenter's tie-breaker member (e.g. `server.3=dc3-host:2888:3888:neverleader;2181`). IPv6 hosts are written in
 // brackets (`[::1]:2888:3888`). ZooKeeper's multi-address form (`a:1:2|b:1:2`) is not supported.
 import { ConfigError } from './errors.js';
-import { parseIntValue, parsePort } from './values.js';
+import { parseIntValue } from './values.js';
 
 export type MemberRole = 'participant' | 'observer' | 'neverleader';
 
@@ -54,12 +54,17 @@ export function parseServerSpec(id: number, value: string): ServerSpec {
   const [serverPart, clientPart] = halves as [string, string | undefined];
   if (serverPart.includes('|')) throw malformed("multiple addresses ('|') are not supported");
 
+  const port = (text: string): number => {
+    if (/^\d+$/.test(text) && Number(text) <= 65535) return Number(text);
+    throw malformed(`'${text}' is not a port number (0-65535)`);
+  };
+
   const parts = splitHostAndPorts(serverPart, malformed);
   if (parts.length < 3 || parts.length > 4) throw malformed('wrong number of fields');
   const [host, quorum, election, roleText] = parts as [string, string, string, string | undefined];
   if (host === '') throw malformed('empty host');
-  const quorumPort = parsePort(key, quorum);
-  const electionPort = parsePort(key, election);
+  const quorumPort = port(quorum);
+  const electionPort = port(election);
   if (quorumPort === electionPort) throw malformed('quorumPort and electionPort must differ');
   const role = roleText === undefined ? 'participant' : roleText.trim().toLowerCase();
   if (!isMemberRole(role)) throw malformed(`unknown role '${roleText}'`);
@@ -71,7 +76,7 @@ export function parseServerSpec(id: number, value: string): ServerSpec {
     if (client.length > 2) throw malformed('the client part must be clientPort or clientHost:clientPort');
     spec.clientHost = client.length === 2 ? client[0]! : '0.0.0.0';
     if (spec.clientHost === '') throw malformed('empty client host');
-    spec.clientPort = parsePort(key, client[client.length - 1]!);
+    spec.clientPort = port(client[client.length - 1]!);
   }
   return spec;
 }
