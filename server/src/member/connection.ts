@@ -1,0 +1,308 @@
+// One client TCP connection: framing, the connect handshake, four-letter words, ordered replies and batched
+// writes. Requests are handed to the member; replies are sent strictly in request order, so a read issued after
+// a write of the same session waits for that write, as ZooKeeper guarantees.
+import type { Socket } from 'node:net';
+import { EventType, KeeperState, OpCode, Xid } from '../../../protocol/src/constants.js';
+import { FrameDecoder, fourLetterWord } from '../../../protocol/src/framing.js';
+import { MarshallingError } from '../../../protocol/src/jute.js';
+import { decodeConnectRequest, decodeRequestFrame, encodeNotification } from '../../../protocol/src/messages.js';
+import type { ClientRequest, ConnectRequest, Id } from '../../../protocol/src/records.js';
+import { UnknownOpCodeError } from '../../../protocol/src/request-codec.js';
+import type { Watcher } from './watches.js';
+import type { ConnectionInfo } from './view.js';
+
+/** What a connection needs from the member. */
+export interface ConnectionHost {
+  readonly maxFrameSize: number;
+  /** Largest backlog of unsent bytes before a client that does not read is disconnected. */
+  readonly maxOutputBytes: number;
+  handshake(conn: ClientConnection, req: ConnectRequest): void;
+  request(conn: ClientConnection, xid: number, req: ClientRequest): void;
+  fourLetterWord(word: string): Promise<string> | string;
+  closed(conn: ClientConnection): void;
+  lastZxid(): number;
+  log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
+}
+
+interface Slot {
+  xid: number;
+  op: OpCode;
+  started: number;
+  /** The reply once known; a slot without one is a write waiting for its commit. */
+  reply?: Buffer;
+  /** A read waiting for earlier requests to be answered first. */
+  run?: () => Buffer;
+}
+
+const OP_NAMES: Partial<Record<OpCode, string>> = {
+  [OpCode.Create]: 'CREA', [OpCode.Create2]: 'CREA', [OpCode.CreateContainer]: 'CREA', [OpCode.CreateTTL]: 'CREA',
+  [OpCode.Delete]: 'DELE', [OpCode.Exists]: 'EXIS', [OpCode.GetData]: 'GETD', [OpCode.SetData]: 'SETD',
+  [OpCode.GetACL]: 'GETA', [OpCode.SetACL]: 'SETA', [OpCode.GetChildren]: 'GETC', [OpCode.GetChildren2]: 'GETC',
+  [OpCode.Sync]: 'SYNC', [OpCode.Ping]: 'PING', [OpCode.Multi]: 'MULT', [OpCode.MultiRead]: 'MLTR',
+  [OpCode.CloseSession]: 'CLOS', [OpCode.SetWatches]: 'SETW', [OpCode.SetWatches2]: 'STW2', [OpCode.AddWatch]: 'ADDW',
+  [OpCode.Auth]: 'AUTH', [OpCode.WhoAmI]: 'HOMI', [OpCode.Reconfig]: 'RECO', [OpCode.GetEphemerals]: 'GETE',
+};
+
+export class ClientConnection implements Watcher, ConnectionInfo {
+  readonly decoder: FrameDecoder;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly established = Date.now();
+  /** Identities for ACL checks: the client's address, then whatever addauth added. */
+  auth: Id[];
+  sessionId: bigint | undefined;
+  sessionTimeout = 0;
+  readOnly = false;
+  private state: 'new' | 'connecting' | 'open' | 'closed' = 'new';
+  private readonly slots: Slot[] = [];
+  private corked = false;
+  /** Frames that arrived while the handshake was being committed. */
+  private held: Buffer[] = [];
+
+  received = 0;
+  sent = 0;
+  lastOperation = 'NA';
+  lastCxid = -1;
+  lastZxid = -1;
+  lastResponseTime = 0;
+  lastLatency = 0;
+  minLatency = 0;
+  maxLatency = 0;
+  private latencyTotal = 0;
+  private latencyCount = 0;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly host: ConnectionHost,
+  ) {
+    this.decoder = new FrameDecoder(host.maxFrameSize);
+    this.remoteAddress = normalizeAddress(socket.remoteAddress ?? '');
+    this.remotePort = socket.remotePort ?? 0;
+    this.auth = [{ scheme: 'ip', id: this.remoteAddress }];
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.close('socket error'));
+    socket.on('close', () => this.close('peer closed'));
+  }
+
+  get watcherKey(): object {
+    return this;
+  }
+
+  get queued(): number {
+    return this.slots.length;
+  }
+
+  get avgLatency(): number {
+    return this.latencyCount === 0 ? 0 : this.latencyTotal / this.latencyCount;
+  }
+
+  resetStats(): void {
+    this.received = this.sent = 0;
+    this.latencyTotal = this.latencyCount = this.minLatency = this.maxLatency = this.lastLatency = 0;
+  }
+
+  get isOpen(): boolean {
+    return this.state !== 'closed';
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    this.decoder.push(chunk);
+    try {
+      if (this.state === 'new') {
+        const first = this.decoder.peekInt();
+        if (first === null) return;
+        const word = fourLetterWord(first);
+        if (word !== undefined) return this.answerFourLetterWord(word);
+      }
+      for (let frame = this.decoder.next(); frame !== null && this.isOpen; frame = this.decoder.next()) {
+        this.onFrame(frame);
+      }
+    } catch (err) {
+      this.protocolError(err);
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    this.received++;
+    switch (this.state) {
+      case 'new':
+        this.state = 'connecting';
+        this.host.handshake(this, decodeConnectRequest(frame));
+        return;
+      case 'connecting':
+        this.held.push(frame);
+        return;
+      case 'open':
+        this.dispatch(frame);
+        return;
+    }
+  }
+
+  private dispatch(frame: Buffer): void {
+    let decoded;
+    try {
+      decoded = decodeRequestFrame(frame);
+    } catch (err) {
+      if (err instanceof UnknownOpCodeError) {
+        this.host.log.warn({ session: hex(this.sessionId), xid: err.xid }, 'unknown request type');
+        this.replyNow(err.xid, OpCode.Error, -6 /* UNIMPLEMENTED */);
+        return;
+      }
+      throw err;
+    }
+    const { header, request } = decoded;
+    this.lastCxid = header.xid;
+    this.lastOperation = OP_NAMES[request.type as OpCode] ?? 'NA';
+    this.host.request(this, header.xid, request);
+  }
+
+  /** Session established: sends the connect response and starts on frames that were waiting. */
+  accept(response: Buffer, sessionId: bigint, timeout: number): void {
+    if (this.state !== 'connecting') return;
+    this.sessionId = sessionId;
+    this.sessionTimeout = timeout;
+    this.state = 'open';
+    this.write(response);
+    const held = this.held;
+    this.held = [];
+    try {
+      for (const frame of held) if (this.isOpen) this.dispatch(frame);
+    } catch (err) {
+      this.protocolError(err);
+    }
+  }
+
+  /** Handshake refused: answer (if there is an answer) and close. */
+  refuse(response: Buffer | undefined, reason: string): void {
+    if (response) this.write(response);
+    this.closeAfterFlush(reason);
+  }
+
+  /** A reply that can be computed now, in order behind anything still pending. */
+  answer(xid: number, op: OpCode, compute: () => Buffer): void {
+    if (this.slots.length === 0) {
+      this.writeReply(xid, op, Date.now(), compute());
+    } else {
+      this.slots.push({ xid, op, started: Date.now(), run: compute });
+    }
+  }
+
+  /** Reserves the reply slot of a write; `complete` fills it once the write is applied. */
+  expectWrite(xid: number, op: OpCode): void {
+    this.slots.push({ xid, op, started: Date.now() });
+  }
+
+  /** The reply to the oldest pending write with this xid. */
+  complete(xid: number, reply: Buffer, zxid: number): void {
+    this.lastZxid = zxid;
+    const slot = this.slots.find((s) => s.xid === xid && s.reply === undefined && s.run === undefined);
+    if (!slot) return;
+    slot.reply = reply;
+    this.flushSlots();
+  }
+
+  private flushSlots(): void {
+    while (this.slots.length > 0) {
+      const head = this.slots[0]!;
+      if (head.reply === undefined && head.run === undefined) return;
+      this.slots.shift();
+      this.writeReply(head.xid, head.op, head.started, head.reply ?? head.run!());
+    }
+  }
+
+  private replyNow(xid: number, op: OpCode, err: number): void {
+    void op;
+    const buf = Buffer.alloc(20);
+    buf.writeInt32BE(16, 0);
+    buf.writeInt32BE(xid, 4);
+    buf.writeBigInt64BE(BigInt(this.host.lastZxid()), 8);
+    buf.writeInt32BE(err, 16);
+    this.answer(xid, op, () => buf);
+  }
+
+  private writeReply(xid: number, op: OpCode, started: number, reply: Buffer): void {
+    const now = Date.now();
+    if (xid !== Xid.Ping && xid !== Xid.Notification) {
+      const latency = now - started;
+      this.lastLatency = latency;
+      this.lastResponseTime = now;
+      this.latencyTotal += latency;
+      this.latencyCount++;
+      this.minLatency = this.latencyCount === 1 ? latency : Math.min(this.minLatency, latency);
+      this.maxLatency = Math.max(this.maxLatency, latency);
+    }
+    void op;
+    this.write(reply);
+  }
+
+  notify(type: EventType, path: string): void {
+    this.write(encodeNotification({ type, state: this.readOnly ? KeeperState.ConnectedReadOnly : KeeperState.SyncConnected, path }));
+  }
+
+  /** Queues bytes; everything written in one turn of the event loop leaves in one batch. */
+  write(buf: Buffer): void {
+    if (this.state === 'closed') return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.sent++;
+    this.socket.write(buf);
+    if (this.socket.writableLength > this.host.maxOutputBytes) {
+      this.host.log.warn({ client: this.remoteAddress, session: hex(this.sessionId), backlog: this.socket.writableLength }, 'client is not reading its replies; closing its connection');
+      this.close('output backlog');
+    }
+  }
+
+  private answerFourLetterWord(word: string): void {
+    this.state = 'closed';
+    Promise.resolve(this.host.fourLetterWord(word)).then(
+      (text) => this.socket.end(text),
+      () => this.socket.destroy(),
+    );
+  }
+
+  private protocolError(err: unknown): void {
+    const reason = err instanceof MarshallingError ? err.message : `internal error: ${(err as Error)?.stack ?? err}`;
+    this.host.log.warn({ client: `${this.remoteAddress}:${this.remotePort}`, session: hex(this.sessionId), reason }, 'closing connection after a bad request');
+    this.close(reason);
+  }
+
+  private closeAfterFlush(reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.socket.end();
+    this.host.closed(this);
+    void reason;
+  }
+
+  close(reason: string): void {
+    if (this.state === 'closed') {
+      this.socket.destroy();
+      return;
+    }
+    this.state = 'closed';
+    this.socket.destroy();
+    this.host.closed(this);
+    void reason;
+  }
+
+  /** Closes after everything queued so far has been sent (closeSession, expiry). */
+  finish(): void {
+    this.closeAfterFlush('session closed');
+  }
+}
+
+export function hex(id: bigint | undefined): string {
+  return id === undefined ? '0x0' : '0x' + BigInt.asUintN(64, id).toString(16);
+}
+
+function normalizeAddress(addr: string): string {
+  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+}

@@ -1,0 +1,462 @@
+// A Corral member: accepts client connections, turns writes into transactions that go through consensus and the
+// write-ahead log, applies committed transactions with the one apply function, and answers reads from the tree.
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { ErrorCode, OpCode, PROTOCOL_VERSION, SESSION_PASSWORD_LENGTH, Xid } from '../../../protocol/src/constants.js';
+import { encodeConnectResponse, encodeReply } from '../../../protocol/src/messages.js';
+import type { ClientRequest, ClientResponse, ConnectRequest } from '../../../protocol/src/records.js';
+import type { MemberConfig } from '../config/member-config.js';
+import { RaftCore } from '../consensus/raft.js';
+import { EntryKind } from '../consensus/types.js';
+import { ReplicatedState, type ApplyResult } from '../state/apply.js';
+import { decodeTxn, encodeTxn, TxnKind, type Txn, type WriteRequest } from '../state/txn.js';
+import { WriteAheadLog } from '../storage/wal.js';
+import { authenticate } from '../tree/acl.js';
+import { CommitPipeline } from './commit-pipeline.js';
+import { ClientConnection, hex, type ConnectionHost } from './connection.js';
+import { answerRead, isReadRequest, restoreWatches } from './reads.js';
+import { SessionRegistry, type SessionEntry } from './sessions.js';
+import { ServerStatsCounter } from './server-stats.js';
+import type { ConnectionInfo, MemberView, ServerMode } from './view.js';
+import { WatchManager } from './watches.js';
+
+export const CORRAL_VERSION = '0.1.0';
+/** A client that lets this much reply data pile up unread is disconnected. */
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+const CONTAINER_CHECK_INTERVAL_MS = 60_000;
+
+interface PendingHandshake {
+  connection: ClientConnection;
+  timeout: number;
+  passwd: Buffer;
+}
+
+export interface MemberOptions {
+  /** How often containers and TTL nodes are checked (ZooKeeper's znode.container.checkIntervalMs). */
+  containerCheckIntervalMs?: number;
+}
+
+export class Member implements ConnectionHost, MemberView {
+  readonly version = CORRAL_VERSION;
+  readonly startTime = Date.now();
+  readonly watches = new WatchManager();
+  readonly stats = new ServerStatsCounter();
+  readonly state: ReplicatedState;
+  readonly maxFrameSize: number;
+  readonly maxOutputBytes = MAX_OUTPUT_BYTES;
+  private readonly registry: SessionRegistry;
+  private readonly connectionSet = new Set<ClientConnection>();
+  private readonly perIp = new Map<string, number>();
+  private readonly pendingHandshakes = new Map<bigint, PendingHandshake>();
+  private pipeline: CommitPipeline | undefined;
+  private wal: WriteAheadLog | undefined;
+  private server: Server | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private running = false;
+  private appliedIndex = 0;
+  private caughtUp: (() => void) | undefined;
+  private recoveredLastIndex = 0;
+
+  constructor(
+    readonly config: MemberConfig,
+    readonly log: Logger,
+    private readonly options: MemberOptions = {},
+  ) {
+    this.state = new ReplicatedState({
+      enforceQuota: config.enforceQuota,
+      extendedTypesEnabled: config.extendedTypesEnabled,
+      skipAcl: config.skipACL,
+    });
+    this.maxFrameSize = config.juteMaxBuffer;
+    this.registry = new SessionRegistry(config.serverId, config.tickTime, Date.now());
+  }
+
+  /** Recovers from disk, replays the log through the apply function, then listens for clients. */
+  async start(): Promise<{ port: number }> {
+    const { config, log } = this;
+    const opened = await WriteAheadLog.open(join(config.dataLogDir, 'corral-v1', 'wal'), {
+      forceSync: config.forceSync,
+      logger: log,
+    });
+    this.wal = opened.wal;
+    this.recoveredLastIndex = opened.lastIndex;
+    const nodeId = Math.max(config.serverId, 1);
+    const core = new RaftCore({
+      id: nodeId,
+      snapshot: { index: 0, term: 0, membership: { voters: [nodeId], neverLeaders: [], observers: [] } },
+      ...(opened.hardState ? { hardState: opened.hardState } : {}),
+      entries: opened.entries,
+      random: Math.random,
+    });
+    this.pipeline = new CommitPipeline(core, opened.wal, this, 0);
+    const ready = new Promise<void>((resolve) => (this.caughtUp = resolve));
+    this.pipeline.campaign();
+    this.timers.push(setInterval(() => this.pipeline?.tick(), Math.max(10, Math.floor(config.tickTime / 10))));
+    await ready;
+    log.info({ entries: opened.entries.length, lastZxid: hex(BigInt(this.state.lastZxid)) }, 'recovered state from the log');
+    // Sessions restored from the log get a full timeout to reconnect, as in ZooKeeper.
+    const now = Date.now();
+    for (const [id, s] of this.state.sessions) {
+      if (!this.registry.get(id)) this.registry.add({ id, timeout: s.timeout, passwd: s.passwd, local: false }, now);
+    }
+    this.timers.push(setInterval(() => this.expireSessions(), config.tickTime));
+    this.timers.push(setInterval(() => this.sweepContainers(), this.options.containerCheckIntervalMs ?? CONTAINER_CHECK_INTERVAL_MS));
+    const port = await this.listen();
+    this.running = true;
+    log.info({ port, address: config.clientPortAddress || '0.0.0.0' }, 'serving clients');
+    return { port };
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const c of [...this.connectionSet]) c.close('member shutting down');
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.pipeline?.stop();
+    await this.wal?.close();
+  }
+
+  private listen(): Promise<number> {
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server = server;
+    const { clientPort, clientPortAddress, clientPortListenBacklog } = this.config;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(
+        {
+          port: clientPort,
+          host: clientPortAddress || undefined,
+          ...(clientPortListenBacklog > 0 ? { backlog: clientPortListenBacklog } : {}),
+        },
+        () => {
+          server.off('error', reject);
+          resolve((server.address() as { port: number }).port);
+        },
+      );
+    });
+  }
+
+  private accept(socket: Socket): void {
+    const ip = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const { maxClientCnxns, maxCnxns } = this.config;
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if ((maxCnxns > 0 && this.connectionSet.size >= maxCnxns) || (maxClientCnxns > 0 && fromIp >= maxClientCnxns)) {
+      this.log.warn({ client: ip, fromIp, total: this.connectionSet.size }, 'too many connections; refusing');
+      socket.destroy();
+      return;
+    }
+    this.perIp.set(ip, fromIp + 1);
+    this.connectionSet.add(new ClientConnection(socket, this));
+  }
+
+  closed(conn: ClientConnection): void {
+    if (!this.connectionSet.delete(conn)) return;
+    const n = (this.perIp.get(conn.remoteAddress) ?? 1) - 1;
+    if (n <= 0) this.perIp.delete(conn.remoteAddress);
+    else this.perIp.set(conn.remoteAddress, n);
+    this.watches.removeWatcher(conn);
+    const session = conn.sessionId === undefined ? undefined : this.registry.get(conn.sessionId);
+    if (session?.connection === conn) delete session.connection;
+  }
+
+  lastZxid(): number {
+    return this.state.lastZxid;
+  }
+
+  fatal(err: Error): void {
+    this.log.fatal({ err }, 'write-ahead log failed; stopping to avoid acknowledging lost writes');
+    process.exit(70);
+  }
+
+  fourLetterWord(word: string): string {
+    // The admin module renders these; until it is wired, only the liveness probe answers.
+    return word === 'ruok' && this.running ? 'imok' : '';
+  }
+
+  // ---- Handshake ----
+
+  handshake(conn: ClientConnection, req: ConnectRequest): void {
+    this.stats.received();
+    if (req.lastZxidSeen > this.state.lastZxid) {
+      this.log.info({ client: conn.remoteAddress, seen: hex(BigInt(req.lastZxidSeen)), ours: hex(BigInt(this.state.lastZxid)) }, 'refusing a client that has seen a newer zxid');
+      conn.refuse(undefined, 'client ahead');
+      return;
+    }
+    const { minSessionTimeout, maxSessionTimeout } = this.config;
+    const timeout = Math.min(Math.max(req.timeOut, minSessionTimeout), maxSessionTimeout);
+    conn.readOnly = false;
+    if (req.sessionId === 0n) return this.createSession(conn, timeout);
+    const entry = this.registry.get(req.sessionId);
+    const global = this.state.sessions.get(req.sessionId);
+    const passwd = entry?.passwd ?? global?.passwd;
+    if (!passwd || entry?.closing || !passwd.equals(req.passwd)) {
+      this.log.info({ session: hex(req.sessionId), client: conn.remoteAddress }, passwd ? 'refusing reconnect: wrong password or closing' : 'refusing reconnect: session expired');
+      conn.refuse(this.connectResponse(0n, 0, Buffer.alloc(SESSION_PASSWORD_LENGTH)), 'invalid session');
+      return;
+    }
+    const session: SessionEntry = entry ?? { id: req.sessionId, timeout, passwd, local: false };
+    session.timeout = timeout;
+    const previous = session.connection;
+    session.connection = conn;
+    if (previous && previous !== conn) previous.close('session moved to a new connection');
+    this.registry.add(session, Date.now());
+    conn.accept(this.connectResponse(session.id, timeout, passwd), session.id, timeout);
+  }
+
+  private createSession(conn: ClientConnection, timeout: number): void {
+    const id = this.registry.newSessionId();
+    const passwd = SessionRegistry.newPassword();
+    if (this.config.localSessionsEnabled) {
+      this.registry.add({ id, timeout, passwd, local: true, connection: conn }, Date.now());
+      conn.accept(this.connectResponse(id, timeout, passwd), id, timeout);
+      return;
+    }
+    this.pendingHandshakes.set(id, { connection: conn, timeout, passwd });
+    this.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: id, timeout, passwd });
+  }
+
+  private connectResponse(sessionId: bigint, timeOut: number, passwd: Buffer): Buffer {
+    return encodeConnectResponse({ protocolVersion: PROTOCOL_VERSION, timeOut, sessionId, passwd, readOnly: false });
+  }
+
+  // ---- Requests ----
+
+  request(conn: ClientConnection, xid: number, req: ClientRequest): void {
+    this.stats.received();
+    const sessionId = conn.sessionId!;
+    this.registry.touch(sessionId, Date.now());
+    const session = this.registry.get(sessionId);
+    if (!session || session.closing) {
+      conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.SessionExpired));
+      return;
+    }
+    switch (req.type) {
+      case OpCode.Ping:
+        conn.answer(xid, req.type, () => this.reply(Xid.Ping, ErrorCode.Ok));
+        return;
+      case OpCode.Auth: {
+        const ids = authenticate(req.scheme, req.auth, this.config.superDigest);
+        if (!ids) {
+          this.log.info({ session: hex(sessionId), scheme: req.scheme }, 'authentication failed');
+          conn.answer(xid, req.type, () => this.reply(Xid.Auth, ErrorCode.AuthFailed));
+          conn.finish();
+          return;
+        }
+        for (const id of ids) if (!conn.auth.some((a) => a.scheme === id.scheme && a.id === id.id)) conn.auth.push(id);
+        conn.answer(xid, req.type, () => this.reply(Xid.Auth, ErrorCode.Ok));
+        return;
+      }
+      case OpCode.SetWatches:
+      case OpCode.SetWatches2:
+        conn.answer(xid, req.type, () => {
+          restoreWatches(req, this.state.tree, this.watches, conn);
+          return this.reply(Xid.SetWatches, ErrorCode.Ok);
+        });
+        return;
+      case OpCode.Sync:
+        conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Ok, { type: OpCode.Sync, path: req.path }));
+        return;
+      case OpCode.Sasl:
+        conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Unimplemented));
+        return;
+      case OpCode.Reconfig:
+        // A standalone member (or one without reconfigEnabled) answers as ZooKeeper does.
+        conn.answer(xid, req.type, () => this.reply(xid, this.config.reconfigEnabled ? ErrorCode.Unimplemented : ErrorCode.ReconfigDisabled));
+        return;
+      case OpCode.CloseSession:
+        return this.closeSession(conn, session, xid);
+    }
+    if (isReadRequest(req)) {
+      conn.answer(xid, req.type, () => {
+        const a = answerRead(req, {
+          tree: this.state.tree,
+          watches: this.watches,
+          watcher: conn,
+          auth: conn.auth,
+          skipAcl: this.config.skipACL,
+          session: sessionId,
+        });
+        return this.reply(xid, a.err, a.body);
+      });
+      return;
+    }
+    this.write(conn, session, xid, req as WriteRequest);
+  }
+
+  private write(conn: ClientConnection, session: SessionEntry, xid: number, req: WriteRequest): void {
+    if (session.local && createsEphemeral(req)) {
+      if (!this.config.localSessionsUpgradingEnabled) {
+        conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.EphemeralOnLocalSession));
+        return;
+      }
+      // Upgrade: the session becomes global through the log, ahead of the write that needs it.
+      session.local = false;
+      this.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: session.id, timeout: session.timeout, passwd: session.passwd });
+    }
+    conn.expectWrite(xid, req.type);
+    this.propose({ kind: TxnKind.Request, time: Date.now(), session: session.id, cxid: xid, auth: conn.auth, req });
+  }
+
+  private closeSession(conn: ClientConnection, session: SessionEntry, xid: number): void {
+    session.closing = true;
+    if (session.local) {
+      this.registry.remove(session.id);
+      conn.answer(xid, OpCode.CloseSession, () => this.reply(xid, ErrorCode.Ok));
+      conn.finish();
+      return;
+    }
+    session.closeXid = xid;
+    conn.expectWrite(xid, OpCode.CloseSession);
+    this.propose({ kind: TxnKind.CloseSession, time: Date.now(), session: session.id });
+  }
+
+  private reply(xid: number, err: ErrorCode, body?: ClientResponse): Buffer {
+    this.stats.sent();
+    return encodeReply(xid, this.state.lastZxid, err, body);
+  }
+
+  private propose(txn: Txn): void {
+    const result = this.pipeline!.propose(encodeTxn(txn));
+    if (!result.ok) this.log.error({ error: result.error }, 'proposal refused by consensus');
+  }
+
+  // ---- Commits ----
+
+  committed(entries: Array<{ entry: { index: number; kind: EntryKind; data: Uint8Array }; zxid: number }>): void {
+    for (const { entry, zxid } of entries) {
+      this.appliedIndex = entry.index;
+      if (entry.kind !== EntryKind.Normal) {
+        this.state.lastZxid = zxid;
+        continue;
+      }
+      const txn = decodeTxn(entry.data);
+      const result = this.state.apply(txn, zxid);
+      for (const ev of result.events) this.watches.trigger(ev);
+      this.deliver(txn, result);
+    }
+    if (this.caughtUp && this.appliedIndex > this.recoveredLastIndex) {
+      this.caughtUp();
+      this.caughtUp = undefined;
+    }
+  }
+
+  /** Answers the client whose transaction this was, if it is connected here. */
+  private deliver(txn: Txn, result: ApplyResult): void {
+    switch (txn.kind) {
+      case TxnKind.CreateSession: {
+        const pending = this.pendingHandshakes.get(txn.session);
+        if (!pending) return;
+        this.pendingHandshakes.delete(txn.session);
+        const { connection, timeout, passwd } = pending;
+        this.registry.add({ id: txn.session, timeout, passwd, local: false, connection }, Date.now());
+        connection.accept(this.connectResponse(txn.session, timeout, passwd), txn.session, timeout);
+        return;
+      }
+      case TxnKind.CloseSession: {
+        const entry = this.registry.remove(txn.session);
+        const conn = entry?.connection as ClientConnection | undefined;
+        if (!conn) return;
+        if (entry?.closeXid !== undefined) {
+          this.stats.sent();
+          conn.complete(entry.closeXid, encodeReply(entry.closeXid, result.zxid, ErrorCode.Ok), result.zxid);
+        }
+        conn.finish();
+        return;
+      }
+      case TxnKind.Request: {
+        const conn = this.registry.get(txn.session)?.connection as ClientConnection | undefined;
+        if (!conn) return;
+        this.stats.sent();
+        conn.complete(txn.cxid, encodeReply(txn.cxid, result.zxid, result.err, result.response), result.zxid);
+        return;
+      }
+      case TxnKind.DeleteExpired:
+        return;
+    }
+  }
+
+  // ---- Housekeeping ----
+
+  private expireSessions(): void {
+    for (const s of this.registry.expired(Date.now())) {
+      if (s.closing && !s.local) continue;
+      this.log.info({ session: hex(s.id), timeout: s.timeout }, 'session expired');
+      s.closing = true;
+      if (s.local) {
+        this.registry.remove(s.id);
+        (s.connection as ClientConnection | undefined)?.close('session expired');
+      } else {
+        this.propose({ kind: TxnKind.CloseSession, time: Date.now(), session: s.id });
+      }
+    }
+  }
+
+  /** Proposes the removal of empty containers and expired TTL nodes; apply re-checks each at its turn. */
+  private sweepContainers(): void {
+    const { tree } = this.state;
+    const now = Date.now();
+    for (const path of [...tree.containers, ...tree.ttlNodes]) {
+      const node = tree.get(path)!;
+      if (node.children.size > 0) continue;
+      this.propose({ kind: TxnKind.DeleteExpired, time: now, path });
+    }
+  }
+
+  // ---- MemberView ----
+
+  mode(): ServerMode {
+    return this.config.standalone ? 'standalone' : 'leader';
+  }
+
+  isReadOnly(): boolean {
+    return false;
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  nodeCount(): number {
+    return this.state.tree.nodeCount;
+  }
+
+  approximateDataSize(): number {
+    return this.state.tree.approximateDataSize;
+  }
+
+  ephemeralCount(): number {
+    let n = 0;
+    for (const id of this.state.tree.sessionsWithEphemerals()) n += this.state.tree.ephemeralsOf(id).size;
+    return n;
+  }
+
+  sessions(): Array<{ sessionId: bigint; timeout: number; ephemerals: string[] }> {
+    return [...this.registry.all()].map((s) => ({
+      sessionId: s.id,
+      timeout: s.timeout,
+      ephemerals: [...this.state.tree.ephemeralsOf(s.id)].sort(),
+    }));
+  }
+
+  connections(): ConnectionInfo[] {
+    return [...this.connectionSet];
+  }
+
+  dirSizes(): { dataDirSize: number; dataLogSize: number } {
+    const wal = this.wal?.sizeBytes() ?? 0;
+    return { dataDirSize: 0, dataLogSize: wal };
+  }
+
+  fsyncStats(): { count: number; totalMs: number; thresholdExceeded: number } {
+    const stats = this.wal?.stats;
+    return { count: stats?.fsyncs ?? 0, totalMs: 0, thresholdExceeded: 0 };
+  }
+}
+
+function createsEphemeral(req: WriteRequest): boolean {
+  const isEph = (op: { type: OpCode; flags?: number }) => op.flags === 1 || op.flags === 3;
+  if (req.type === OpCode.Multi) return req.ops.some((op) => 'flags' in op && isEph(op));
+  return 'flags' in req && isEph(req);
+}

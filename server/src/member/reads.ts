@@ -1,0 +1,183 @@
+// Requests answered from this member's copy of the tree, without the log: reads, watch registration and the
+// session-local calls. Each returns the reply's error code and body; ACL and watch rules follow ZooKeeper's
+// FinalRequestProcessor.
+import { ErrorCode, EventType, OpCode, Perms, WatcherType } from '../../../protocol/src/constants.js';
+import type { ClientRequest, ClientResponse, Id, MultiReadOp, OpResult } from '../../../protocol/src/records.js';
+import { permits } from '../tree/acl.js';
+import type { DataTree } from '../tree/datatree.js';
+import { invalidPathReason, isUnder } from '../tree/paths.js';
+import { statOf } from '../tree/znode.js';
+import type { Watcher, WatchManager } from './watches.js';
+
+export interface ReadContext {
+  tree: DataTree;
+  watches: WatchManager;
+  watcher: Watcher;
+  auth: readonly Id[];
+  skipAcl: boolean;
+  session: bigint;
+}
+
+export interface Answer {
+  err: ErrorCode;
+  body?: ClientResponse;
+}
+
+/** The request variants whose opcode is in K (splitting variants that share a layout across opcodes). */
+export type RequestOf<K extends OpCode> = ClientRequest extends infer R
+  ? R extends { type: infer T }
+    ? T extends K
+      ? R & { type: T }
+      : never
+    : never
+  : never;
+
+export type ReadRequest = RequestOf<
+      | OpCode.Exists
+      | OpCode.GetData
+      | OpCode.GetChildren
+      | OpCode.GetChildren2
+      | OpCode.GetACL
+      | OpCode.GetAllChildrenNumber
+      | OpCode.GetEphemerals
+      | OpCode.MultiRead
+      | OpCode.AddWatch
+      | OpCode.CheckWatches
+      | OpCode.RemoveWatches
+      | OpCode.WhoAmI
+>;
+
+const READ_OPS = new Set<number>([
+  OpCode.Exists,
+  OpCode.GetData,
+  OpCode.GetChildren,
+  OpCode.GetChildren2,
+  OpCode.GetACL,
+  OpCode.GetAllChildrenNumber,
+  OpCode.GetEphemerals,
+  OpCode.MultiRead,
+  OpCode.AddWatch,
+  OpCode.CheckWatches,
+  OpCode.RemoveWatches,
+  OpCode.WhoAmI,
+]);
+
+export function isReadRequest(req: ClientRequest): req is ReadRequest {
+  return READ_OPS.has(req.type);
+}
+
+const ok = (body: ClientResponse): Answer => ({ err: ErrorCode.Ok, body });
+const error = (err: ErrorCode): Answer => ({ err });
+
+export function answerRead(req: ReadRequest, ctx: ReadContext): Answer {
+  const { tree, watches, watcher } = ctx;
+  if ('path' in req && invalidPathReason(req.path) !== undefined) return error(ErrorCode.BadArguments);
+  switch (req.type) {
+    case OpCode.Exists: {
+      if (req.watch) watches.addData(req.path, watcher);
+      const node = tree.get(req.path);
+      return node ? ok({ type: OpCode.Exists, stat: statOf(node) }) : error(ErrorCode.NoNode);
+    }
+    case OpCode.GetData:
+    case OpCode.GetChildren:
+      return answerMultiReadOp(req, ctx);
+    case OpCode.GetChildren2: {
+      const node = tree.get(req.path);
+      if (!node) return error(ErrorCode.NoNode);
+      if (!readable(node.acl, ctx)) return error(ErrorCode.NoAuth);
+      if (req.watch) watches.addChild(req.path, watcher);
+      return ok({ type: OpCode.GetChildren2, children: [...node.children], stat: statOf(node) });
+    }
+    case OpCode.GetACL: {
+      const node = tree.get(req.path);
+      if (!node) return error(ErrorCode.NoNode);
+      if (!permits(node.acl, Perms.Read | Perms.Admin, ctx.auth, ctx.skipAcl)) return error(ErrorCode.NoAuth);
+      return ok({ type: OpCode.GetACL, acl: [...node.acl], stat: statOf(node) });
+    }
+    case OpCode.GetAllChildrenNumber: {
+      const node = tree.get(req.path);
+      if (!node) return error(ErrorCode.NoNode);
+      if (!readable(node.acl, ctx)) return error(ErrorCode.NoAuth);
+      let total = 0;
+      for (const _ of tree.descendants(req.path)) total++;
+      return ok({ type: OpCode.GetAllChildrenNumber, totalNumber: total });
+    }
+    case OpCode.GetEphemerals: {
+      const prefix = req.prefixPath;
+      const ephemerals = [...tree.ephemeralsOf(ctx.session)].filter((p) => prefix === '/' || p.startsWith(prefix));
+      return ok({ type: OpCode.GetEphemerals, ephemerals: ephemerals.sort() });
+    }
+    case OpCode.MultiRead:
+      return ok({ type: OpCode.MultiRead, results: req.ops.map((op) => toReadResult(answerMultiReadOp(op, ctx))) });
+    case OpCode.AddWatch:
+      if (req.mode !== 0 && req.mode !== 1) return error(ErrorCode.BadArguments);
+      watches.addPersistent(req.path, watcher, req.mode === 1);
+      return ok({ type: OpCode.AddWatch });
+    case OpCode.CheckWatches:
+    case OpCode.RemoveWatches: {
+      const found = watches.matching(watcher, req.path, req.watcherType as WatcherType, req.type === OpCode.RemoveWatches);
+      return found ? ok({ type: req.type }) : error(ErrorCode.NoWatcher);
+    }
+    case OpCode.WhoAmI:
+      return ok({
+        type: OpCode.WhoAmI,
+        clientInfo: ctx.auth.map((id) => ({ authScheme: id.scheme, user: id.scheme === 'digest' ? id.id.split(':')[0]! : id.id })),
+      });
+  }
+}
+
+function answerMultiReadOp(req: MultiReadOp, ctx: ReadContext): Answer {
+  const node = ctx.tree.get(req.path);
+  if (!node) return error(ErrorCode.NoNode);
+  if (!readable(node.acl, ctx)) return error(ErrorCode.NoAuth);
+  if (req.type === OpCode.GetData) {
+    if (req.watch) ctx.watches.addData(req.path, ctx.watcher);
+    return ok({ type: OpCode.GetData, data: node.data, stat: statOf(node) });
+  }
+  if (req.watch) ctx.watches.addChild(req.path, ctx.watcher);
+  return ok({ type: OpCode.GetChildren, children: [...node.children] });
+}
+
+function toReadResult(a: Answer): OpResult {
+  if (a.err !== ErrorCode.Ok || !a.body) return { type: OpCode.Error, err: a.err };
+  return a.body as OpResult;
+}
+
+function readable(acl: Parameters<typeof permits>[0], ctx: ReadContext): boolean {
+  return permits(acl, Perms.Read, ctx.auth, ctx.skipAcl);
+}
+
+/**
+ * setWatches/setWatches2 after a reconnect: fires at once for what changed since `relativeZxid` (as
+ * ZooKeeper's DataTree.setWatches), registers the rest.
+ */
+export function restoreWatches(
+  req: Extract<ClientRequest, { type: OpCode.SetWatches | OpCode.SetWatches2 }>,
+  tree: DataTree,
+  watches: WatchManager,
+  watcher: Watcher,
+): void {
+  const rel = req.relativeZxid;
+  for (const path of req.dataWatches) {
+    const node = tree.get(path);
+    if (!node) watcher.notify(EventType.NodeDeleted, path);
+    else if (node.mzxid > rel) watcher.notify(EventType.NodeDataChanged, path);
+    else watches.addData(path, watcher);
+  }
+  for (const path of req.existWatches) {
+    if (tree.has(path)) watcher.notify(EventType.NodeCreated, path);
+    else watches.addData(path, watcher);
+  }
+  for (const path of req.childWatches) {
+    const node = tree.get(path);
+    if (!node) watcher.notify(EventType.NodeDeleted, path);
+    else if (node.pzxid > rel) watcher.notify(EventType.NodeChildrenChanged, path);
+    else watches.addChild(path, watcher);
+  }
+  if (req.type === OpCode.SetWatches2) {
+    for (const path of req.persistentWatches) watches.addPersistent(path, watcher, false);
+    for (const path of req.persistentRecursiveWatches) watches.addPersistent(path, watcher, true);
+  }
+}
+
+export { isUnder };

@@ -1,0 +1,65 @@
+// What the admin surface (four-letter words, the HTTP AdminServer, Prometheus) may read from a running member.
+import type { MemberConfig } from '../config/member-config.js';
+import type { WatchManager } from './watches.js';
+
+export type ServerMode = 'standalone' | 'leader' | 'follower' | 'observer' | 'read-only';
+
+/** One client connection, with the fields ZooKeeper's `cons` prints. */
+export interface ConnectionInfo {
+  remoteAddress: string;
+  remotePort: number;
+  /** Requests received but not yet answered. */
+  queued: number;
+  received: number;
+  sent: number;
+  sessionId: bigint | undefined;
+  /** Short name of the last operation (ZooKeeper's lop, e.g. "GETD"). */
+  lastOperation: string;
+  established: number;
+  sessionTimeout: number;
+  lastCxid: number;
+  lastZxid: number;
+  lastResponseTime: number;
+  lastLatency: number;
+  minLatency: number;
+  avgLatency: number;
+  maxLatency: number;
+  /** The object watches are registered under (for wchc/wchp). */
+  watcherKey: object;
+  resetStats(): void;
+}
+
+/** Server-wide request statistics (reset by srst). */
+export interface ServerStats {
+  packetsReceived: number;
+  packetsSent: number;
+  minLatency: number;
+  avgLatency: number;
+  maxLatency: number;
+  /** Requests received whose reply has not been sent yet. */
+  outstandingRequests: number;
+  reset(): void;
+}
+
+export interface MemberView {
+  readonly config: MemberConfig;
+  readonly version: string;
+  readonly startTime: number;
+  mode(): ServerMode;
+  isReadOnly(): boolean;
+  /** True once the member serves clients (ruok answers imok only then). */
+  isRunning(): boolean;
+  lastZxid(): number;
+  nodeCount(): number;
+  approximateDataSize(): number;
+  ephemeralCount(): number;
+  /** Global and local sessions this member knows, with their ephemeral paths (dump). */
+  sessions(): Array<{ sessionId: bigint; timeout: number; ephemerals: string[] }>;
+  connections(): ConnectionInfo[];
+  readonly watches: WatchManager;
+  readonly stats: ServerStats;
+  /** Bytes on disk of the snapshot directory and of the log directory (dirs). */
+  dirSizes(): { dataDirSize: number; dataLogSize: number };
+  /** Fsyncs done and their total duration, for mntr's fsync metrics. */
+  fsyncStats(): { count: number; totalMs: number; thresholdExceeded: number };
+}

@@ -1,0 +1,279 @@
+// The one deterministic apply function. Every member, the standalone one, every replica of an ensemble and
+// recovery from disk, feeds committed transactions through ReplicatedState.apply in log order and gets the
+// same tree, the same replies and the same watch triggers. Checks that ZooKeeper makes before proposing
+// (versions, ACLs, quotas, paths) are made here instead, at apply time, so the outcome depends only on the
+// log: a rejected write still consumes a zxid and returns its error, as in ZooKeeper.
+import { CreateMode, ErrorCode, EventType, OpCode, Perms, isContainer, isEphemeral, isSequential, isTTL, isValidCreateMode, MAX_TTL } from '../../../protocol/src/constants.js';
+import type { ACL, ClientResponse, Id, MultiOp, OpResult } from '../../../protocol/src/records.js';
+import { fixupAcl, permits } from '../tree/acl.js';
+import { DataTree } from '../tree/datatree.js';
+import { invalidPathReason, parentOf, sequentialSuffix } from '../tree/paths.js';
+import { CONTAINER_OWNER, isEphemeralOwner, statOf, ttlOf, ttlOwner } from '../tree/znode.js';
+import { QuotaExceeded, Quotas } from './quota.js';
+import { TxnKind, type Txn, type WriteRequest } from './txn.js';
+import { createSystemNodes, isProtectedPath } from './system-nodes.js';
+
+export interface StateOptions {
+  enforceQuota: boolean;
+  extendedTypesEnabled: boolean;
+  skipAcl: boolean;
+}
+
+/** A tree change that may fire watches. */
+export interface TreeEvent {
+  type: EventType;
+  path: string;
+}
+
+export interface ApplyResult {
+  zxid: number;
+  err: ErrorCode;
+  response?: ClientResponse;
+  events: TreeEvent[];
+}
+
+export interface GlobalSession {
+  timeout: number;
+  passwd: Buffer;
+}
+
+class OpError extends Error {
+  constructor(readonly code: ErrorCode) {
+    super(ErrorCode[code]);
+  }
+}
+
+function fail(code: ErrorCode): never {
+  throw new OpError(code);
+}
+
+export class ReplicatedState {
+  readonly tree: DataTree;
+  readonly quotas: Quotas;
+  /** Global sessions: created, closed and expired through the log. */
+  readonly sessions = new Map<bigint, GlobalSession>();
+  lastZxid = 0;
+
+  constructor(readonly options: StateOptions) {
+    this.tree = createSystemNodes();
+    this.quotas = new Quotas(this.tree);
+  }
+
+  apply(txn: Txn, zxid: number): ApplyResult {
+    this.lastZxid = zxid;
+    const events: TreeEvent[] = [];
+    switch (txn.kind) {
+      case TxnKind.CreateSession:
+        this.sessions.set(txn.session, { timeout: txn.timeout, passwd: txn.passwd });
+        return { zxid, err: ErrorCode.Ok, events };
+      case TxnKind.CloseSession:
+        this.closeSession(txn.session, zxid, events);
+        return { zxid, err: ErrorCode.Ok, response: { type: OpCode.CloseSession }, events };
+      case TxnKind.DeleteExpired:
+        this.deleteExpired(txn.path, zxid, txn.time, events);
+        return { zxid, err: ErrorCode.Ok, events };
+      case TxnKind.Request:
+        return this.applyRequest(txn.req, { session: txn.session, auth: txn.auth, zxid, time: txn.time, events });
+    }
+  }
+
+  private applyRequest(req: WriteRequest, ctx: OpContext): ApplyResult {
+    const { zxid, events } = ctx;
+    if (req.type === OpCode.Multi) return this.applyMulti(req.ops, ctx);
+    try {
+      const response = this.tree.atomically(() => this.applyOp(req, ctx));
+      return { zxid, err: ErrorCode.Ok, response, events };
+    } catch (e) {
+      events.length = 0;
+      return { zxid, err: errorCode(e), events };
+    }
+  }
+
+  private applyMulti(ops: MultiOp[], ctx: OpContext): ApplyResult {
+    const { zxid, events } = ctx;
+    const results: OpResult[] = [];
+    let failedAt = -1;
+    let failure = ErrorCode.Ok;
+    try {
+      this.tree.atomically(() => {
+        for (const op of ops) {
+          failedAt = results.length;
+          results.push(toOpResult(this.applyOp(op, ctx)));
+        }
+      });
+      return { zxid, err: ErrorCode.Ok, response: { type: OpCode.Multi, results }, events };
+    } catch (e) {
+      failure = errorCode(e);
+    }
+    events.length = 0;
+    const errors: OpResult[] = ops.map((_, i) => ({
+      type: OpCode.Error,
+      err: i < failedAt ? ErrorCode.Ok : i === failedAt ? failure : ErrorCode.RuntimeInconsistency,
+    }));
+    return { zxid, err: ErrorCode.Ok, response: { type: OpCode.Multi, results: errors }, events };
+  }
+
+  private applyOp(req: WriteRequest, ctx: OpContext): ClientResponse {
+    switch (req.type) {
+      case OpCode.Create:
+      case OpCode.Create2:
+      case OpCode.CreateContainer:
+      case OpCode.CreateTTL:
+        return this.create(req, req.type === OpCode.CreateTTL ? req.ttl : -1, ctx);
+      case OpCode.Delete:
+        this.delete(req.path, req.version, ctx);
+        return { type: OpCode.Delete };
+      case OpCode.SetData: {
+        const node = this.existing(req.path);
+        this.require(node.acl, Perms.Write, ctx);
+        const bytesDiff = (req.data?.length ?? 0) - (node.data?.length ?? 0);
+        if (this.options.enforceQuota) this.checkQuota(req.path, bytesDiff, 0);
+        checkVersion(node.version, req.version);
+        this.tree.setData(req.path, req.data, ctx.zxid, ctx.time);
+        this.quotas.dataChanged(req.path, bytesDiff);
+        ctx.events.push({ type: EventType.NodeDataChanged, path: req.path });
+        return { type: OpCode.SetData, stat: statOf(node) };
+      }
+      case OpCode.SetACL: {
+        const acl = this.fixAcl(req.acl, ctx.auth);
+        const node = this.existing(req.path);
+        this.require(node.acl, Perms.Admin, ctx);
+        checkVersion(node.aversion, req.version);
+        this.tree.setAcl(req.path, acl);
+        return { type: OpCode.SetACL, stat: statOf(node) };
+      }
+      case OpCode.Check: {
+        const node = this.existing(req.path);
+        this.require(node.acl, Perms.Read, ctx);
+        checkVersion(node.version, req.version);
+        return { type: OpCode.Check };
+      }
+      case OpCode.Reconfig:
+        // A standalone member answers as a ZooKeeper server without reconfigEnabled does.
+        return fail(ErrorCode.ReconfigDisabled);
+      default:
+        return fail(ErrorCode.Unimplemented);
+    }
+  }
+
+  private create(req: Extract<WriteRequest, { flags: number }>, ttl: number, ctx: OpContext): ClientResponse {
+    const mode = req.flags;
+    if (!isValidCreateMode(mode)) fail(ErrorCode.BadArguments);
+    if (req.type === OpCode.CreateContainer && mode !== CreateMode.Container) fail(ErrorCode.BadArguments);
+    if (isTTL(mode) && !this.options.extendedTypesEnabled) fail(ErrorCode.Unimplemented);
+    if (isTTL(mode) ? !(ttl > 0 && ttl <= MAX_TTL) : ttl >= 0) fail(ErrorCode.BadArguments);
+    if (isEphemeral(mode) && !this.sessions.has(ctx.session)) fail(ErrorCode.SessionExpired);
+    let path = req.path;
+    if (path.lastIndexOf('/') === -1 || path.includes('\u0000')) fail(ErrorCode.BadArguments);
+    const acl = this.fixAcl(req.acl, ctx.auth);
+    const parentPath = parentOf(path);
+    const parent = this.tree.get(parentPath) ?? fail(ErrorCode.NoNode);
+    this.require(parent.acl, Perms.Create, ctx);
+    if (isSequential(mode)) path += sequentialSuffix(parent.cversion);
+    if (invalidPathReason(path) !== undefined) fail(ErrorCode.BadArguments);
+    if (this.tree.has(path)) fail(ErrorCode.NodeExists);
+    if (isEphemeralOwner(parent.ephemeralOwner)) fail(ErrorCode.NoChildrenForEphemerals);
+    const dataLength = req.data?.length ?? 0;
+    if (this.options.enforceQuota) this.checkQuota(path, dataLength, 1);
+    const owner = isEphemeral(mode)
+      ? ctx.session
+      : isContainer(mode)
+        ? CONTAINER_OWNER
+        : isTTL(mode)
+          ? ttlOwner(ttl)
+          : 0n;
+    const node = this.tree.create(path, req.data, acl, owner, ctx.zxid, ctx.time);
+    this.quotas.created(path, dataLength);
+    ctx.events.push({ type: EventType.NodeCreated, path }, { type: EventType.NodeChildrenChanged, path: parentPath });
+    return req.type === OpCode.Create ? { type: OpCode.Create, path } : { type: req.type, path, stat: statOf(node) };
+  }
+
+  private delete(path: string, version: number, ctx: OpContext): void {
+    if (path.lastIndexOf('/') <= -1 || path.includes('\u0000') || isProtectedPath(path)) fail(ErrorCode.BadArguments);
+    const node = this.existing(path);
+    const parent = this.tree.get(parentOf(path))!;
+    this.require(parent.acl, Perms.Delete, ctx);
+    checkVersion(node.version, version);
+    if (node.children.size > 0) fail(ErrorCode.NotEmpty);
+    this.removeNode(path, ctx.zxid, ctx.events);
+  }
+
+  private removeNode(path: string, zxid: number, events: TreeEvent[]): void {
+    const node = this.tree.delete(path, zxid);
+    this.quotas.deleted(path, node.data?.length ?? 0);
+    events.push({ type: EventType.NodeDeleted, path }, { type: EventType.NodeChildrenChanged, path: parentOf(path) });
+  }
+
+  private closeSession(session: bigint, zxid: number, events: TreeEvent[]): void {
+    const owned = [...this.tree.ephemeralsOf(session)].sort();
+    for (const path of owned) this.removeNode(path, zxid, events);
+    this.sessions.delete(session);
+  }
+
+  /** Removes a container that became empty or a TTL node past its time, if that is still true now. */
+  private deleteExpired(path: string, zxid: number, time: number, events: TreeEvent[]): void {
+    const node = this.tree.get(path);
+    if (!node || node.children.size > 0) return;
+    const ttl = ttlOf(node.ephemeralOwner);
+    const expired =
+      node.ephemeralOwner === CONTAINER_OWNER ? node.cversion > 0 : ttl !== undefined && time > node.mtime + ttl;
+    if (expired) this.removeNode(path, zxid, events);
+  }
+
+  private existing(path: string) {
+    if (invalidPathReason(path) !== undefined) fail(ErrorCode.BadArguments);
+    return this.tree.get(path) ?? fail(ErrorCode.NoNode);
+  }
+
+  private require(acl: readonly ACL[], perm: Perms, ctx: OpContext): void {
+    if (!permits(acl, perm, ctx.auth, this.options.skipAcl)) fail(ErrorCode.NoAuth);
+  }
+
+  private fixAcl(acl: readonly ACL[], auth: readonly Id[]): ACL[] {
+    return fixupAcl(acl, auth) ?? fail(ErrorCode.InvalidACL);
+  }
+
+  private checkQuota(path: string, bytesDiff: number, countDiff: number): void {
+    try {
+      this.quotas.check(path, bytesDiff, countDiff);
+    } catch (e) {
+      if (e instanceof QuotaExceeded) fail(ErrorCode.QuotaExceeded);
+      throw e;
+    }
+  }
+}
+
+interface OpContext {
+  session: bigint;
+  auth: readonly Id[];
+  zxid: number;
+  time: number;
+  events: TreeEvent[];
+}
+
+function checkVersion(current: number, expected: number): void {
+  if (expected !== -1 && expected !== current) fail(ErrorCode.BadVersion);
+}
+
+function errorCode(e: unknown): ErrorCode {
+  if (e instanceof OpError) return e.code;
+  throw e;
+}
+
+function toOpResult(r: ClientResponse): OpResult {
+  switch (r.type) {
+    case OpCode.Create:
+      return r;
+    case OpCode.Create2:
+    case OpCode.CreateContainer:
+    case OpCode.CreateTTL:
+      return { type: OpCode.Create2, path: r.path, stat: r.stat };
+    case OpCode.SetData:
+      return { type: OpCode.SetData, stat: r.stat };
+    case OpCode.Delete:
+    case OpCode.Check:
+      return { type: r.type };
+    default:
+      throw new Error(`op ${r.type} cannot appear in a multi`);
+  }
+}
