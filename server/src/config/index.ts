@@ -1,6 +1,6 @@
 // Corral's configuration: zoo.cfg, dataDir/myid and the dynamic config file, read as ZooKeeper 3.9 reads them.
 export { ConfigError, type ConfigWarning } from './errors.js';
-export { parseProperties, propertiesToMap, type PropertyEntry } from './properties.js';
+export { parseProperties, type PropertyEntry } from './properties.js';
 export {
   formatServerLine,
   isVoter,

@@ -104,6 +104,7 @@ const MIN_SNAP_COUNT = 2;
 /** With TTL and container nodes enabled, id 255 would collide with their ephemeral-owner encoding. */
 const MAX_SERVER_ID_WITH_EXTENDED_TYPES = 254;
 
+/** Reads and parses a zoo.cfg. The file is read as UTF-8 (ZooKeeper reads ISO-8859-1; the same for ASCII files). */
 export function loadConfig(path: string, options: ParseOptions = {}): LoadedConfig {
   let text: string;
   try {

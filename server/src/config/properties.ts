@@ -34,11 +34,6 @@ export function parseProperties(text: string): PropertyEntry[] {
   return entries;
 }
 
-/** The entries as a map where, as in Java, a later duplicate replaces an earlier one. */
-export function propertiesToMap(entries: readonly PropertyEntry[]): Map<string, string> {
-  return new Map(entries.map((e) => [e.key, e.value]));
-}
-
 const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\f';
 
 function stripLeadingBlanks(s: string): string {
