@@ -158,11 +158,12 @@ export class FrameDecoder {
 
 // ---- Writing frames ----
 
-let spare: JuteWriter | null = new JuteWriter(64 * 1024);
+let spare: JuteWriter | null = new JuteWriter();
 
 /**
- * Encodes one frame: a 4-byte length followed by whatever `write` appends. Returns an exact-size Buffer the
- * caller owns. Uses a shared scratch writer (taken for the duration of the call, so nested calls are safe).
+ * Encodes one frame: a 4-byte length followed by whatever `write` appends. The result is a view of a shared
+ * JuteWriter slab that is never written again, so it can be handed to socket.write as is (copy it only to cache
+ * it long-term). The writer is taken for the duration of the call, so nested calls are safe.
  */
 export function encodeFrame(write: (w: JuteWriter) => void): Buffer {
   const w = spare ?? new JuteWriter();

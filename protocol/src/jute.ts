@@ -22,34 +22,51 @@ export class MarshallingError extends Error {
 const TWO_32 = 0x1_0000_0000;
 const MIN_CAPACITY = 256;
 
-/** Appends jute-encoded values to a growable Buffer. */
+/**
+ * Appends jute-encoded values to a slab Buffer and hands out each finished message as a view of the slab
+ * (no copy). Messages are laid out one after another; when the slab runs out, a new one is allocated and only
+ * the message in progress is copied over. An old slab is freed once every view of it is garbage, so a view kept
+ * long-term pins its whole slab: copy it (Buffer.from) if you cache encoded messages.
+ */
 export class JuteWriter {
   private buf: Buffer;
+  private start = 0; // where the message in progress begins
   private pos = 0;
 
-  constructor(initialCapacity = 1024) {
-    this.buf = Buffer.allocUnsafe(Math.max(initialCapacity, MIN_CAPACITY));
+  constructor(private readonly slabSize = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(Math.max(slabSize, MIN_CAPACITY));
   }
 
-  /** Number of bytes written so far. */
+  /** Bytes written to the message in progress. */
   get length(): number {
-    return this.pos;
+    return this.pos - this.start;
   }
 
   private ensure(n: number): void {
-    const need = this.pos + n;
-    if (need <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < need) cap *= 2;
-    const next = Buffer.allocUnsafe(cap);
-    this.buf.copy(next, 0, 0, this.pos);
+    if (this.pos + n <= this.buf.length) return;
+    const used = this.pos - this.start;
+    const next = Buffer.allocUnsafe(Math.max(this.slabSize, MIN_CAPACITY, (used + n) * 2));
+    this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
+    this.start = 0;
+    this.pos = used;
+  }
+
+  /** Big-endian int32 at pos, written byte by byte (cheaper than Buffer.writeInt32BE's checks). */
+  private put32(v: number): void {
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 24;
+    b[p + 1] = v >>> 16;
+    b[p + 2] = v >>> 8;
+    b[p + 3] = v;
+    this.pos = p + 4;
   }
 
   writeInt(v: number): void {
+    if ((v | 0) !== v) throw new RangeError(`int value ${v} is not a 32-bit integer`);
     this.ensure(4);
-    this.buf.writeInt32BE(v, this.pos);
-    this.pos += 4;
+    this.put32(v);
   }
 
   /** A long held as a safe-integer number (zxids, times); see the note at the top of this file. */
@@ -57,9 +74,8 @@ export class JuteWriter {
     if (!Number.isSafeInteger(v)) throw new RangeError(`long value ${v} is not a safe integer`);
     this.ensure(8);
     const hi = Math.floor(v / TWO_32);
-    this.buf.writeInt32BE(hi, this.pos);
-    this.buf.writeUInt32BE(v - hi * TWO_32, this.pos + 4);
-    this.pos += 8;
+    this.put32(hi);
+    this.put32(v - hi * TWO_32);
   }
 
   /** A long held as a bigint (session ids, ephemeralOwner). */
@@ -81,9 +97,9 @@ export class JuteWriter {
       return;
     }
     this.ensure(4 + b.length);
-    this.buf.writeInt32BE(b.length, this.pos);
-    this.buf.set(b, this.pos + 4);
-    this.pos += 4 + b.length;
+    this.put32(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
   }
 
   /** A jute `ustring` (UTF-8); null is written as length -1. */
@@ -94,9 +110,10 @@ export class JuteWriter {
     }
     // A UTF-16 code unit never takes more than 3 UTF-8 bytes, so reserve that and write in place.
     this.ensure(4 + s.length * 3);
-    const n = this.buf.write(s, this.pos + 4, 'utf8');
-    this.buf.writeInt32BE(n, this.pos);
-    this.pos += 4 + n;
+    const at = this.pos;
+    const n = this.buf.write(s, at + 4);
+    this.put32(n);
+    this.pos = at + 4 + n;
   }
 
   writeStringVector(items: readonly string[]): void {
@@ -109,30 +126,30 @@ export class JuteWriter {
     for (const item of items) writeItem(this, item);
   }
 
-  /** Reserves a 4-byte length slot and returns its offset, for patchLength once the payload is written. */
+  /** Reserves a 4-byte length slot and returns its offset in the message, for patchLength. */
   reserveLength(): number {
     this.ensure(4);
-    const at = this.pos;
+    const at = this.pos - this.start;
     this.pos += 4;
     return at;
   }
 
   /** Fills a slot from reserveLength with the number of bytes written after it. */
   patchLength(at: number): void {
-    this.buf.writeInt32BE(this.pos - at - 4, at);
+    const abs = this.start + at;
+    this.buf.writeInt32BE(this.pos - abs - 4, abs);
   }
 
-  /** Copies out what was written (an exact-size Buffer the caller owns) and empties the writer for reuse. */
+  /** Ends the message in progress and returns it: a view the writer will never write to again. */
   finish(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
-    this.pos = 0;
+    const out = this.buf.subarray(this.start, this.pos);
+    this.start = this.pos;
     return out;
   }
 
-  /** Discards what was written. */
+  /** Discards the message in progress. */
   reset(): void {
-    this.pos = 0;
+    this.pos = this.start;
   }
 }
 

@@ -111,6 +111,35 @@ describe('record round-trips', () => {
   });
 });
 
+describe('JuteWriter slabs', () => {
+  it('finished messages stay intact while later ones fill and outgrow the slab', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 700 }), { maxLength: 40 }), (payloads) => {
+        const w = new JuteWriter(1024);
+        const out = payloads.map((p) => {
+          w.writeInt(7); // discarded below: reset drops only the message in progress
+          w.reset();
+          w.writeBuffer(p);
+          return w.finish();
+        });
+        out.forEach((msg, i) => {
+          const r = new JuteReader(msg);
+          expect(r.readBuffer()).toEqual(Buffer.from(payloads[i]!));
+          expect(r.remaining).toBe(0);
+        });
+      }),
+    );
+  });
+
+  it('rejects ints outside 32 bits instead of truncating', () => {
+    const w = new JuteWriter();
+    expect(() => w.writeInt(2 ** 31)).toThrow(RangeError);
+    expect(() => w.writeInt(0.5)).toThrow(RangeError);
+    w.writeInt(-(2 ** 31));
+    expect(w.finish()).toEqual(Buffer.from('80000000', 'hex'));
+  });
+});
+
 describe('framed messages', () => {
   it('requests: encodeRequest → decodeRequestFrame', () => {
     fc.assert(
