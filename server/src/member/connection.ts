@@ -2,10 +2,10 @@
 // writes. Requests are handed to the member; replies are sent strictly in request order, so a read issued after
 // a write of the same session waits for that write, as ZooKeeper guarantees.
 import type { Socket } from 'node:net';
-import { EventType, KeeperState, OpCode, Xid } from '../../../protocol/src/constants.js';
+import { ErrorCode, EventType, KeeperState, OpCode } from '../../../protocol/src/constants.js';
 import { FrameDecoder, fourLetterWord } from '../../../protocol/src/framing.js';
 import { MarshallingError } from '../../../protocol/src/jute.js';
-import { decodeConnectRequest, decodeRequestFrame, encodeNotification } from '../../../protocol/src/messages.js';
+import { decodeConnectRequest, decodeRequestFrame, encodeNotification, encodeReply } from '../../../protocol/src/messages.js';
 import type { ClientRequest, ConnectRequest, Id } from '../../../protocol/src/records.js';
 import { UnknownOpCodeError } from '../../../protocol/src/request-codec.js';
 import type { Watcher } from './watches.js';
@@ -19,7 +19,8 @@ export interface ConnectionHost {
   handshake(conn: ClientConnection, req: ConnectRequest): void;
   request(conn: ClientConnection, xid: number, req: ClientRequest): void;
   fourLetterWord(word: string): Promise<string> | string;
-  closed(conn: ClientConnection): void;
+  closed(conn: ClientConnection, reason: string): void;
+  readonly stats: { latency(ms: number): void };
   lastZxid(): number;
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
 }
@@ -147,7 +148,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     } catch (err) {
       if (err instanceof UnknownOpCodeError) {
         this.host.log.warn({ session: hex(this.sessionId), xid: err.xid }, 'unknown request type');
-        this.replyNow(err.xid, OpCode.Error, -6 /* UNIMPLEMENTED */);
+        this.answer(err.xid, OpCode.Error, () => encodeReply(err.xid, this.host.lastZxid(), ErrorCode.Unimplemented));
         return;
       }
       throw err;
@@ -183,7 +184,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   /** A reply that can be computed now, in order behind anything still pending. */
   answer(xid: number, op: OpCode, compute: () => Buffer): void {
     if (this.slots.length === 0) {
-      this.writeReply(xid, op, Date.now(), compute());
+      this.writeReply(Date.now(), compute(), op !== OpCode.Ping);
     } else {
       this.slots.push({ xid, op, started: Date.now(), run: compute });
     }
@@ -208,23 +209,13 @@ export class ClientConnection implements Watcher, ConnectionInfo {
       const head = this.slots[0]!;
       if (head.reply === undefined && head.run === undefined) return;
       this.slots.shift();
-      this.writeReply(head.xid, head.op, head.started, head.reply ?? head.run!());
+      this.writeReply(head.started, head.reply ?? head.run!(), head.op !== OpCode.Ping);
     }
   }
 
-  private replyNow(xid: number, op: OpCode, err: number): void {
-    void op;
-    const buf = Buffer.alloc(20);
-    buf.writeInt32BE(16, 0);
-    buf.writeInt32BE(xid, 4);
-    buf.writeBigInt64BE(BigInt(this.host.lastZxid()), 8);
-    buf.writeInt32BE(err, 16);
-    this.answer(xid, op, () => buf);
-  }
-
-  private writeReply(xid: number, op: OpCode, started: number, reply: Buffer): void {
-    const now = Date.now();
-    if (xid !== Xid.Ping && xid !== Xid.Notification) {
+  private writeReply(started: number, reply: Buffer, counted: boolean): void {
+    if (counted) {
+      const now = Date.now();
       const latency = now - started;
       this.lastLatency = latency;
       this.lastResponseTime = now;
@@ -232,8 +223,8 @@ export class ClientConnection implements Watcher, ConnectionInfo {
       this.latencyCount++;
       this.minLatency = this.latencyCount === 1 ? latency : Math.min(this.minLatency, latency);
       this.maxLatency = Math.max(this.maxLatency, latency);
+      this.host.stats.latency(latency);
     }
-    void op;
     this.write(reply);
   }
 
@@ -278,8 +269,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.socket.end();
-    this.host.closed(this);
-    void reason;
+    this.host.closed(this, reason);
   }
 
   close(reason: string): void {
@@ -289,8 +279,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     }
     this.state = 'closed';
     this.socket.destroy();
-    this.host.closed(this);
-    void reason;
+    this.host.closed(this, reason);
   }
 
   /** Closes after everything queued so far has been sent (closeSession, expiry). */

@@ -151,8 +151,9 @@ export class Member implements ConnectionHost, MemberView {
     this.connectionSet.add(new ClientConnection(socket, this));
   }
 
-  closed(conn: ClientConnection): void {
+  closed(conn: ClientConnection, reason: string): void {
     if (!this.connectionSet.delete(conn)) return;
+    this.log.debug({ client: `${conn.remoteAddress}:${conn.remotePort}`, session: hex(conn.sessionId), reason }, 'connection closed');
     const n = (this.perIp.get(conn.remoteAddress) ?? 1) - 1;
     if (n <= 0) this.perIp.delete(conn.remoteAddress);
     else this.perIp.set(conn.remoteAddress, n);

@@ -1,5 +1,6 @@
 // What the admin surface (four-letter words, the HTTP AdminServer, Prometheus) may read from a running member.
 import type { MemberConfig } from '../config/member-config.js';
+import type { ServerSpec } from '../config/server-line.js';
 import type { WatchManager } from './watches.js';
 
 export type ServerMode = 'standalone' | 'leader' | 'follower' | 'observer' | 'read-only';
@@ -53,8 +54,12 @@ export interface MemberView {
   nodeCount(): number;
   approximateDataSize(): number;
   ephemeralCount(): number;
-  /** Global and local sessions this member knows, with their ephemeral paths (dump). */
-  sessions(): Array<{ sessionId: bigint; timeout: number; ephemerals: string[] }>;
+  /**
+   * Global and local sessions this member knows, with their ephemeral paths (dump). `expiresAt` (epoch ms of the
+   * expiry bucket) is set where this member tracks the session's expiry (standalone, leader), as ZooKeeper's dump
+   * lists sessions by expiry bucket there and by timeout on learners.
+   */
+  sessions(): Array<{ sessionId: bigint; timeout: number; ephemerals: string[]; expiresAt?: number }>;
   connections(): ConnectionInfo[];
   readonly watches: WatchManager;
   readonly stats: ServerStats;
@@ -62,4 +67,27 @@ export interface MemberView {
   dirSizes(): { dataDirSize: number; dataLogSize: number };
   /** Fsyncs done and their total duration, for mntr's fsync metrics. */
   fsyncStats(): { count: number; totalMs: number; thresholdExceeded: number };
+  /** The newest snapshot on disk (last_snapshot); undefined before the first. `timestamp` in epoch seconds. */
+  lastSnapshot?(): { zxid: number; timestamp: number } | undefined;
+  /** Ensemble state; undefined when standalone. */
+  quorum?(): QuorumView | undefined;
+}
+
+/** What ZooKeeper's quorum-only admin output (mntr, leader, voting_view, zabstate, conf) reads. */
+export interface QuorumView {
+  /** ZooKeeper's detailed peer state, e.g. "leading - broadcast", "following - synchronization", "looking". */
+  peerState: string;
+  zabState: 'election' | 'discovery' | 'synchronization' | 'broadcast';
+  /** -1 while there is no known leader. */
+  leaderId: number;
+  /** The current membership and its version (may differ from the configuration's after a reconfig). */
+  servers: ServerSpec[];
+  configVersion: number;
+  /** Present only on the leader. */
+  leader?: {
+    learners: number;
+    syncedFollowers: number;
+    syncedObservers: number;
+    pendingSyncs: number;
+  };
 }
