@@ -1,0 +1,66 @@
+// Length- and checksum-framed records, shared by the write-ahead log and snapshot files.
+//
+// Layout: u32 LE payload length | u8 type | u32 LE CRC-32 | payload.
+// The CRC covers the length and type bytes as well as the payload, so a damaged length field is caught
+// by the checksum instead of sending the reader off to a wrong record boundary. Type 0 is never written:
+// an all-zero header is how a reader recognises zero-filled (preallocated) space after the last frame.
+import { crc32 } from 'node:zlib';
+
+export const FRAME_HEADER_BYTES = 9;
+
+function frameCrc(header: Buffer, payload: Uint8Array): number {
+  return crc32(payload, crc32(header.subarray(0, 5)));
+}
+
+/** The 9-byte header for `payload`; write it immediately followed by the payload. */
+export function frameHeader(type: number, payload: Uint8Array): Buffer {
+  if (type < 1 || type > 255) throw new RangeError(`frame type must be 1..255, got ${type}`);
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header.writeUInt32LE(payload.length, 0);
+  header[4] = type;
+  header.writeUInt32LE(frameCrc(header, payload), 5);
+  return header;
+}
+
+/** Header and payload in one buffer. */
+export function encodeFrame(type: number, payload: Uint8Array): Buffer {
+  return Buffer.concat([frameHeader(type, payload), payload]);
+}
+
+export type FrameRead =
+  | { kind: 'frame'; type: number; payload: Buffer; end: number }
+  /** An all-zero header: nothing more was written here (unless non-zero bytes follow, which is damage). */
+  | { kind: 'zeros' }
+  /** The buffer ends before the frame does: a torn write, or the caller has to read further. */
+  | { kind: 'short'; needed: number }
+  | { kind: 'bad'; reason: string };
+
+/** Decodes the frame starting at `offset`; `payload` is a view into `buf`. */
+export function readFrame(buf: Buffer, offset: number): FrameRead {
+  const available = buf.length - offset;
+  if (available < FRAME_HEADER_BYTES) {
+    return isZero(buf, offset, buf.length) ? { kind: 'zeros' } : { kind: 'short', needed: FRAME_HEADER_BYTES };
+  }
+  const length = buf.readUInt32LE(offset);
+  const type = buf[offset + 4]!;
+  const stored = buf.readUInt32LE(offset + 5);
+  if (length === 0 && type === 0 && stored === 0) return { kind: 'zeros' };
+  const end = offset + FRAME_HEADER_BYTES + length;
+  if (end > buf.length) return { kind: 'short', needed: FRAME_HEADER_BYTES + length };
+  const header = buf.subarray(offset, offset + FRAME_HEADER_BYTES);
+  const payload = buf.subarray(offset + FRAME_HEADER_BYTES, end);
+  if (frameCrc(header, payload) !== stored) return { kind: 'bad', reason: 'checksum mismatch' };
+  if (type === 0) return { kind: 'bad', reason: 'frame type 0' };
+  return { kind: 'frame', type, payload, end };
+}
+
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/** True when buf[from, to) holds only zero bytes. */
+export function isZero(buf: Buffer, from: number, to: number): boolean {
+  for (let at = from; at < to; at += ZEROS.length) {
+    const n = Math.min(ZEROS.length, to - at);
+    if (buf.compare(ZEROS, 0, n, at, at + n) !== 0) return false;
+  }
+  return true;
+}
