@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { runProgram, type ProgramResult } from './processes.js';
+import { cliMtPath, kazooPythonPath, zkCliPath } from './tools.js';
+
+export type { ProgramResult } from './processes.js';
+
+/**
+ * Runs a kazoo scenario script: `python3 <script> <connectString> ...args`. Scripts import their helper
+ * module from their own directory, which Python puts on sys.path.
+ */
+export function runKazoo(
+  script: string,
+  connectString: string,
+  opts: { args?: string[]; timeoutMs?: number } = {},
+): Promise<ProgramResult> {
+  return runProgram(kazooPythonPath(), [script, connectString, ...(opts.args ?? [])], {
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+  });
+}
+
+/**
+ * Feeds shell commands one at a time, each once the output of the previous one has settled. Both shells run commands asynchronously
+ * and quit at end of input even with answers outstanding, so pacing is what makes transcripts complete
+ * and deterministic.
+ */
+function runShell(
+  command: string,
+  args: string[],
+  steps: string[],
+  opts: { quietMs: number; stepTimeoutMs: number; timeoutMs: number; env?: NodeJS.ProcessEnv },
+): Promise<ProgramResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let lastOutput = 0;
+    let outputSeen = 0;
+    let timedOut = false;
+    const onData = (isErr: boolean) => (d: string) => {
+      if (isErr) stderr += d;
+      else stdout += d;
+      lastOutput = Date.now();
+      outputSeen++;
+    };
+    child.stdout.setEncoding('utf8').on('data', onData(false));
+    child.stderr.setEncoding('utf8').on('data', onData(true));
+    child.stdin.on('error', () => {});
+    const killTimer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs);
+    let closed = false;
+    const done = new Promise<number | null>((res) => child.once('close', (code) => {
+      closed = true;
+      res(code);
+    }));
+    child.once('error', (err) => reject(new Error(`could not run ${command}: ${err.message}`)));
+
+    // Settled: quiet for quietMs since the command was written or last printed (a command that prints
+    // nothing, like zkCli's `set`, settles that way too), capped by stepTimeoutMs.
+    const settle = async (firstOutput: boolean) => {
+      const start = Date.now();
+      const seenBefore = outputSeen;
+      while (!closed && Date.now() - start < opts.stepTimeoutMs) {
+        await new Promise((r) => setTimeout(r, 20));
+        if (firstOutput && outputSeen === seenBefore) continue;
+        if (Date.now() - Math.max(lastOutput, start) >= opts.quietMs) return;
+      }
+    };
+    void (async () => {
+      await settle(true); // the connection banner
+      for (const step of steps) {
+        if (closed) break;
+        child.stdin.write(`${step}\n`);
+        await settle(false);
+      }
+      child.stdin.end();
+      const code = await done;
+      clearTimeout(killTimer);
+      resolve({ stdout, stderr, code, timedOut });
+    })();
+  });
+}
+
+/**
+ * Runs the ZooKeeper C client shell with the given commands. stdbuf makes its stdio line-buffered so
+ * output arrives as it is printed, not at exit.
+ */
+export function runCliMt(connectString: string, commands: string[], opts: { timeoutMs?: number } = {}): Promise<ProgramResult> {
+  return runShell('stdbuf', ['-oL', '-eL', cliMtPath(), '-h', connectString], commands, {
+    quietMs: 150,
+    stepTimeoutMs: 3000,
+    timeoutMs: opts.timeoutMs ?? 60_000,
+  });
+}
+
+/** Runs Apache ZooKeeper's Java shell zkCli.sh with the given commands. */
+export function runZkCli(connectString: string, commands: string[], opts: { timeoutMs?: number } = {}): Promise<ProgramResult> {
+  return runShell(zkCliPath(), ['-server', connectString], commands, {
+    quietMs: 250,
+    stepTimeoutMs: 5000,
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    // The shell's JVM: small heap, quick start.
+    env: { ...process.env, CLIENT_JVMFLAGS: '-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1' },
+  });
+}

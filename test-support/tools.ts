@@ -1,0 +1,43 @@
+import { accessSync, constants, existsSync } from 'node:fs';
+
+/**
+ * Paths of the external programs the compatibility tests drive. Each lookup throws a message that says
+ * what is missing and how to install it, so a machine without the tool fails the test instead of skipping it.
+ */
+const INSTALL_HINT = 'run `bash .ci/run` (or apt-get install zookeeper zookeeper-bin python3-kazoo)';
+
+function requireExecutable(path: string, what: string): string {
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new Error(`${what} not found at ${path}: ${INSTALL_HINT}`);
+  }
+  return path;
+}
+
+export function javaPath(): string {
+  return requireExecutable(process.env.JAVA ?? '/usr/bin/java', 'java (needed to run Apache ZooKeeper)');
+}
+
+/** Class path of the Debian ZooKeeper jar; its manifest names the dependency jars in /usr/share/java. */
+export function zookeeperClassPath(): string {
+  const jar = '/usr/share/java/zookeeper.jar';
+  if (!existsSync(jar)) throw new Error(`Apache ZooKeeper jar not found at ${jar}: ${INSTALL_HINT}`);
+  return jar;
+}
+
+export function cliMtPath(): string {
+  return requireExecutable('/usr/lib/zookeeper/bin/cli_mt', 'ZooKeeper C client shell cli_mt');
+}
+
+export function zkCliPath(): string {
+  return requireExecutable('/usr/share/zookeeper/bin/zkCli.sh', 'ZooKeeper Java shell zkCli.sh');
+}
+
+/**
+ * The Python that has kazoo: the Debian interpreter by default, since the default `python3` on PATH may
+ * be a pyenv build without it. KAZOO_PYTHON overrides.
+ */
+export function kazooPythonPath(): string {
+  return requireExecutable(process.env.KAZOO_PYTHON ?? '/usr/bin/python3', 'python3 with kazoo');
+}
