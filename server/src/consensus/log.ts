@@ -68,6 +68,12 @@ export class RaftLog {
     return term > lastTerm || (term === lastTerm && index >= this.lastIndex());
   }
 
+  /** Is our log at least as up to date as one ending at (index, term)? */
+  isUpToDateWith(index: number, term: number): boolean {
+    const lastTerm = this.lastTerm();
+    return lastTerm > term || (lastTerm === term && this.lastIndex() >= index);
+  }
+
   /** Appends entries continuing the log at lastIndex + 1 (the leader's own proposals). */
   append(entries: Entry[]): void {
     for (const e of entries) {

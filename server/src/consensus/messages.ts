@@ -12,7 +12,7 @@ export const enum MsgType {
   Heartbeat = 3,
   /** Member → leader: echoes the heartbeat's `ctx`. */
   HeartbeatResp = 4,
-  /** Would you vote for me in `term`? (`index`, `logTerm`) is my last entry. Changes no state. */
+  /** Would you vote for me in `term`? (`index`, `logTerm`) is my last entry, `commit` my commit index. Changes no state. */
   PreVote = 5,
   PreVoteResp = 6,
   /** Vote for me in `term`; `transfer` marks a campaign started by TimeoutNow. */
@@ -30,6 +30,12 @@ export const enum MsgType {
   ReadIndex = 11,
   /** Leader → member: reads for `ctx` are linearizable once `index` is applied. */
   ReadIndexResp = 12,
+  /**
+   * A member that may not lead (never-leader, observer) → a candidate it refused because the
+   * candidate's log is behind: its log after (index, logTerm), so the candidate can catch up and win.
+   * Without it a never-leader holding the freshest log could block every election.
+   */
+  CatchUp = 13,
 }
 
 export interface Message {

@@ -140,6 +140,8 @@ export class RaftCore {
   private progress = new Map<NodeId, Progress>();
   private transferee: NodeId = 0;
   private transferElapsed = 0;
+  /** Leader only: index of an uncommitted config entry demoting us, or 0. */
+  private demotionIndex = 0;
   /** Index of the latest config entry the leader appended (or its term's first index). */
   private pendingConfigIndex = 0;
   /** Committed config changes after the snapshot, to know the membership at a compaction point. */
@@ -253,7 +255,7 @@ export class RaftCore {
   transferLeadership(target: NodeId | 'any'): TransferResult {
     if (this.roleValue !== 'leader') return { ok: false, error: 'notLeader', leader: this.leaderValue };
     const t = target === 'any' ? this.bestTransferTarget() : target;
-    if (t === this.id && this.isEligible(t)) return { ok: true, target: t };
+    if (t === this.id && this.fitToLead()) return { ok: true, target: t };
     const pr = t === undefined ? undefined : this.progress.get(t);
     if (t === undefined || !pr || !this.isEligible(t)) return { ok: false, error: 'noEligibleTarget', leader: this.id };
     this.transferee = t;
@@ -307,6 +309,7 @@ export class RaftCore {
   }
 
   step(m: Message): void {
+    if (m.type === MsgType.CatchUp) return this.handleCatchUp(m); // carries no claim about terms
     if (m.term > this.termValue) {
       const voteRequest = m.type === MsgType.Vote || m.type === MsgType.PreVote;
       const inLease = this.leaderValue !== 0 && this.electionElapsed < this.electionTicks;
@@ -413,7 +416,14 @@ export class RaftCore {
     this.votes.set(this.id, true); // a pre-vote changes no state, so our own counts at once
     if (this.poll() === 'won') return this.startElection(false);
     for (const peer of this.otherVoters()) {
-      this.send({ type: MsgType.PreVote, to: peer, term: this.termValue + 1, index: this.log.lastIndex(), logTerm: this.log.lastTerm() });
+      this.send({
+        type: MsgType.PreVote,
+        to: peer,
+        term: this.termValue + 1,
+        index: this.log.lastIndex(),
+        logTerm: this.log.lastTerm(),
+        commit: this.log.committed,
+      });
     }
   }
 
@@ -435,9 +445,19 @@ export class RaftCore {
     this.roleValue = 'leader';
     this.leaderValue = this.id;
     this.syncProgress();
+    // An earlier leader may have left an uncommitted entry demoting us to never-leader or observer.
+    // We must not lead once it commits, so we never commit it ourselves and hand leadership over.
+    this.demotionIndex = 0;
+    for (let i = this.log.committed + 1; i <= this.log.lastIndex() && this.demotionIndex === 0; i++) {
+      const e = this.log.entry(i)!;
+      if (e.kind !== EntryKind.Config) continue;
+      const role = roleOf(decodeConfig(e.data).membership, this.id);
+      if (role === 'neverLeader' || role === 'observer') this.demotionIndex = i;
+    }
     this.appendOwn(EntryKind.Noop, EMPTY);
     // No membership change until everything up to our Noop is applied (single-server change safety).
     this.pendingConfigIndex = this.log.lastIndex();
+    if (!this.fitToLead()) this.transferLeadership('any');
   }
 
   private tickElection(): void {
@@ -453,7 +473,7 @@ export class RaftCore {
       this.electionElapsed = 0;
       if (!this.quorumRecentlyActive()) return this.becomeFollower(this.termValue, 0);
     }
-    if (this.transferee === 0 && !this.isEligible(this.id)) this.transferLeadership('any');
+    if (this.transferee === 0 && !this.fitToLead()) this.transferLeadership('any');
     if (this.heartbeatElapsed >= this.heartbeatTicks) {
       this.heartbeatElapsed = 0;
       this.broadcastHeartbeat();
@@ -468,6 +488,7 @@ export class RaftCore {
     const grant = free && this.log.isUpToDate(m.index ?? 0, m.logTerm ?? 0);
     if (pre) {
       this.send({ type: MsgType.PreVoteResp, to: m.from, term: grant ? m.term : this.termValue, reject: !grant });
+      if (!grant && !this.promotable()) this.sendCatchUp(m);
       return;
     }
     if (grant) {
@@ -475,6 +496,31 @@ export class RaftCore {
       this.electionElapsed = 0;
     }
     this.sendDurable({ type: MsgType.VoteResp, to: m.from, reject: !grant });
+  }
+
+  /**
+   * We may not lead but hold a log fresher than an eligible candidate's: send it everything after
+   * the candidate's commit index (committed prefixes agree everywhere, so that is a match point).
+   */
+  private sendCatchUp(m: Message): void {
+    const from = m.commit ?? 0;
+    const prevTerm = this.log.term(from);
+    if (prevTerm === undefined || from >= this.log.lastIndex() || this.log.isUpToDate(m.index ?? 0, m.logTerm ?? 0)) return;
+    const entries = this.log.slice(from + 1, this.log.lastIndex() + 1);
+    this.send({ type: MsgType.CatchUp, to: m.from, index: from, logTerm: prevTerm, entries });
+  }
+
+  /**
+   * Adopts a strictly fresher log pushed by a member that may not lead. Safe for the same reason a
+   * new leader may overwrite followers: any entry committed and acknowledged by us is contained in
+   * every log more up to date than ours, and the push covers that log's whole suffix.
+   */
+  private handleCatchUp(m: Message): void {
+    const entries = m.entries ?? [];
+    const last = entries[entries.length - 1];
+    if (this.leaderValue !== 0 || !last || (m.index ?? 0) < this.log.committed) return;
+    if (!this.log.isUpToDate(last.index, last.term) || this.log.isUpToDateWith(last.index, last.term)) return;
+    this.log.maybeAppend(m.index ?? 0, m.logTerm ?? 0, entries);
   }
 
   private stepCandidate(m: Message): void {
@@ -665,7 +711,8 @@ export class RaftCore {
     const matches = members
       .map((id) => (id === this.id ? this.log.persisted : (this.progress.get(id)?.match ?? 0)))
       .sort((a, b) => b - a);
-    const index = matches[quorumSize(this.membershipValue) - 1]!;
+    let index = matches[quorumSize(this.membershipValue) - 1]!;
+    if (this.demotionIndex !== 0) index = Math.min(index, this.demotionIndex - 1);
     // Only entries of the current term are committed by counting (Raft §5.4.2).
     if (index <= this.log.committed || this.log.term(index) !== this.termValue) return;
     this.commitTo(index);
@@ -729,14 +776,14 @@ export class RaftCore {
     return roleOf(this.membershipValue, id) === 'voter';
   }
 
-  /** May campaign: an eligible voter now and in every config entry not yet committed. */
+  /** May campaign: an eligible voter in the committed membership. */
   private promotable(): boolean {
-    if (!this.isEligible(this.id)) return false;
-    for (let i = this.log.committed + 1; i <= this.log.lastIndex(); i++) {
-      const e = this.log.entry(i)!;
-      if (e.kind === EntryKind.Config && roleOf(decodeConfig(e.data).membership, this.id) !== 'voter') return false;
-    }
-    return true;
+    return this.isEligible(this.id);
+  }
+
+  /** May keep leading: eligible, and no config entry in our log demotes us (see becomeLeader). */
+  private fitToLead(): boolean {
+    return this.isEligible(this.id) && this.demotionIndex === 0;
   }
 
   private otherVoters(): NodeId[] {
