@@ -261,6 +261,7 @@ export class RaftCore {
     this.transferee = t;
     this.transferElapsed = 0;
     if (pr.match === this.log.lastIndex()) this.send({ type: MsgType.TimeoutNow, to: t });
+    else if (!pr.isPaused(this.maxInflight)) this.sendAppend(t, pr); // start catching it up now
     return { ok: true, target: t };
   }
 
