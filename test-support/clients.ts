@@ -4,6 +4,11 @@ import { cliMtPath, kazooPythonPath, zkCliPath } from './tools.js';
 
 export type { ProgramResult } from './processes.js';
 
+/** A shell run: stdout and stderr apart, and `output`, both interleaved in arrival order. */
+export interface ShellResult extends ProgramResult {
+  output: string;
+}
+
 /**
  * Runs a kazoo scenario script: `python3 <script> <connectString> ...args`. Scripts import their helper
  * module from their own directory, which Python puts on sys.path.
@@ -20,26 +25,28 @@ export function runKazoo(
 }
 
 /**
- * Feeds shell commands one at a time, each once the output of the previous one has settled. Both shells run commands asynchronously
- * and quit at end of input even with answers outstanding, so pacing is what makes transcripts complete
- * and deterministic.
+ * Feeds shell commands one at a time, each once the output of the previous one has settled. cli_mt runs
+ * commands asynchronously and quits at end of input with answers outstanding, and both shells print
+ * watch events from another thread, so pacing is what makes transcripts complete and deterministic.
  */
 function runShell(
   command: string,
   args: string[],
   steps: string[],
   opts: { quietMs: number; stepTimeoutMs: number; timeoutMs: number; env?: NodeJS.ProcessEnv },
-): Promise<ProgramResult> {
+): Promise<ShellResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let output = '';
     let lastOutput = 0;
     let outputSeen = 0;
     let timedOut = false;
     const onData = (isErr: boolean) => (d: string) => {
       if (isErr) stderr += d;
       else stdout += d;
+      output += d;
       lastOutput = Date.now();
       outputSeen++;
     };
@@ -78,7 +85,7 @@ function runShell(
       child.stdin.end();
       const code = await done;
       clearTimeout(killTimer);
-      resolve({ stdout, stderr, code, timedOut });
+      resolve({ stdout, stderr, output, code, timedOut });
     })();
   });
 }
@@ -87,18 +94,18 @@ function runShell(
  * Runs the ZooKeeper C client shell with the given commands. stdbuf makes its stdio line-buffered so
  * output arrives as it is printed, not at exit.
  */
-export function runCliMt(connectString: string, commands: string[], opts: { timeoutMs?: number } = {}): Promise<ProgramResult> {
+export function runCliMt(connectString: string, commands: string[], opts: { timeoutMs?: number } = {}): Promise<ShellResult> {
   return runShell('stdbuf', ['-oL', '-eL', cliMtPath(), '-h', connectString], commands, {
-    quietMs: 150,
+    quietMs: 100,
     stepTimeoutMs: 3000,
     timeoutMs: opts.timeoutMs ?? 60_000,
   });
 }
 
 /** Runs Apache ZooKeeper's Java shell zkCli.sh with the given commands. */
-export function runZkCli(connectString: string, commands: string[], opts: { timeoutMs?: number } = {}): Promise<ProgramResult> {
+export function runZkCli(connectString: string, commands: string[], opts: { timeoutMs?: number } = {}): Promise<ShellResult> {
   return runShell(zkCliPath(), ['-server', connectString], commands, {
-    quietMs: 250,
+    quietMs: 100,
     stepTimeoutMs: 5000,
     timeoutMs: opts.timeoutMs ?? 60_000,
     // The shell's JVM: small heap, quick start.

@@ -114,18 +114,26 @@ async function launch(
   };
 }
 
-/** Polls `ruok` until the server answers `imok`; fails early, with its log, if the process dies. */
+/**
+ * Polls `srvr` until the server reports its Mode. `ruok` is not enough: ZooKeeper answers `imok` (and
+ * `srvr` "This ZooKeeper instance is not currently serving requests") before it serves clients. So a
+ * configuration's 4lw.commands.whitelist must keep srvr (ZooKeeper's default whitelist is just srvr).
+ * Fails early, with the server's output, if the process dies.
+ */
 async function waitUntilServing(kind: TargetKind, host: string, port: number, proc: ServerProcess, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
+  let last = '';
   for (;;) {
     if (proc.exited()) throw new Error(`${kind} exited during start-up; its output:\n${proc.logTail()}`);
     try {
-      if ((await fourLetterWord(host, port, 'ruok', 1000)) === 'imok') return;
-    } catch {
-      // not listening yet
+      last = await fourLetterWord(host, port, 'srvr', 1000);
+      if (/^Mode: /m.test(last)) return;
+    } catch (err) {
+      last = (err as Error).message;
     }
     if (Date.now() > deadline) {
-      throw new Error(`${kind} did not answer ruok on ${host}:${port} within ${timeoutMs} ms; its output:\n${proc.logTail()}`);
+      throw new Error(`${kind} on ${host}:${port} not serving within ${timeoutMs} ms (last srvr answer: ` +
+        `${JSON.stringify(last)}); its output:\n${proc.logTail()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

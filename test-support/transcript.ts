@@ -39,10 +39,16 @@ export function tagShellOutput(text: string): string {
       .replace(/^(cZxid|mZxid|pZxid) = (0x[0-9a-f]+)$/, '$1 = <zxid:$2>')
       .replace(/^ephemeralOwner = (0x[0-9a-f]+)$/, (_l, v: string) => `ephemeralOwner = ${v === '0x0' ? '0' : `<session:${v}>`}`)
       .replace(/^(ctime|mtime) = .*$/, '$1 = <date>')
-      // cli_mt: czxid=2 (decimal), ctime = <date>, session ids
-      .replace(/^(\s*)(czxid|mzxid|pzxid)=(\d+)/, '$1$2=<zxid:$3>')
+      // cli_mt: czxid=1e (hex without 0x), ctime = <date>, session ids
+      .replace(/^(\s*)(czxid|mzxid|pzxid)=([0-9a-f]+)/, '$1$2=<zxid:0x$3>')
       .replace(/^(\s*)(ctime|mtime) ?= ?[A-Z][a-z]{2} .*$/, '$1$2 = <date>')
       .replace(/ephemeralOwner = ([0-9a-f]+)$/, (_l, v: string) => `ephemeralOwner = ${v === '0' ? '0' : `<session:0x${v}>`}`)
       .replace(/session id: (0x[0-9a-f]+)/i, 'session id: <session:$1>'))
-    .join('\n');
+    .join('\n')
+    .replace(/(?:^\t[^\s=]+\n)+/gm, sortLines);
+}
+
+/** cli_mt lists children one per tab-indented line, in the server's hash order: sort each such run. */
+function sortLines(block: string): string {
+  return `${block.trimEnd().split('\n').sort().join('\n')}\n`;
 }
