@@ -38,10 +38,9 @@ export function childPath(parent: string, name: string): string {
   return parent === '/' ? `/${name}` : `${parent}/${name}`;
 }
 
-/** ZooKeeper's sequential suffix: the parent's cversion as %010d. */
+/** ZooKeeper's sequential suffix: the parent's cversion as Java's %010d (the sign counts toward the width). */
 export function sequentialSuffix(counter: number): string {
-  const digits = String(Math.abs(counter)).padStart(10, '0');
-  return counter < 0 ? `-${digits.slice(1)}` : digits;
+  return counter < 0 ? `-${String(-counter).padStart(9, '0')}` : String(counter).padStart(10, '0');
 }
 
 /** True when `path` is `ancestor` or lies below it. */
