@@ -71,18 +71,24 @@ export function fixupAcl(acl: readonly ACL[], ids: readonly Id[]): ACL[] | undef
       if (authed.length === 0) return undefined;
       for (const i of authed) push({ perms: a.perms, id: { scheme: i.scheme, id: i.id } });
     } else if (scheme === 'digest') {
-      if (id.split(':').length !== 2) return undefined;
+      if (!validDigestId(id)) return undefined;
       push(a);
     } else if (scheme === 'ip') {
       if (!validIpSpec(id)) return undefined;
       push(a);
-    } else if (scheme === 'super') {
-      push(a);
     } else {
+      // Includes 'super': ZooKeeper has no provider for it, so an ACL naming it is invalid.
       return undefined;
     }
   }
   return out;
+}
+
+/** DigestAuthenticationProvider.isValid: Java's split(":") yields exactly two parts (trailing empties dropped). */
+function validDigestId(id: string): boolean {
+  const parts = id.split(':');
+  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts.length === 2;
 }
 
 function validIpSpec(spec: string): boolean {
