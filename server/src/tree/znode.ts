@@ -33,7 +33,8 @@ export function statOf(n: ZNode): Stat {
     version: n.version,
     cversion: 2 * n.cversion - n.children.size,
     aversion: n.aversion,
-    ephemeralOwner: n.ephemeralOwner,
+    // ZooKeeper shows clients the owning session of ephemerals only; container and TTL markers read as 0.
+    ephemeralOwner: isEphemeralOwner(n.ephemeralOwner) ? n.ephemeralOwner : 0n,
     dataLength: n.data?.length ?? 0,
     numChildren: n.children.size,
     pzxid: n.pzxid,
