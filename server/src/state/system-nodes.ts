@@ -15,5 +15,10 @@ export function createSystemNodes(): DataTree {
   tree.create(ZOOKEEPER_PATH, Buffer.alloc(0), OPEN_ACL_UNSAFE, 0n, 0, 0);
   tree.create(QUOTA_PATH, Buffer.alloc(0), OPEN_ACL_UNSAFE, 0n, 0, 0);
   tree.create(CONFIG_PATH, Buffer.alloc(0), READ_ACL_UNSAFE, 0n, 0, 0);
+  // ZooKeeper adds these nodes without counting them as child creations (so the first sequential child of /
+  // is 0000000000 and / shows cversion -1), and its config node starts at aversion -1.
+  tree.get('/')!.cversion = 0;
+  tree.get(ZOOKEEPER_PATH)!.cversion = 0;
+  tree.get(CONFIG_PATH)!.aversion = -1;
   return tree;
 }
