@@ -135,6 +135,7 @@ export class ReplicatedState {
         return { type: OpCode.SetData, stat: statOf(node) };
       }
       case OpCode.SetACL: {
+        if (invalidPathReason(req.path) !== undefined) fail(ErrorCode.BadArguments);
         const acl = this.fixAcl(req.acl, ctx.auth);
         const node = this.existing(req.path);
         this.require(node.acl, Perms.Admin, ctx);
@@ -188,11 +189,12 @@ export class ReplicatedState {
     return req.type === OpCode.Create ? { type: OpCode.Create, path } : { type: req.type, path, stat: statOf(node) };
   }
 
+  /** ZooKeeper's order: the parent must exist and grant DELETE before the node itself is looked up. */
   private delete(path: string, version: number, ctx: OpContext): void {
     if (path.lastIndexOf('/') <= -1 || path.includes('\u0000') || isProtectedPath(path)) fail(ErrorCode.BadArguments);
-    const node = this.existing(path);
-    const parent = this.tree.get(parentOf(path))!;
+    const parent = this.tree.get(parentOf(path)) ?? fail(ErrorCode.NoNode);
     this.require(parent.acl, Perms.Delete, ctx);
+    const node = this.tree.get(path) ?? fail(ErrorCode.NoNode);
     checkVersion(node.version, version);
     if (node.children.size > 0) fail(ErrorCode.NotEmpty);
     this.removeNode(path, ctx.zxid, ctx.events);
