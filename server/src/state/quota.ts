@@ -76,7 +76,7 @@ export class Quotas {
   /** Keeps indexes and usage current after a node was created. */
   created(path: string, dataLength: number): void {
     const limitOf = this.quotaPrefixOf(path, LIMIT_NODE);
-    if (limitOf) this.prefixes.add(limitOf);
+    if (limitOf) this.setQuotaed(limitOf, true);
     const statOf = this.quotaPrefixOf(path, STAT_NODE);
     if (statOf) this.recount(statOf);
     this.adjust(path, dataLength, 1);
@@ -84,8 +84,19 @@ export class Quotas {
 
   deleted(path: string, dataLength: number): void {
     const limitOf = this.quotaPrefixOf(path, LIMIT_NODE);
-    if (limitOf) this.prefixes.delete(limitOf);
+    if (limitOf) this.setQuotaed(limitOf, false);
     this.adjust(path, -dataLength, -1);
+  }
+
+  /** Changes the index inside the tree's undo journal, so a failed multi restores it with the limits node. */
+  private setQuotaed(prefix: string, on: boolean): void {
+    const was = this.prefixes.has(prefix);
+    if (on) this.prefixes.add(prefix);
+    else this.prefixes.delete(prefix);
+    this.tree.recordUndo(() => {
+      if (was) this.prefixes.add(prefix);
+      else this.prefixes.delete(prefix);
+    });
   }
 
   dataChanged(path: string, bytesDiff: number): void {

@@ -77,6 +77,14 @@ export class DataTree {
     }
   }
 
+  /**
+   * Registers how to undo a change to state derived from the tree but kept outside it (such as an index), so a
+   * failed atomically() block reverts that too. Outside atomically() it does nothing.
+   */
+  recordUndo(undo: () => void): void {
+    this.record(undo);
+  }
+
   /** Adds a node whose parent exists; counts the create in the parent's cversion and sets its pzxid. */
   create(path: string, data: Buffer | null, acl: readonly ACL[], owner: bigint, zxid: number, time: number): ZNode {
     const parentPath = parentOf(path);
