@@ -27,7 +27,10 @@ export interface Stat {
   version: number;
   cversion: number;
   aversion: number;
-  /** Owning session id for ephemerals; container/TTL markers (see constants.ts); 0n otherwise. */
+  /**
+   * Owning session id for ephemerals, else 0n. ZooKeeper stores container/TTL markers here (constants.ts) but
+   * reports 0 to clients for those nodes (checked against ZooKeeper 3.8).
+   */
   ephemeralOwner: bigint;
   dataLength: number;
   numChildren: number;
@@ -262,7 +265,10 @@ export interface SaslResponse {
   token: Buffer;
 }
 
-/** One result inside a multi / multiRead response; `type` is the MultiHeader type. */
+/**
+ * One result inside a multi / multiRead response; `type` is the MultiHeader type. ZooKeeper 3.8 answers every
+ * create-family op inside multi (create2 included) with a `Create` result carrying only the path.
+ */
 export type OpResult =
   | ({ type: OpCode.Create } & CreateResponse)
   | ({ type: OpCode.Create2 } & Create2Response)
