@@ -266,8 +266,8 @@ export interface SaslResponse {
 }
 
 /**
- * One result inside a multi / multiRead response; `type` is the MultiHeader type. ZooKeeper 3.8 answers every
- * create-family op inside multi (create2 included) with a `Create` result carrying only the path.
+ * One result inside a multi / multiRead response; `type` is the MultiHeader type. Inside multi, ZooKeeper 3.8
+ * answers create and create2 with a `Create` result (path only) and createContainer/createTTL with `Create2`.
  */
 export type OpResult =
   | ({ type: OpCode.Create } & CreateResponse)

@@ -210,16 +210,21 @@ describe('against Apache ZooKeeper', () => {
       ops: [
         { type: OpCode.Create, path: '/m', data: null, acl: OPEN_ACL, flags: 0 },
         { type: OpCode.Create2, path: '/m2', data: null, acl: OPEN_ACL, flags: 0 },
+        { type: OpCode.CreateContainer, path: '/mc', data: null, acl: OPEN_ACL, flags: CreateMode.Container },
+        { type: OpCode.CreateTTL, path: '/mt', data: null, acl: OPEN_ACL, flags: CreateMode.PersistentWithTTL, ttl: 5000 },
         { type: OpCode.SetData, path: '/m', data: Buffer.from('x'), version: -1 },
         { type: OpCode.Check, path: '/m', version: 1 },
         { type: OpCode.Delete, path: '/m', version: -1 },
       ],
     });
     if (okMulti.type !== OpCode.Multi) throw new Error('unexpected reply');
-    // ZooKeeper 3.8 answers a create2 inside multi with a plain create result (path only).
+    // Inside multi ZooKeeper 3.8 answers create and create2 with a Create result (path only), createContainer
+    // and createTTL with a Create2 result (path and stat).
     expect(okMulti.results).toMatchObject([
       { type: OpCode.Create, path: '/m' },
       { type: OpCode.Create, path: '/m2' },
+      { type: OpCode.Create2, path: '/mc', stat: { ephemeralOwner: 0n } },
+      { type: OpCode.Create2, path: '/mt', stat: { ephemeralOwner: 0n } },
       { type: OpCode.SetData, stat: { version: 1 } },
       { type: OpCode.Check },
       { type: OpCode.Delete },
