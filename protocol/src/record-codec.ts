@@ -14,9 +14,8 @@ import type {
   WatcherEvent,
 } from './records.js';
 
-/** Smallest encodings, used to bound vector counts before allocating. */
+/** Smallest ACL encoding, used to bound vector counts before allocating. */
 export const MIN_ACL_BYTES = 12; // perms + two empty strings
-export const STAT_BYTES = 68;
 
 export function writeId(w: JuteWriter, id: Id): void {
   w.writeString(id.scheme);
