@@ -19,6 +19,8 @@ export interface AdminServerConfig {
 }
 
 export interface MetricsConfig {
+  /** Serve the separate Prometheus endpoint: only when zoo.cfg configures a metrics provider, as in ZooKeeper. */
+  enabled: boolean;
   /** Where Prometheus `/metrics` is served (Corral serves it whatever metricsProvider.className says). */
   httpHost: string;
   httpPort: number;
@@ -213,6 +215,7 @@ export function parseConfig(text: string, options: ParseOptions = {}): LoadedCon
       commandURL: r.string('admin.commandURL') ?? '/commands',
     },
     metrics: {
+      enabled: r.string('metricsProvider.className') !== undefined || r.string('metricsProvider.httpPort') !== undefined,
       httpHost: r.string('metricsProvider.httpHost') ?? '0.0.0.0',
       httpPort: r.port('metricsProvider.httpPort', 7000),
     },

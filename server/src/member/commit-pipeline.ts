@@ -50,6 +50,11 @@ export class CommitPipeline {
     this.schedule();
   }
 
+  /** Lets the core forget entries up to `index`, which a snapshot now covers. */
+  compact(index: number): void {
+    this.core.compact(index);
+  }
+
   stop(): void {
     this.stopped = true;
   }

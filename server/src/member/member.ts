@@ -8,10 +8,13 @@ import { encodeConnectResponse, encodeReply } from '../../../protocol/src/messag
 import type { ClientRequest, ClientResponse, ConnectRequest } from '../../../protocol/src/records.js';
 import type { MemberConfig } from '../config/member-config.js';
 import { RaftCore } from '../consensus/raft.js';
-import { EntryKind } from '../consensus/types.js';
+import { EntryKind, type Entry } from '../consensus/types.js';
 import { ReplicatedState, type ApplyResult } from '../state/apply.js';
+import { restoreSnapshot, StateSnapshot } from '../state/snapshot.js';
+import { SnapshotStore } from '../storage/snapshots.js';
 import { decodeTxn, encodeTxn, TxnKind, type Txn, type WriteRequest } from '../state/txn.js';
 import { WriteAheadLog } from '../storage/wal.js';
+import { runFourLetterWord, startAdminServer, startMetricsServer } from '../admin/index.js';
 import { authenticate } from '../tree/acl.js';
 import { CommitPipeline } from './commit-pipeline.js';
 import { ClientConnection, hex, type ConnectionHost } from './connection.js';
@@ -53,8 +56,16 @@ export class Member implements ConnectionHost, MemberView {
   private wal: WriteAheadLog | undefined;
   private server: Server | undefined;
   private timers: NodeJS.Timeout[] = [];
+  /** Admin and metrics servers to close on stop. */
+  private closers: Array<{ close(): Promise<void> | void }> = [];
   private running = false;
   private appliedIndex = 0;
+  private appliedTerm = 0;
+  private snapshots: SnapshotStore | undefined;
+  private snapshotting = false;
+  private appliedSinceSnapshot = 0;
+  /** Bytes of snapshot files, refreshed after each snapshot (dirs reports it). */
+  private snapshotBytes = 0;
   private caughtUp: (() => void) | undefined;
   private recoveredLastIndex = 0;
 
@@ -75,8 +86,18 @@ export class Member implements ConnectionHost, MemberView {
   /** Recovers from disk, replays the log through the apply function, then listens for clients. */
   async start(): Promise<{ port: number }> {
     const { config, log } = this;
+    this.snapshots = await SnapshotStore.open(join(config.dataDir, 'corral-v1', 'snapshots'), { logger: log });
+    const snapshot = await this.snapshots.latest();
+    this.snapshotBytes = await this.snapshots.sizeBytes();
+    if (snapshot) {
+      await restoreSnapshot(this.state, snapshot.chunks());
+      this.appliedIndex = snapshot.meta.index;
+      this.appliedTerm = snapshot.meta.term;
+      log.info({ index: snapshot.meta.index, zxid: hex(BigInt(this.state.lastZxid)), nodes: this.state.tree.nodeCount }, 'loaded snapshot');
+    }
     const opened = await WriteAheadLog.open(join(config.dataLogDir, 'corral-v1', 'wal'), {
       forceSync: config.forceSync,
+      snapshotIndex: this.appliedIndex,
       logger: log,
     });
     this.wal = opened.wal;
@@ -84,12 +105,12 @@ export class Member implements ConnectionHost, MemberView {
     const nodeId = Math.max(config.serverId, 1);
     const core = new RaftCore({
       id: nodeId,
-      snapshot: { index: 0, term: 0, membership: { voters: [nodeId], neverLeaders: [], observers: [] } },
+      snapshot: { index: this.appliedIndex, term: this.appliedTerm, membership: { voters: [nodeId], neverLeaders: [], observers: [] } },
       ...(opened.hardState ? { hardState: opened.hardState } : {}),
       entries: opened.entries,
       random: Math.random,
     });
-    this.pipeline = new CommitPipeline(core, opened.wal, this, 0);
+    this.pipeline = new CommitPipeline(core, opened.wal, this, this.state.lastZxid);
     const ready = new Promise<void>((resolve) => (this.caughtUp = resolve));
     this.pipeline.campaign();
     this.timers.push(setInterval(() => this.pipeline?.tick(), Math.max(10, Math.floor(config.tickTime / 10))));
@@ -103,6 +124,8 @@ export class Member implements ConnectionHost, MemberView {
     this.timers.push(setInterval(() => this.expireSessions(), config.tickTime));
     this.timers.push(setInterval(() => this.sweepContainers(), this.options.containerCheckIntervalMs ?? CONTAINER_CHECK_INTERVAL_MS));
     const port = await this.listen();
+    if (config.admin.enableServer) this.closers.push(await startAdminServer(this));
+    if (config.metrics.enabled) this.closers.push(await startMetricsServer(this));
     this.running = true;
     log.info({ port, address: config.clientPortAddress || '0.0.0.0' }, 'serving clients');
     return { port };
@@ -113,6 +136,8 @@ export class Member implements ConnectionHost, MemberView {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     for (const c of [...this.connectionSet]) c.close('member shutting down');
+    await Promise.all(this.closers.map((c) => c.close()));
+    this.closers = [];
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.pipeline?.stop();
     await this.wal?.close();
@@ -172,8 +197,7 @@ export class Member implements ConnectionHost, MemberView {
   }
 
   fourLetterWord(word: string): string {
-    // The admin module renders these; until it is wired, only the liveness probe answers.
-    return word === 'ruok' && this.running ? 'imok' : '';
+    return runFourLetterWord(word, this);
   }
 
   // ---- Handshake ----
@@ -325,9 +349,11 @@ export class Member implements ConnectionHost, MemberView {
 
   // ---- Commits ----
 
-  committed(entries: Array<{ entry: { index: number; kind: EntryKind; data: Uint8Array }; zxid: number }>): void {
+  committed(entries: Array<{ entry: Entry; zxid: number }>): void {
     for (const { entry, zxid } of entries) {
       this.appliedIndex = entry.index;
+      this.appliedTerm = entry.term;
+      this.appliedSinceSnapshot++;
       if (entry.kind !== EntryKind.Normal) {
         this.state.lastZxid = zxid;
         continue;
@@ -337,6 +363,7 @@ export class Member implements ConnectionHost, MemberView {
       for (const ev of result.events) this.watches.trigger(ev);
       this.deliver(txn, result);
     }
+    if (this.appliedSinceSnapshot >= this.config.snapCount && !this.snapshotting) void this.takeSnapshot();
     if (this.caughtUp && this.appliedIndex > this.recoveredLastIndex) {
       this.caughtUp();
       this.caughtUp = undefined;
@@ -379,6 +406,38 @@ export class Member implements ConnectionHost, MemberView {
   }
 
   // ---- Housekeeping ----
+
+  /**
+   * Writes the state as of the last applied entry while the member keeps serving (chunks interleave with
+   * client traffic), then drops the log and snapshots it no longer needs.
+   */
+  private async takeSnapshot(): Promise<void> {
+    const store = this.snapshots!;
+    const index = this.appliedIndex;
+    this.snapshotting = true;
+    this.appliedSinceSnapshot = 0;
+    const image = new StateSnapshot(this.state);
+    let file;
+    try {
+      file = await store.begin({ index, term: this.appliedTerm, extra: { zxid: this.state.lastZxid } });
+      for (let chunk = image.next(); chunk; chunk = image.next()) {
+        await file.write(chunk);
+        await new Promise((r) => setImmediate(r));
+      }
+      await file.finish();
+      const { oldestRetainedIndex } = await store.purge(this.config.snapRetainCount);
+      this.pipeline?.compact(index);
+      if (oldestRetainedIndex !== undefined) await this.wal?.releaseBefore(oldestRetainedIndex + 1);
+      this.snapshotBytes = await store.sizeBytes();
+      this.log.info({ index, zxid: hex(BigInt(this.state.lastZxid)) }, 'snapshot written');
+    } catch (err) {
+      image.abandon();
+      await file?.abort().catch(() => undefined);
+      this.log.error({ err }, 'snapshot failed; will retry after more writes');
+    } finally {
+      this.snapshotting = false;
+    }
+  }
 
   private expireSessions(): void {
     for (const s of this.registry.expired(Date.now())) {
@@ -446,8 +505,7 @@ export class Member implements ConnectionHost, MemberView {
   }
 
   dirSizes(): { dataDirSize: number; dataLogSize: number } {
-    const wal = this.wal?.sizeBytes() ?? 0;
-    return { dataDirSize: 0, dataLogSize: wal };
+    return { dataDirSize: this.snapshotBytes, dataLogSize: this.wal?.sizeBytes() ?? 0 };
   }
 
   fsyncStats(): { count: number; totalMs: number; thresholdExceeded: number } {

@@ -34,7 +34,7 @@ function record(path: string, n: ZNode): NodeRecord {
 }
 
 /** Produces the chunks of one snapshot; call next() until it returns undefined, then the snapshot is complete. */
-export class SnapshotWriter implements TreeObserver {
+export class StateSnapshot implements TreeObserver {
   private readonly order: string[];
   private readonly pending: Set<string>;
   private cursor = 0;
