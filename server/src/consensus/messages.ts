@@ -32,8 +32,10 @@ export const enum MsgType {
   ReadIndexResp = 12,
   /**
    * A member that may not lead (never-leader, observer) → a candidate it refused because the
-   * candidate's log is behind: its log after (index, logTerm), so the candidate can catch up and win.
-   * Without it a never-leader holding the freshest log could block every election.
+   * candidate's log is behind: its log after (index, logTerm) and its `commit`, so the candidate can
+   * catch up and win. Without it a never-leader holding the freshest log could block every election.
+   * If `snapshot` is set, the host handles it like a Snapshot message (stream the data first), but
+   * no reportSnapshot is needed.
    */
   CatchUp = 13,
 }

@@ -489,7 +489,7 @@ export class RaftCore {
     const grant = free && this.log.isUpToDate(m.index ?? 0, m.logTerm ?? 0);
     if (pre) {
       this.send({ type: MsgType.PreVoteResp, to: m.from, term: grant ? m.term : this.termValue, reject: !grant });
-      if (!grant && !this.promotable()) this.sendCatchUp(m);
+      if (!grant && !this.promotable() && this.log.lastIndex() > (m.commit ?? 0)) this.sendCatchUp(m);
       return;
     }
     if (grant) {
@@ -501,27 +501,44 @@ export class RaftCore {
 
   /**
    * We may not lead but hold a log fresher than an eligible candidate's: send it everything after
-   * the candidate's commit index (committed prefixes agree everywhere, so that is a match point).
+   * its commit index (committed prefixes agree everywhere, so that is a match point), or our
+   * snapshot and everything after it if we compacted past that point.
    */
   private sendCatchUp(m: Message): void {
-    const from = m.commit ?? 0;
-    const prevTerm = this.log.term(from);
-    if (prevTerm === undefined || from >= this.log.lastIndex() || this.log.isUpToDate(m.index ?? 0, m.logTerm ?? 0)) return;
-    const entries = this.log.slice(from + 1, this.log.lastIndex() + 1);
-    this.send({ type: MsgType.CatchUp, to: m.from, index: from, logTerm: prevTerm, entries });
+    if (this.log.isUpToDate(m.index ?? 0, m.logTerm ?? 0)) return;
+    const from = Math.max(m.commit ?? 0, this.log.snapshot.index);
+    const msg: Outgoing = {
+      type: MsgType.CatchUp,
+      to: m.from,
+      index: from,
+      logTerm: this.log.term(from)!,
+      entries: this.log.slice(from + 1, this.log.lastIndex() + 1),
+      commit: this.log.committed,
+    };
+    if (from > (m.commit ?? 0)) msg.snapshot = this.log.snapshot;
+    this.send(msg);
   }
 
   /**
    * Adopts a strictly fresher log pushed by a member that may not lead. Safe for the same reason a
-   * new leader may overwrite followers: any entry committed and acknowledged by us is contained in
-   * every log more up to date than ours, and the push covers that log's whole suffix.
+   * new leader may overwrite followers: every entry we acknowledged that got committed is contained
+   * in any log more up to date than ours, and the push carries that log's whole suffix. The
+   * sender's commit index comes along, so we also learn which config entries are in force.
    */
   private handleCatchUp(m: Message): void {
+    const prevIndex = m.index ?? 0;
+    const prevTerm = m.logTerm ?? 0;
     const entries = m.entries ?? [];
-    const last = entries[entries.length - 1];
-    if (this.leaderValue !== 0 || !last || (m.index ?? 0) < this.log.committed) return;
+    const last = entries[entries.length - 1] ?? { index: prevIndex, term: prevTerm };
+    if (this.roleValue === 'leader' || this.leaderValue !== 0) return;
     if (!this.log.isUpToDate(last.index, last.term) || this.log.isUpToDateWith(last.index, last.term)) return;
-    this.log.maybeAppend(m.index ?? 0, m.logTerm ?? 0, entries);
+    if (!this.log.matchTerm(prevIndex, prevTerm)) {
+      if (!m.snapshot || m.snapshot.index <= this.log.committed) return;
+      this.installSnapshot(m.snapshot);
+    }
+    if (prevIndex < this.log.committed) return;
+    this.log.maybeAppend(prevIndex, prevTerm, entries);
+    this.commitTo(Math.min(m.commit ?? 0, last.index));
   }
 
   private stepCandidate(m: Message): void {
@@ -594,13 +611,17 @@ export class RaftCore {
     if (this.log.matchTerm(s.index, s.term)) {
       this.commitTo(s.index); // we already hold that prefix: no need to install anything
     } else {
-      this.log.restore(s);
-      this.membershipValue = s.membership;
-      this.configHistory = [];
-      this.membershipChanged = true;
-      this.snapshotToPersist = s;
+      this.installSnapshot(s);
     }
     this.sendDurable({ type: MsgType.AppendResp, to: m.from, index: s.index });
+  }
+
+  private installSnapshot(s: SnapshotMeta): void {
+    this.log.restore(s);
+    this.membershipValue = s.membership;
+    this.configHistory = [];
+    this.membershipChanged = true;
+    this.snapshotToPersist = s;
   }
 
   private stepLeader(m: Message): void {

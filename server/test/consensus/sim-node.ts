@@ -3,7 +3,7 @@
 // state only, a toy state machine (a rolling hash of applied entries), snapshots and compaction.
 
 import { RaftCore, type Ready } from '../../src/consensus/raft.js';
-import { MsgType, type Message } from '../../src/consensus/messages.js';
+import type { Message } from '../../src/consensus/messages.js';
 import type { Entry, HardState, Membership, NodeId, SnapshotMeta } from '../../src/consensus/types.js';
 
 /** The toy state machine: how far it got and a digest of everything applied. */
@@ -107,7 +107,7 @@ export class SimNode {
       this.hooks.onApply?.(this.id, e);
     }
     this.reads.push(...rd.reads);
-    return rd.messages.map((m) => (m.type === MsgType.Snapshot ? { ...m, data: this.snapshots.get(m.snapshot!.index)! } : m));
+    return rd.messages.map((m) => (m.snapshot ? { ...m, data: this.snapshots.get(m.snapshot.index)! } : m));
   }
 
   /** Makes the first `n` pending persists durable and acknowledges them. */
@@ -119,7 +119,7 @@ export class SimNode {
   }
 
   receive(m: WireMessage): void {
-    if (m.type === MsgType.Snapshot && m.data) this.snapshots.set(m.snapshot!.index, { ...m.data });
+    if (m.snapshot && m.data) this.snapshots.set(m.snapshot.index, { ...m.data });
     const { data: _data, ...msg } = m;
     this.core.step(msg);
   }
