@@ -1,0 +1,107 @@
+// A minimal ZooKeeper client over the project's own codec, for tests that need exact control of the bytes on
+// the wire (fuzzing, crash recovery): connect, pipelined requests answered by xid, and a closed() signal.
+import { connect, type Socket } from 'node:net';
+import { ErrorCode, OpCode } from '../../../protocol/src/constants.js';
+import { FrameDecoder } from '../../../protocol/src/framing.js';
+import { decodeConnectResponse, decodeReply, decodeServerFrame, encodeConnectRequest, encodeRequest } from '../../../protocol/src/messages.js';
+import type { ClientRequest, ClientResponse } from '../../../protocol/src/records.js';
+
+export interface Reply {
+  err: ErrorCode;
+  zxid: number;
+  body: ClientResponse | undefined;
+}
+
+export class WireClient {
+  sessionId = 0n;
+  private readonly decoder = new FrameDecoder(64 * 1024 * 1024);
+  private readonly pending = new Map<number, { type: OpCode; resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private nextXid = 1;
+  private connected: ((frame: Buffer) => void) | undefined;
+  private closedReason: Error | undefined;
+  readonly closed: Promise<void>;
+
+  private constructor(readonly socket: Socket) {
+    this.closed = new Promise((resolve) => {
+      const onClose = (why: string) => {
+        if (this.closedReason) return;
+        this.closedReason = new Error(`connection closed: ${why}`);
+        for (const p of this.pending.values()) p.reject(this.closedReason);
+        this.pending.clear();
+        resolve();
+      };
+      socket.on('close', () => onClose('socket closed'));
+      socket.on('error', (e) => onClose(e.message));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.decoder.push(chunk);
+      for (let f = this.decoder.next(); f !== null; f = this.decoder.next()) this.onFrame(f);
+    });
+  }
+
+  /** Opens a TCP connection and completes the handshake for a new session. */
+  static async open(port: number, timeoutMs = 10_000): Promise<WireClient> {
+    const socket = await rawSocket(port);
+    const c = new WireClient(socket);
+    const frame = await new Promise<Buffer>((resolve, reject) => {
+      c.connected = resolve;
+      void c.closed.then(() => reject(c.closedReason));
+      socket.write(encodeConnectRequest({ protocolVersion: 0, lastZxidSeen: 0, timeOut: timeoutMs, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false }));
+    });
+    const res = decodeConnectResponse(frame);
+    if (res.sessionId === 0n) throw new Error('handshake refused');
+    c.sessionId = res.sessionId;
+    return c;
+  }
+
+  /** Sends a request; resolves with the reply (rejects only if the connection closes first). */
+  send(req: ClientRequest): Promise<Reply> {
+    if (this.closedReason) return Promise.reject(this.closedReason);
+    const xid = this.nextXid++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(xid, { type: req.type, resolve, reject });
+      this.socket.write(encodeRequest(xid, req));
+    });
+  }
+
+  /** Like send, but throws unless the reply is OK. */
+  async ok(req: ClientRequest): Promise<ClientResponse | undefined> {
+    const r = await this.send(req);
+    if (r.err !== ErrorCode.Ok) throw new Error(`${OpCode[req.type]} failed with ${ErrorCode[r.err] ?? r.err}`);
+    return r.body;
+  }
+
+  async close(): Promise<void> {
+    if (!this.closedReason) {
+      await this.send({ type: OpCode.CloseSession }).catch(() => undefined);
+      this.socket.destroy();
+    }
+    await this.closed;
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.connected) {
+      const done = this.connected;
+      this.connected = undefined;
+      done(frame);
+      return;
+    }
+    const msg = decodeServerFrame(frame);
+    if (msg.kind === 'notification') return;
+    const p = this.pending.get(msg.header.xid);
+    if (!p) return;
+    this.pending.delete(msg.header.xid);
+    const { header, body } = decodeReply(frame, p.type);
+    p.resolve({ err: header.err as ErrorCode, zxid: header.zxid, body });
+  }
+}
+
+export function rawSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+}
