@@ -25,8 +25,6 @@ export interface Target {
   dir: string;
   /** The server's combined output so far (last lines), for failure messages. */
   logTail(lines?: number): string;
-  /** Stops the server and starts it again on the same port and data (sessions should survive). */
-  restart(): Promise<void>;
   /** Stops the server and removes its directory (keeps it when COMPAT_KEEP_DIRS is set). */
   stop(): Promise<void>;
 }
@@ -95,10 +93,6 @@ async function launch(
     await proc.stop();
     if (!process.env.COMPAT_KEEP_DIRS) rmSync(dir, { recursive: true, force: true });
   };
-  const restart = async () => {
-    await proc.stop();
-    proc = await spawnServer();
-  };
   const adminEnabled = String(cfg['admin.enableServer']) === 'true';
   return {
     kind,
@@ -109,7 +103,6 @@ async function launch(
     cfg,
     dir,
     logTail: (lines) => proc.logTail(lines),
-    restart,
     stop,
   };
 }
