@@ -40,7 +40,7 @@ describe('ExpiryQueue', () => {
                 expect(now).toBeLessThanOrEqual(deadline.get(k)! + interval);
                 deadline.delete(k);
               }
-              for (const [k, d] of deadline) expect(now).toBeLessThanOrEqual(d + interval);
+              for (const d of deadline.values()) expect(now).toBeLessThanOrEqual(d + interval);
             }
           };
           for (const t of touches) {

@@ -23,9 +23,9 @@ describe('create', () => {
     const r = h.req(create('/a', { data: Buffer.from('x') }));
     expect(r).toMatchObject({ err: E.Ok, zxid: h.zxid, response: { type: OpCode.Create, path: '/a' } });
     expect(r.events).toEqual([{ type: EventType.NodeCreated, path: '/a' }, { type: EventType.NodeChildrenChanged, path: '/' }]);
-    const r2 = h.req({ ...create('/b'), type: OpCode.Create2 });
+    const r2 = h.req(create('/b', { type: OpCode.Create2 }));
     expect(r2.response).toMatchObject({ type: OpCode.Create2, path: '/b', stat: { czxid: h.zxid, version: 0 } });
-    expect(h.req({ ...create('/c', { flags: CreateMode.Container }), type: OpCode.CreateContainer }).response)
+    expect(h.req(create('/c', { flags: CreateMode.Container, type: OpCode.CreateContainer })).response)
       .toMatchObject({ type: OpCode.CreateContainer, stat: { ephemeralOwner: 0n } });
     expect(h.tree.get('/c')!.ephemeralOwner).toBe(CONTAINER_OWNER);
     expect(h.req({ type: OpCode.CreateTTL, path: '/t', data: null, acl: OPEN, flags: CreateMode.PersistentWithTTL, ttl: 500 }).err).toBe(E.Ok);
@@ -171,7 +171,7 @@ describe('multi', () => {
     h.mk('/m', { data: 'v' });
     const r = h.req({ type: OpCode.Multi, ops: [
       create('/m/a'),
-      { ...create('/m/b'), type: OpCode.Create2 },
+      create('/m/b', { type: OpCode.Create2 }),
       create('/m/s-', { flags: CreateMode.PersistentSequential }),
       create('/m/s-', { flags: CreateMode.PersistentSequential }),
       set('/m', 'w', 0),
@@ -244,7 +244,7 @@ describe('DeleteExpired', () => {
 
   it('removes a container only once it has had a child and is empty again', () => {
     const h = new Harness();
-    h.req({ ...create('/c', { flags: CreateMode.Container }), type: OpCode.CreateContainer });
+    h.req(create('/c', { flags: CreateMode.Container, type: OpCode.CreateContainer }));
     expect(expire(h, '/c').events).toEqual([]);
     h.mk('/c/kid');
     expect(expire(h, '/c').events).toEqual([]);

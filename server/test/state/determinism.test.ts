@@ -41,7 +41,7 @@ const txn: fc.Arbitrary<Txn> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant(TxnKind.Request as const), time, session, cxid: fc.nat(1000), auth, req: fc.record({ type: fc.constant(OpCode.SetACL as const), path, acl: aclArb, version }) }) },
-);
+) as fc.Arbitrary<Txn>;
 
 const fresh = () => new ReplicatedState({ enforceQuota: true, extendedTypesEnabled: true, skipAcl: false });
 

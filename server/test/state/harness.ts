@@ -1,6 +1,6 @@
 // Drives a ReplicatedState the way the member does: numbered transactions in log order.
 import { OpCode, Perms } from '../../../protocol/src/constants.js';
-import type { ACL, Id, MultiOp } from '../../../protocol/src/records.js';
+import type { ACL, CreateOp, Id, MultiOp } from '../../../protocol/src/records.js';
 import { OPEN_ACL_UNSAFE } from '../../src/tree/acl.js';
 import { ReplicatedState, type ApplyResult, type StateOptions } from '../../src/state/apply.js';
 import { TxnKind, type Txn, type WriteRequest } from '../../src/state/txn.js';
@@ -39,7 +39,7 @@ export class Harness {
   }
 }
 
-export const create = (path: string, extra: Partial<{ flags: number; acl: ACL[]; data: Buffer | null }> = {}): MultiOp => ({
+export const create = (path: string, extra: Partial<Omit<CreateOp, 'path'>> = {}): CreateOp => ({
   type: OpCode.Create, path, data: null, acl: OPEN, flags: 0, ...extra,
 });
 export const del = (path: string, version = -1): MultiOp => ({ type: OpCode.Delete, path, version });
