@@ -144,10 +144,12 @@ export class WatchManager {
 
 function kindsFor(type: WatcherType): readonly Kind[] {
   switch (type) {
+    // A persistent watch counts as both a data and a child watch, a recursive one as a data watch (ZooKeeper keeps
+    // them in its data and child watch tables).
     case WatcherType.Children:
-      return [Kind.Child];
+      return [Kind.Child, Kind.Persistent];
     case WatcherType.Data:
-      return [Kind.Data];
+      return [Kind.Data, Kind.Persistent, Kind.Recursive];
     case WatcherType.Persistent:
       return [Kind.Persistent];
     case WatcherType.PersistentRecursive:

@@ -158,9 +158,9 @@ export class ReplicatedState {
   }
 
   private create(req: Extract<WriteRequest, { flags: number }>, ttl: number, ctx: OpContext): ClientResponse {
-    const mode = req.flags;
+    // createContainer makes a container whatever flags say, as ZooKeeper does.
+    const mode = req.type === OpCode.CreateContainer ? CreateMode.Container : req.flags;
     if (!isValidCreateMode(mode)) fail(ErrorCode.BadArguments);
-    if (req.type === OpCode.CreateContainer && mode !== CreateMode.Container) fail(ErrorCode.BadArguments);
     if (isTTL(mode) && !this.options.extendedTypesEnabled) fail(ErrorCode.Unimplemented);
     if (isTTL(mode) ? !(ttl > 0 && ttl <= MAX_TTL) : ttl >= 0) fail(ErrorCode.BadArguments);
     if (isEphemeral(mode) && !this.sessions.has(ctx.session)) fail(ErrorCode.SessionExpired);

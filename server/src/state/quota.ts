@@ -19,7 +19,8 @@ export interface QuotaLimits {
 export function parseStats(data: Buffer | null): QuotaLimits {
   const out: QuotaLimits = { count: -1, bytes: -1, countHardLimit: -1, byteHardLimit: -1 };
   if (!data) return out;
-  for (const part of data.toString('utf8').split(',')) {
+  // zkCli 3.8 writes limits as "count=-1,bytes=-1=;byteHardLimit=-1;countHardLimit=2": split on both separators.
+  for (const part of data.toString('utf8').split(/[,;]/)) {
     const [k, v] = part.split('=');
     if (k !== undefined && v !== undefined && k.trim() in out) {
       const n = Number(v.trim());

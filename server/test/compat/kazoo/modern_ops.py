@@ -56,7 +56,8 @@ T.await_events(5)
 op('a: own write fires own persistent watch first', a.set, R + '/pw', b'3')
 # ZooKeeper 3.8 knows watcher types 1-3 only: Persistent (4) and PersistentRecursive (5) are 3.9's and
 # 3.8 answers them MARSHALLINGERROR; there a persistent watch is removed with Any (3).
-op('a: checkWatches persistent type (3.9 only)', call, a, CheckWatches(R + '/pw', 4))
+# checkWatches with the Persistent type (4) is 3.9-only: the 3.8 reference answers MARSHALLINGERROR, so it is
+# not compared here (Corral answers as 3.9 does).
 op('a: checkWatches data on persistent path', call, a, CheckWatches(R + '/pw', 2))
 op('a: checkWatches none', call, a, CheckWatches(R + '/e1', 3))
 op('a: removeWatches persistent via any', call, a, RemoveWatches(R + '/pw', 3))
