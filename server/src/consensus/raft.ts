@@ -7,7 +7,8 @@
 // appends a Noop; single-server membership changes that take effect when their entry commits, with
 // etcd's rule that a leader proposes a change only once everything before it (including its own
 // Noop) has been applied; observers (learners) and never-leader voters; leadership transfer via
-// TimeoutNow; ReadIndex; pipelined replication with flow control; snapshot catch-up.
+// TimeoutNow; ReadIndex; pipelined replication with flow control; snapshot catch-up. A leader
+// never commits an inherited entry that demotes it to never-leader/observer; it hands over instead.
 //
 // Host contract.
 // - Inputs: tick() at a fixed interval; step(msg) for every message received; propose(),
@@ -22,16 +23,23 @@
 //      acknowledges every earlier persist. Messages that rely on durable state (vote answers, append
 //      acknowledgements, the candidate's own vote, the leader's own log in the commit count) are held
 //      back until then and come out of a later ready().
-//   2. `messages`: send them, in any order, possibly dropping some. A `MsgType.Snapshot` message is
-//      a request to stream the snapshot data at `snapshot.index` to `to` out of band; the sender
-//      calls reportSnapshot(to, ok) when done; the receiving host steps the message into its core
-//      only once the data has arrived.
-//   3. `persist.snapshot`: once it is durable, reset the state machine to that snapshot before
-//      applying anything in `committed` of this or later Readies.
+//   2. `messages`: send them, in any order, possibly dropping some. A message carrying `snapshot`
+//      (MsgType.Snapshot, or a CatchUp) asks the host to stream the snapshot data at
+//      `snapshot.index` to `to` out of band; for MsgType.Snapshot the sender then calls
+//      reportSnapshot(to, ok); the receiving host steps the message into its core only once the
+//      data has arrived.
+//   3. `persist.snapshot`: reset the state machine to that snapshot (its data arrived with the
+//      message) before applying anything in `committed` of this or later Readies.
 //   4. `committed`: apply in order (they are committed and locally durable). Config entries are
 //      included (decode with decodeConfig); the core has already switched to the new membership.
 //   5. `reads`: the read for `ctx` may be served once the applied index reaches `index`. Reads
 //      pending when leadership changes (see `softState`) are dropped: the host fails or retries them.
+//
+// Never-leaders and observers that hold a fresher log than an eligible candidate push it to the
+// candidate (MsgType.CatchUp), so a tie-breaker holding the only copy of recent entries cannot block
+// elections. Known limitation: if the latest membership's eligible voters have not yet learned that
+// they are voters (the leader that added them died before telling them) and every member that knows
+// may not lead, nobody campaigns until an operator restores a member that can.
 //
 // ZooKeeper zxids. Each committed entry exposes its term and index. The member (not this core)
 // derives zxids as epoch<<32|counter with epoch = the entry's term, the counter restarting at 1
