@@ -68,7 +68,14 @@ export async function expectSameBehaviour(
     mkdirSync(dumpDir, { recursive: true });
     for (const [kind, transcript] of transcripts) writeFileSync(join(dumpDir, `${name}.${kind}.txt`), transcript);
   }
-  for (const [kind, transcript] of transcripts) facts(transcript, kind);
+  for (const [kind, transcript] of transcripts) {
+    try {
+      facts(transcript, kind);
+    } catch (err) {
+      (err as Error).message = `[${kind}] ${(err as Error).message}`; // say whose transcript broke the fact
+      throw err;
+    }
+  }
   if (failures.length) throw new Error(`scenario could not run against:\n${failures.join('\n')}`);
   const reference = transcripts.get('zookeeper');
   const corral = transcripts.get('corral');
