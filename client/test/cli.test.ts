@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runProgram } from '../../test-support/processes.js';
 import { runCli } from '../src/cli/run.js';
 import { splitWords } from '../src/cli/shell.js';
-import { formatLimits, parseStatsTrack } from '../src/cli/quota.js';
+import { formatLimits, parseStatsTrack } from '../../protocol/src/quota.js';
 import { TARGET_KINDS, startClientTarget, type Target } from './helpers/targets.js';
 
 const MAIN_JS = fileURLToPath(new URL('../../dist/client/src/cli/main.js', import.meta.url));

@@ -6,7 +6,8 @@ import type { ZooKeeperClient } from '../client.js';
 import { NoNodeError } from '../errors.js';
 import type { Watcher } from '../types.js';
 import { formatACL, formatEvent, formatStat, javaList } from './format.js';
-import { delQuota, listQuota, limitsPath, setQuota, type QuotaLimits } from './quota.js';
+import { limitsPath, type QuotaLimits } from '../../../protocol/src/quota.js';
+import { delQuota, listQuota, setQuota } from './quota.js';
 import { subtree } from './tree.js';
 
 export interface CliIO {

@@ -1,43 +1,12 @@
-// zkCli's quota commands. Limits live in /zookeeper/quota/<path>/zookeeper_limits as ZooKeeper's StatsTrack text
-// ("count=10,bytes=-1=;byteHardLimit=-1;countHardLimit=-1": count and bytes first for pre-3.5 parsers, the newer
-// keys after an extra "=" and sorted); the server keeps usage in the sibling zookeeper_stats.
+// zkCli's quota commands over the quota znodes (format in protocol/src/quota.ts).
 import { CreateMode, QUOTA_PATH } from '../../../protocol/src/index.js';
+import { formatLimits, LIMIT_NODE, limitsPath, NO_LIMITS, parseStatsTrack, quotaDir, statsPath, type QuotaLimits } from '../../../protocol/src/quota.js';
 import type { ZooKeeperClient } from '../client.js';
 import { NoNodeError, NodeExistsError } from '../errors.js';
 import { subtree } from './tree.js';
 
-export const LIMIT_NODE = 'zookeeper_limits';
-export const STAT_NODE = 'zookeeper_stats';
-
-export interface QuotaLimits {
-  count: number;
-  bytes: number;
-  countHardLimit: number;
-  byteHardLimit: number;
-}
-
-export const NO_LIMITS: QuotaLimits = { count: -1, bytes: -1, countHardLimit: -1, byteHardLimit: -1 };
-
 /** A failure the CLI reports with exit code 1 (not a ZooKeeper error code). */
 export class QuotaError extends Error {}
-
-export function parseStatsTrack(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const pair of text.split(/[,;]+/)) {
-    if (pair === '') continue;
-    const [key, value] = pair.split('=');
-    out[key!] = value === undefined || value === '' ? -1 : Number(value);
-  }
-  return out;
-}
-
-export function formatLimits(l: QuotaLimits): string {
-  return `count=${l.count},bytes=${l.bytes}=;byteHardLimit=${l.byteHardLimit};countHardLimit=${l.countHardLimit}`;
-}
-
-const quotaDir = (path: string) => (path === '/' ? QUOTA_PATH : QUOTA_PATH + path);
-export const limitsPath = (path: string) => `${quotaDir(path)}/${LIMIT_NODE}`;
-export const statsPath = (path: string) => `${quotaDir(path)}/${STAT_NODE}`;
 
 async function createIfMissing(zk: ZooKeeperClient, path: string, data: string | null = null): Promise<boolean> {
   try {

@@ -1,38 +1,10 @@
-// ZooKeeper-compatible quotas. A quota on /app lives in /zookeeper/quota/app/zookeeper_limits (text
-// "count=..,bytes=..[,countHardLimit=..,byteHardLimit=..]", written by zkCli setquota) and its usage in the sibling
-// zookeeper_stats node ("count=..,bytes=.."), which the server keeps current without bumping its version. Only the
-// deepest quota above a path counts for it, as in ZooKeeper.
+// ZooKeeper-compatible quota enforcement over the quota znodes (format in protocol/src/quota.ts). The server keeps
+// each zookeeper_stats node current without bumping its version. Only the deepest quota above a path counts for
+// it, as in ZooKeeper.
 import { QUOTA_PATH } from '../../../protocol/src/constants.js';
+import { formatUsage, LIMIT_NODE, limitsPath, parseLimits, STAT_NODE, statsPath } from '../../../protocol/src/quota.js';
 import type { DataTree } from '../tree/datatree.js';
 import { parentOf } from '../tree/paths.js';
-
-export const LIMIT_NODE = 'zookeeper_limits';
-export const STAT_NODE = 'zookeeper_stats';
-
-export interface QuotaLimits {
-  count: number;
-  bytes: number;
-  countHardLimit: number;
-  byteHardLimit: number;
-}
-
-export function parseStats(data: Buffer | null): QuotaLimits {
-  const out: QuotaLimits = { count: -1, bytes: -1, countHardLimit: -1, byteHardLimit: -1 };
-  if (!data) return out;
-  // zkCli 3.8 writes limits as "count=-1,bytes=-1=;byteHardLimit=-1;countHardLimit=2": split on both separators.
-  for (const part of data.toString('utf8').split(/[,;]/)) {
-    const [k, v] = part.split('=');
-    if (k !== undefined && v !== undefined && k.trim() in out) {
-      const n = Number(v.trim());
-      if (Number.isFinite(n)) out[k.trim() as keyof QuotaLimits] = n;
-    }
-  }
-  return out;
-}
-
-function formatStats(count: number, bytes: number): Buffer {
-  return Buffer.from(`count=${count},bytes=${bytes}`);
-}
 
 export class QuotaExceeded extends Error {}
 
@@ -64,8 +36,8 @@ export class Quotas {
   check(path: string, bytesDiff: number, countDiff: number): void {
     const prefix = this.maxPrefix(path);
     if (!prefix) return;
-    const limits = parseStats(this.tree.get(limitPath(prefix))?.data ?? null);
-    const usage = parseStats(this.tree.get(statPath(prefix))?.data ?? null);
+    const limits = parseLimits(this.tree.get(limitsPath(prefix))?.data ?? null);
+    const usage = parseLimits(this.tree.get(statsPath(prefix))?.data ?? null);
     if (countDiff !== 0 && limits.countHardLimit > -1 && usage.count + countDiff > limits.countHardLimit) {
       throw new QuotaExceeded(prefix);
     }
@@ -107,23 +79,23 @@ export class Quotas {
   private adjust(path: string, bytesDiff: number, countDiff: number): void {
     const prefix = this.maxPrefix(path);
     if (!prefix) return;
-    const stat = statPath(prefix);
+    const stat = statsPath(prefix);
     const node = this.tree.get(stat);
     if (!node) return;
-    const usage = parseStats(node.data);
-    this.tree.setRawData(stat, formatStats(usage.count + countDiff, usage.bytes + bytesDiff));
+    const usage = parseLimits(node.data);
+    this.tree.setRawData(stat, Buffer.from(formatUsage(usage.count + countDiff, usage.bytes + bytesDiff)));
   }
 
   /** Sets the stats node of a quota'd path to the subtree's actual usage. */
   private recount(prefix: string): void {
-    if (!this.tree.has(prefix) || !this.tree.has(statPath(prefix))) return;
+    if (!this.tree.has(prefix) || !this.tree.has(statsPath(prefix))) return;
     let count = 1;
     let bytes = this.tree.get(prefix)!.data?.length ?? 0;
     for (const p of this.tree.descendants(prefix)) {
       count++;
       bytes += this.tree.get(p)!.data?.length ?? 0;
     }
-    this.tree.setRawData(statPath(prefix), formatStats(count, bytes));
+    this.tree.setRawData(statsPath(prefix), Buffer.from(formatUsage(count, bytes)));
   }
 
   /** For /zookeeper/quota/<p>/<leaf> returns <p>; else undefined. */
@@ -132,12 +104,4 @@ export class Quotas {
     const prefix = path.slice(QUOTA_PATH.length, path.length - leaf.length - 1);
     return prefix.length > 0 ? prefix : undefined;
   }
-}
-
-export function limitPath(prefix: string): string {
-  return `${QUOTA_PATH}${prefix}/${LIMIT_NODE}`;
-}
-
-export function statPath(prefix: string): string {
-  return `${QUOTA_PATH}${prefix}/${STAT_NODE}`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, OpCode } from '../../../protocol/src/constants.js';
-import { limitPath, parseStats, statPath } from '../../src/state/quota.js';
+import { limitsPath, parseLimits, statsPath } from '../../../protocol/src/quota.js';
 import { create, del, Harness, set } from './harness.js';
 
 const E = ErrorCode;
@@ -8,12 +8,12 @@ const E = ErrorCode;
 /** What zkCli setquota does: the limits node under /zookeeper/quota, then the stats node (counted by the server). */
 function setQuota(h: Harness, path: string, limits: string): void {
   h.mk(`/zookeeper/quota${path}`);
-  h.mk(limitPath(path), { data: limits });
-  h.mk(statPath(path), { data: 'count=0,bytes=0' });
+  h.mk(limitsPath(path), { data: limits });
+  h.mk(statsPath(path), { data: 'count=0,bytes=0' });
 }
 
 const usage = (h: Harness, path: string) => {
-  const { count, bytes } = parseStats(h.tree.get(statPath(path))!.data);
+  const { count, bytes } = parseLimits(h.tree.get(statsPath(path))!.data);
   return { count, bytes };
 };
 
@@ -24,14 +24,14 @@ describe('quota stats', () => {
     h.mk('/app/x', { data: 'cde' });
     setQuota(h, '/app', 'count=100,bytes=-1');
     expect(usage(h, '/app')).toEqual({ count: 2, bytes: 5 });
-    const statVersion = h.tree.get(statPath('/app'))!.version;
+    const statVersion = h.tree.get(statsPath('/app'))!.version;
     h.mk('/app/x/y', { data: '1234' });
     expect(usage(h, '/app')).toEqual({ count: 3, bytes: 9 });
     h.req(set('/app/x', 'c'));
     expect(usage(h, '/app')).toEqual({ count: 3, bytes: 7 });
     h.req(del('/app/x/y'));
     expect(usage(h, '/app')).toEqual({ count: 2, bytes: 3 });
-    expect(h.tree.get(statPath('/app'))!.version).toBe(statVersion); // server updates do not bump the version
+    expect(h.tree.get(statsPath('/app'))!.version).toBe(statVersion); // server updates do not bump the version
     h.mk('/other', { data: 'zzz' });
     expect(usage(h, '/app')).toEqual({ count: 2, bytes: 3 });
   });
@@ -79,7 +79,7 @@ describe('quota enforcement', () => {
     const h = new Harness();
     h.mk('/hard');
     setQuota(h, '/hard', 'count=-1,bytes=-1,countHardLimit=2,byteHardLimit=-1');
-    const r = h.req({ type: OpCode.Multi, ops: [del(limitPath('/hard')), del('/missing')] });
+    const r = h.req({ type: OpCode.Multi, ops: [del(limitsPath('/hard')), del('/missing')] });
     expect((r.response as { results: Array<{ err: number }> }).results.map((x) => x.err)).toEqual([E.Ok, E.NoNode]);
     h.mk('/hard/a');
     expect(h.req(create('/hard/b')).err).toBe(E.QuotaExceeded);
@@ -90,9 +90,9 @@ describe('quota enforcement', () => {
     const h = new Harness({ enforceQuota: false });
     h.mk('/q');
     h.mk('/zookeeper/quota/q');
-    h.req({ type: OpCode.Multi, ops: [create(limitPath('/q'), { data: Buffer.from('count=5,bytes=-1') }), del('/missing')] });
+    h.req({ type: OpCode.Multi, ops: [create(limitsPath('/q'), { data: Buffer.from('count=5,bytes=-1') }), del('/missing')] });
     // A stats node without a limits node is not a quota: creates below /q must not touch it.
-    h.mk(statPath('/q'), { data: 'count=0,bytes=0' });
+    h.mk(statsPath('/q'), { data: 'count=0,bytes=0' });
     const counted = usage(h, '/q');
     h.mk('/q/a', { data: 'abc' });
     expect(usage(h, '/q')).toEqual(counted);
