@@ -90,55 +90,28 @@ function readClientInfo(r: JuteReader): ClientInfo {
   return { authScheme: r.readString(), user: r.readString() };
 }
 
+/** A multi result: its MultiHeader, then the same body as the top-level reply to that op (or the error code). */
 function writeOpResult(w: JuteWriter, res: OpResult): void {
   writeMultiHeader(w, { type: res.type, done: false, err: res.type === OpCode.Error ? res.err : ErrorCode.Ok });
-  switch (res.type) {
-    case OpCode.Create:
-      w.writeString(res.path);
-      return;
-    case OpCode.Create2:
-      w.writeString(res.path);
-      writeStat(w, res.stat);
-      return;
-    case OpCode.SetData:
-      writeStat(w, res.stat);
-      return;
-    case OpCode.GetData:
-      w.writeBuffer(res.data);
-      writeStat(w, res.stat);
-      return;
-    case OpCode.GetChildren:
-      w.writeStringVector(res.children);
-      return;
-    case OpCode.Error:
-      w.writeInt(res.err);
-      return;
-    case OpCode.Delete:
-    case OpCode.Check:
-      return;
-  }
+  if (res.type === OpCode.Error) w.writeInt(res.err);
+  else writeResponseBody(w, res);
 }
 
+/** Result types a multi or multiRead response may carry besides Error. */
+const OP_RESULT_TYPES = new Set<number>([
+  OpCode.Create,
+  OpCode.Create2,
+  OpCode.SetData,
+  OpCode.GetData,
+  OpCode.GetChildren,
+  OpCode.Delete,
+  OpCode.Check,
+]);
+
 function readOpResult(type: number, r: JuteReader): OpResult {
-  switch (type) {
-    case OpCode.Create:
-      return { type, path: r.readString() };
-    case OpCode.Create2:
-      return { type, path: r.readString(), stat: readStat(r) };
-    case OpCode.SetData:
-      return { type, stat: readStat(r) };
-    case OpCode.GetData:
-      return { type, data: r.readBuffer(), stat: readStat(r) };
-    case OpCode.GetChildren:
-      return { type, children: r.readStringVector() };
-    case OpCode.Error:
-      return { type, err: r.readInt() };
-    case OpCode.Delete:
-    case OpCode.Check:
-      return { type };
-    default:
-      throw new MarshallingError(`unknown multi result type ${type}`);
-  }
+  if (type === OpCode.Error) return { type, err: r.readInt() };
+  if (!OP_RESULT_TYPES.has(type)) throw new MarshallingError(`unknown multi result type ${type}`);
+  return decodeResponse(type, r) as OpResult;
 }
 
 function readOpResults(r: JuteReader): OpResult[] {
