@@ -3,7 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ErrorCode, OpCode, PROTOCOL_VERSION, SESSION_PASSWORD_LENGTH, Xid } from '../../../protocol/src/constants.js';
+import { ErrorCode, isEphemeral, OpCode, PROTOCOL_VERSION, SESSION_PASSWORD_LENGTH, Xid } from '../../../protocol/src/constants.js';
 import { encodeConnectResponse, encodeReply } from '../../../protocol/src/messages.js';
 import type { ClientRequest, ClientResponse, ConnectRequest } from '../../../protocol/src/records.js';
 import type { MemberConfig } from '../config/member-config.js';
@@ -18,6 +18,7 @@ import { runFourLetterWord, startAdminServer, startMetricsServer } from '../admi
 import { authenticate } from '../tree/acl.js';
 import { CommitPipeline } from './commit-pipeline.js';
 import { ClientConnection, hex, type ConnectionHost } from './connection.js';
+import { isExpiredNode } from '../tree/znode.js';
 import { answerRead, isReadRequest, restoreWatches } from './reads.js';
 import { SessionRegistry, type SessionEntry } from './sessions.js';
 import { ServerStatsCounter } from './server-stats.js';
@@ -456,14 +457,12 @@ export class Member implements ConnectionHost, MemberView {
     }
   }
 
-  /** Proposes the removal of empty containers and expired TTL nodes; apply re-checks each at its turn. */
+  /** Proposes the removal of containers and TTL nodes that are due; apply re-checks each at its turn. */
   private sweepContainers(): void {
     const { tree } = this.state;
     const now = Date.now();
     for (const path of [...tree.containers, ...tree.ttlNodes]) {
-      const node = tree.get(path)!;
-      if (node.children.size > 0) continue;
-      this.propose({ kind: TxnKind.DeleteExpired, time: now, path });
+      if (isExpiredNode(tree.get(path)!, now)) this.propose({ kind: TxnKind.DeleteExpired, time: now, path });
     }
   }
 
@@ -518,7 +517,7 @@ export class Member implements ConnectionHost, MemberView {
 }
 
 function createsEphemeral(req: WriteRequest): boolean {
-  const isEph = (op: { type: OpCode; flags?: number }) => op.flags === 1 || op.flags === 3;
-  if (req.type === OpCode.Multi) return req.ops.some((op) => 'flags' in op && isEph(op));
-  return 'flags' in req && isEph(req);
+  // createContainer makes a container whatever its flags say.
+  const ephemeral = (op: WriteRequest) => 'flags' in op && op.type !== OpCode.CreateContainer && isEphemeral(op.flags);
+  return req.type === OpCode.Multi ? req.ops.some(ephemeral) : ephemeral(req);
 }

@@ -5,7 +5,7 @@ import { ErrorCode, EventType, OpCode, Perms, WatcherType } from '../../../proto
 import type { ClientRequest, ClientResponse, Id, MultiReadOp, OpResult } from '../../../protocol/src/records.js';
 import { permits } from '../tree/acl.js';
 import type { DataTree } from '../tree/datatree.js';
-import { invalidPathReason, isUnder } from '../tree/paths.js';
+import { invalidPathReason } from '../tree/paths.js';
 import { statOf } from '../tree/znode.js';
 import type { Watcher, WatchManager } from './watches.js';
 
@@ -179,5 +179,3 @@ export function restoreWatches(
     for (const path of req.persistentRecursiveWatches) watches.addPersistent(path, watcher, true);
   }
 }
-
-export { isUnder };

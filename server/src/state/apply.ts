@@ -8,7 +8,7 @@ import type { ACL, ClientResponse, Id, MultiOp, OpResult } from '../../../protoc
 import { fixupAcl, permits } from '../tree/acl.js';
 import { DataTree } from '../tree/datatree.js';
 import { invalidPathReason, parentOf, sequentialSuffix } from '../tree/paths.js';
-import { CONTAINER_OWNER, isEphemeralOwner, statOf, ttlOf, ttlOwner } from '../tree/znode.js';
+import { CONTAINER_OWNER, isEphemeralOwner, isExpiredNode, statOf, ttlOwner } from '../tree/znode.js';
 import { QuotaExceeded, Quotas } from './quota.js';
 import { TxnKind, type Txn, type WriteRequest } from './txn.js';
 import { createSystemNodes, isProtectedPath } from './system-nodes.js';
@@ -215,11 +215,7 @@ export class ReplicatedState {
   /** Removes a container that became empty or a TTL node past its time, if that is still true now. */
   private deleteExpired(path: string, zxid: number, time: number, events: TreeEvent[]): void {
     const node = this.tree.get(path);
-    if (!node || node.children.size > 0) return;
-    const ttl = ttlOf(node.ephemeralOwner);
-    const expired =
-      node.ephemeralOwner === CONTAINER_OWNER ? node.cversion > 0 : ttl !== undefined && time > node.mtime + ttl;
-    if (expired) this.removeNode(path, zxid, events);
+    if (node && isExpiredNode(node, time)) this.removeNode(path, zxid, events);
   }
 
   private existing(path: string) {

@@ -1,13 +1,11 @@
 // Snapshots of the replicated state taken while the member keeps applying writes. The tree is written in
 // chunks over several event-loop turns; a node that is about to change before its turn is written first, as it
 // was when the snapshot began (copy-on-write by observation), so the result is the exact state at one index.
-import { Packr } from 'msgpackr';
+import { statePackr } from './msgpack.js';
 import type { ACL } from '../../../protocol/src/records.js';
 import type { TreeObserver } from '../tree/datatree.js';
 import type { ZNode } from '../tree/znode.js';
 import type { ReplicatedState } from './apply.js';
-
-const packr = new Packr({ useRecords: false, useBigInt64: true } as ConstructorParameters<typeof Packr>[0]);
 
 type NodeRecord = [
   path: string,
@@ -62,7 +60,7 @@ export class StateSnapshot implements TreeObserver {
   next(): Buffer | undefined {
     if (!this.headerSent) {
       this.headerSent = true;
-      return packr.pack(this.header);
+      return statePackr.pack(this.header);
     }
     const batch = this.early;
     this.early = [];
@@ -75,7 +73,7 @@ export class StateSnapshot implements TreeObserver {
       this.state.tree.setObserver(undefined);
       return undefined;
     }
-    return packr.pack(batch);
+    return statePackr.pack(batch);
   }
 
   /** Stops observing the tree (the snapshot was abandoned). */
@@ -89,10 +87,10 @@ export async function restoreSnapshot(state: ReplicatedState, chunks: AsyncItera
   let header: Header | undefined;
   for await (const chunk of chunks) {
     if (!header) {
-      header = packr.unpack(chunk) as Header;
+      header = statePackr.unpack(chunk) as Header;
       continue;
     }
-    for (const r of packr.unpack(chunk) as NodeRecord[]) {
+    for (const r of statePackr.unpack(chunk) as NodeRecord[]) {
       const [path, data, acl, czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, owner] = r;
       state.tree.restore(path, { data, acl, czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner, children: new Set() });
     }

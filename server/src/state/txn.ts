@@ -1,7 +1,7 @@
 // Transactions: what the member appends to the replicated log. Each is applied, in log order, by the one
 // deterministic apply function (apply.ts) on every member and on recovery. Everything apply needs that is not
 // in the tree — the time, the session's identities — travels inside the transaction.
-import { Packr } from 'msgpackr';
+import { statePackr } from './msgpack.js';
 import type { Id, MultiOp, ReconfigRequest, SetACLRequest } from '../../../protocol/src/records.js';
 import type { OpCode } from '../../../protocol/src/constants.js';
 
@@ -26,13 +26,11 @@ export type Txn =
   | { kind: TxnKind.Request; time: number; session: bigint; cxid: number; auth: Id[]; req: WriteRequest }
   | { kind: TxnKind.DeleteExpired; time: number; path: string };
 
-// useBigInt64 (int64 <-> bigint) exists at runtime but is missing from msgpackr's typings.
-const packr = new Packr({ useRecords: false, useBigInt64: true } as ConstructorParameters<typeof Packr>[0]);
 
 export function encodeTxn(txn: Txn): Buffer {
-  return packr.pack(txn);
+  return statePackr.pack(txn);
 }
 
 export function decodeTxn(bytes: Uint8Array): Txn {
-  return packr.unpack(bytes) as Txn;
+  return statePackr.unpack(bytes) as Txn;
 }

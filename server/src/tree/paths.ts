@@ -42,9 +42,3 @@ export function childPath(parent: string, name: string): string {
 export function sequentialSuffix(counter: number): string {
   return counter < 0 ? `-${String(-counter).padStart(9, '0')}` : String(counter).padStart(10, '0');
 }
-
-/** True when `path` is `ancestor` or lies below it. */
-export function isUnder(path: string, ancestor: string): boolean {
-  if (ancestor === '/') return true;
-  return path === ancestor || (path.startsWith(ancestor) && path.charCodeAt(ancestor.length) === 0x2f);
-}

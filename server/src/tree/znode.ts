@@ -62,3 +62,14 @@ export function ttlOf(owner: bigint): number | undefined {
 export function isEphemeralOwner(owner: bigint): boolean {
   return owner !== 0n && owner !== CONTAINER_OWNER && ttlOf(owner) === undefined;
 }
+
+/**
+ * Whether a childless container (one that once had children) or TTL node (untouched for its TTL) is due for
+ * removal at `time`. The member proposes removals with it; apply re-checks it when the removal commits.
+ */
+export function isExpiredNode(n: ZNode, time: number): boolean {
+  if (n.children.size > 0) return false;
+  if (n.ephemeralOwner === CONTAINER_OWNER) return n.cversion > 0;
+  const ttl = ttlOf(n.ephemeralOwner);
+  return ttl !== undefined && time > n.mtime + ttl;
+}

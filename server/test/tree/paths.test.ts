@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { childPath, invalidPathReason, isUnder, nameOf, parentOf, sequentialSuffix } from '../../src/tree/paths.js';
+import { childPath, invalidPathReason, nameOf, parentOf, sequentialSuffix } from '../../src/tree/paths.js';
 
 describe('invalidPathReason', () => {
   it.each(['/', '/a', '/a/b', '/a.b/..c', '/.../x', '/zookeeper/quota', '/ünïcode', '/a b'])('accepts %j', (p) => {
@@ -53,12 +53,5 @@ describe('path helpers', () => {
     expect(sequentialSuffix(2147483647)).toBe('2147483647');
     expect(sequentialSuffix(-5)).toBe('-000000005');
     expect(sequentialSuffix(-2147483648)).toBe('-2147483648');
-  });
-
-  it('isUnder matches whole path segments only', () => {
-    expect(isUnder('/a/b', '/a')).toBe(true);
-    expect(isUnder('/a', '/a')).toBe(true);
-    expect(isUnder('/ab', '/a')).toBe(false);
-    expect(isUnder('/x', '/')).toBe(true);
   });
 });
