@@ -281,7 +281,8 @@ export class Member implements ConnectionHost, MemberView {
       case OpCode.SetWatches2:
         conn.answer(xid, req.type, () => {
           restoreWatches(req, this.state.tree, this.watches, conn);
-          return this.reply(Xid.SetWatches, ErrorCode.Ok);
+          // Echo the client's xid: most clients send -8, but some (node-zookeeper-client) number it like any request.
+          return this.reply(xid, ErrorCode.Ok);
         });
         return;
       case OpCode.Sync:
