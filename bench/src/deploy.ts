@@ -1,0 +1,123 @@
+// Starts the servers under test: Apache ZooKeeper or Corral, standalone or as an ensemble of members, from one
+// zoo.cfg so both run with the same settings. Builds on test-support's process and config helpers, but starts
+// ZooKeeper the way zkServer.sh does (full JIT, its default 1000 MB heap) rather than tuned for quick tests.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fourLetterWord } from '../../test-support/four-letter-words.js';
+import { freePorts } from '../../test-support/ports.js';
+import { startServerProcess, type ServerProcess } from '../../test-support/processes.js';
+import { javaPath, zookeeperClassPath } from '../../test-support/tools.js';
+import { completeZooCfg, writeZooCfg, type ZooCfg } from '../../test-support/zoo-cfg.js';
+import { sleep } from './clock.js';
+import type { Endpoint } from './loadgen/messages.js';
+
+export type TargetKind = 'zookeeper' | 'corral';
+
+export interface DeployOptions {
+  members: number;
+  /** zoo.cfg keys common to every member (tickTime, forceSync, ...). */
+  cfg: ZooCfg;
+  /** Raises the largest record both servers accept (zoo.cfg jute.maxbuffer; ZooKeeper also needs the JVM flag). */
+  juteMaxBuffer?: number;
+  zkHeapMb: number;
+  /** Runs Corral members under `node --cpu-prof`, writing profiles into this directory when they stop. */
+  corralProfileDir?: string;
+}
+
+export interface Member {
+  id: number;
+  endpoint: Endpoint;
+  process: ServerProcess;
+}
+
+export interface Deployment {
+  kind: TargetKind;
+  members: Member[];
+  endpoints: Endpoint[];
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+/** The repository root: the nearest directory above this file that holds package.json (source or dist). */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the repository root above bench/');
+    dir = up;
+  }
+  return dir;
+}
+
+export const CORRAL_SERVER_JS = join(repoRoot(), 'dist/server/src/bin/corral-server.js');
+
+function commandFor(kind: TargetKind, cfgPath: string, opts: DeployOptions): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  if (kind === 'zookeeper') {
+    const jute = opts.juteMaxBuffer ? [`-Djute.maxbuffer=${opts.juteMaxBuffer}`] : [];
+    return {
+      command: javaPath(),
+      args: [`-Xmx${opts.zkHeapMb}m`, ...jute, '-cp', zookeeperClassPath(), 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgPath],
+      env: process.env,
+    };
+  }
+  if (!existsSync(CORRAL_SERVER_JS)) throw new Error(`Corral build missing: ${CORRAL_SERVER_JS} (run \`npm run build\`)`);
+  const prof = opts.corralProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.corralProfileDir}`] : [];
+  // Warnings only: ZooKeeper runs with the no-op logger here, so neither pays for per-connection log lines.
+  return { command: process.execPath, args: [...prof, CORRAL_SERVER_JS, cfgPath], env: { ...process.env, CORRAL_LOG_LEVEL: 'warn' } };
+}
+
+export async function deploy(kind: TargetKind, opts: DeployOptions): Promise<Deployment> {
+  const n = opts.members;
+  const ports = await freePorts(3 * n);
+  const root = mkdtempSync(join(tmpdir(), `corral-bench-${kind}-`));
+  const host = '127.0.0.1';
+  // An ensemble: server.N=host:quorumPort:electionPort lines and a myid file per member, as for ZooKeeper.
+  const serverLines: ZooCfg = {};
+  if (n > 1) {
+    for (let i = 0; i < n; i++) serverLines[`server.${i + 1}`] = `${host}:${ports[n + i]}:${ports[2 * n + i]}`;
+    Object.assign(serverLines, { initLimit: 10, syncLimit: 5 });
+  }
+  const members: Member[] = [];
+  const stopAll = async () => {
+    await Promise.all(members.map((m) => m.process.stop(20_000)));
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < n; i++) {
+      const dir = join(root, `member${i + 1}`);
+      const dataDir = join(dir, 'data');
+      mkdirSync(dataDir, { recursive: true });
+      if (n > 1) writeFileSync(join(dataDir, 'myid'), `${i + 1}\n`);
+      const jute: ZooCfg = opts.juteMaxBuffer ? { 'jute.maxbuffer': opts.juteMaxBuffer } : {};
+      const cfgPath = writeZooCfg(dir, completeZooCfg({ ...opts.cfg, ...jute, ...serverLines }, dataDir, ports[i]!));
+      const { command, args, env } = commandFor(kind, cfgPath, opts);
+      const proc = startServerProcess(command, args, { cwd: dir, logPath: join(dir, 'server.log'), env });
+      members.push({ id: i + 1, endpoint: { host, port: ports[i]! }, process: proc });
+    }
+    await Promise.all(members.map((m) => waitUntilServing(kind, m)));
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  return { kind, members, endpoints: members.map((m) => m.endpoint), pids: members.map((m) => m.process.pid), stop: stopAll };
+}
+
+/** The member's role from `srvr` (standalone, leader, follower), or undefined while it does not serve. */
+export async function memberMode(m: Member): Promise<string | undefined> {
+  try {
+    return /^Mode: (\S+)/m.exec(await fourLetterWord(m.endpoint.host, m.endpoint.port, 'srvr', 1000))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitUntilServing(kind: TargetKind, m: Member, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await memberMode(m)) === undefined) {
+    if (m.process.exited()) throw new Error(`${kind} member ${m.id} exited during start-up:\n${m.process.logTail()}`);
+    if (Date.now() > deadline) throw new Error(`${kind} member ${m.id} not serving within ${timeoutMs} ms:\n${m.process.logTail()}`);
+    await sleep(100);
+  }
+}
