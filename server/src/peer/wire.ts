@@ -1,0 +1,157 @@
+// What travels between Corral members: the frames of storage/frame.ts (length | kind | CRC-32 | payload) over TCP,
+// payloads in msgpack except snapshot chunks, which go as raw bytes.
+//
+// A connection starts with a Hello naming the sender. On a message connection the receiver answers with a
+// Verdict (accepted, or refused with a reason), then the sender streams Raft and Aux frames one way. On a
+// snapshot connection the sender streams Chunk frames and an End (or an Abort), and the receiver's only Verdict
+// is the outcome of installing the snapshot (or the refusal of the Hello).
+import { Packr } from 'msgpackr';
+import { MsgType, type Message } from '../consensus/messages.js';
+import type { NodeId } from '../consensus/types.js';
+import { FRAME_HEADER_BYTES, encodeFrame, readFrame } from '../storage/frame.js';
+
+export const enum FrameKind {
+  Hello = 1,
+  Verdict = 2,
+  Raft = 3,
+  Aux = 4,
+  Chunk = 5,
+  End = 6,
+  Abort = 7,
+}
+
+export const PROTOCOL_VERSION = 1;
+
+export interface Hello {
+  version: number;
+  from: NodeId;
+  /** The member the sender believes it dialled: catches a wrong address in someone's configuration. */
+  to: NodeId;
+  stream: 'messages' | 'snapshot';
+  /** Snapshot connections: the metadata handed to the receiver's snapshot handler. */
+  meta?: unknown;
+}
+
+export interface Verdict {
+  ok: boolean;
+  reason?: string;
+}
+
+/** Thrown for anything a peer sends that breaks the protocol; it costs the peer that one connection. */
+export class ProtocolError extends Error {}
+
+// Binary stays binary (Uint8Array <-> bin); decoded binaries are copies, so an entry kept in the Raft log does not
+// pin the socket buffer it arrived in. 64-bit integers come back as bigint (session ids in aux messages).
+const packr = new Packr({ useRecords: false, useBigInt64: true, copyBuffers: true } as ConstructorParameters<typeof Packr>[0]);
+
+export function encodeValueFrame(kind: FrameKind, value: unknown): Buffer {
+  return encodeFrame(kind, packr.pack(value));
+}
+
+export function decodeValue(payload: Buffer): unknown {
+  try {
+    return packr.unpack(payload);
+  } catch (err) {
+    throw new ProtocolError(`undecodable payload: ${(err as Error).message}`);
+  }
+}
+
+export interface Frame {
+  kind: number;
+  /** A view into the receive buffer. */
+  payload: Buffer;
+}
+
+/** Splits a byte stream into frames without re-copying a large frame for every piece of it that arrives. */
+export class FrameDecoder {
+  private pieces: Buffer[] = [];
+  private buffered = 0;
+  private needed = FRAME_HEADER_BYTES;
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  /** The frames completed by `data`; throws ProtocolError on a damaged or oversized frame. */
+  push(data: Buffer): Frame[] {
+    this.pieces.push(data);
+    this.buffered += data.length;
+    if (this.buffered < this.needed) return [];
+    const buf = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, this.buffered);
+    const frames: Frame[] = [];
+    let offset = 0;
+    this.needed = FRAME_HEADER_BYTES;
+    while (buf.length - offset >= FRAME_HEADER_BYTES) {
+      const r = readFrame(buf, offset);
+      if (r.kind === 'frame') {
+        frames.push({ kind: r.type, payload: r.payload });
+        offset = r.end;
+      } else if (r.kind === 'short') {
+        if (r.needed - FRAME_HEADER_BYTES > this.maxFrameBytes) {
+          throw new ProtocolError(`frame of ${r.needed - FRAME_HEADER_BYTES} bytes exceeds the limit of ${this.maxFrameBytes}`);
+        }
+        this.needed = r.needed;
+        break;
+      } else {
+        throw new ProtocolError(r.kind === 'bad' ? `bad frame: ${r.reason}` : 'bad frame: zero header');
+      }
+    }
+    this.pieces = offset < buf.length ? [buf.subarray(offset)] : [];
+    this.buffered = buf.length - offset;
+    return frames;
+  }
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const optional = (v: unknown, check: (v: unknown) => boolean) => v === undefined || check(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isIdList = (v: unknown) => Array.isArray(v) && v.every(isCount);
+
+const isEntry = (v: unknown) =>
+  isObject(v) && isCount(v.index) && isCount(v.term) && isCount(v.kind) && v.data instanceof Uint8Array;
+
+const isSnapshotMeta = (v: unknown) =>
+  isObject(v) &&
+  isCount(v.index) &&
+  isCount(v.term) &&
+  isObject(v.membership) &&
+  isIdList(v.membership.voters) &&
+  isIdList(v.membership.neverLeaders) &&
+  isIdList(v.membership.observers);
+
+const isBool = (v: unknown) => typeof v === 'boolean';
+
+/** Checks a decoded Raft message from the peer `from` to `self` well enough that the core can step it. */
+export function toMessage(v: unknown, from: NodeId, self: NodeId): Message {
+  const ok =
+    isObject(v) &&
+    isCount(v.type) &&
+    v.type >= MsgType.Append &&
+    v.type <= MsgType.CatchUp &&
+    v.from === from &&
+    v.to === self &&
+    isCount(v.term) &&
+    ['index', 'logTerm', 'commit', 'hint', 'ctx'].every((k) => optional(v[k], isCount)) &&
+    optional(v.reject, isBool) &&
+    optional(v.transfer, isBool) &&
+    optional(v.entries, (e) => Array.isArray(e) && e.every(isEntry)) &&
+    optional(v.snapshot, isSnapshotMeta);
+  if (!ok) throw new ProtocolError(`malformed raft message from ${from}`);
+  return v as unknown as Message;
+}
+
+export function toHello(v: unknown): Hello {
+  const ok =
+    isObject(v) &&
+    v.version === PROTOCOL_VERSION &&
+    isCount(v.from) &&
+    isCount(v.to) &&
+    (v.stream === 'messages' || v.stream === 'snapshot');
+  if (!ok) throw new ProtocolError('malformed hello');
+  return v as unknown as Hello;
+}
+
+export function toVerdict(v: unknown): Verdict {
+  if (!isObject(v) || !isBool(v.ok) || !optional(v.reason, (r) => typeof r === 'string')) {
+    throw new ProtocolError('malformed verdict');
+  }
+  return v as unknown as Verdict;
+}
