@@ -25,10 +25,12 @@ export interface ConnectionHost {
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
 }
 
-interface Slot {
+export interface Slot {
   xid: number;
   op: OpCode;
   started: number;
+  /** For writes: the term of the leader that took the proposal, once one did. */
+  term?: number;
   /** The reply once known; a slot without one is a write waiting for its commit. */
   reply?: Buffer;
   /** A read waiting for earlier requests to be answered first. */
@@ -191,8 +193,15 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   }
 
   /** Reserves the reply slot of a write; `complete` fills it once the write is applied. */
-  expectWrite(xid: number, op: OpCode): void {
-    this.slots.push({ xid, op, started: Date.now() });
+  expectWrite(xid: number, op: OpCode): Slot {
+    const slot: Slot = { xid, op, started: Date.now() };
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** Whether a write handed to a leader of a term before `term` is still unanswered. */
+  hasWriteHandedBefore(term: number): boolean {
+    return this.slots.some((s) => s.reply === undefined && s.run === undefined && s.term !== undefined && s.term < term);
   }
 
   /** The reply to the oldest pending write with this xid. */

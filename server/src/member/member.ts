@@ -7,8 +7,9 @@ import { ErrorCode, isEphemeral, OpCode, PROTOCOL_VERSION, SESSION_PASSWORD_LENG
 import { encodeConnectResponse, encodeReply } from '../../../protocol/src/messages.js';
 import type { ClientRequest, ClientResponse, ConnectRequest } from '../../../protocol/src/records.js';
 import type { MemberConfig } from '../config/member-config.js';
-import { RaftCore } from '../consensus/raft.js';
-import { EntryKind, type Entry } from '../consensus/types.js';
+import type { Message } from '../consensus/messages.js';
+import { RaftCore, type SoftState } from '../consensus/raft.js';
+import { EntryKind, type Entry, type Membership, type NodeId, type SnapshotMeta } from '../consensus/types.js';
 import { ReplicatedState, type ApplyResult } from '../state/apply.js';
 import { restoreSnapshot, StateSnapshot } from '../state/snapshot.js';
 import { SnapshotStore } from '../storage/snapshots.js';
@@ -16,7 +17,8 @@ import { decodeTxn, encodeTxn, TxnKind, type Txn, type WriteRequest } from '../s
 import { WriteAheadLog } from '../storage/wal.js';
 import { runFourLetterWord, startAdminServer, startMetricsServer } from '../admin/index.js';
 import { authenticate } from '../tree/acl.js';
-import { CommitPipeline } from './commit-pipeline.js';
+import { Replicator } from './replicator.js';
+import { PeerNetwork } from '../peer/peer-network.js';
 import { ClientConnection, hex, type ConnectionHost } from './connection.js';
 import { isExpiredNode } from '../tree/znode.js';
 import { answerRead, isReadRequest, restoreWatches } from './reads.js';
@@ -29,6 +31,17 @@ export const CORRAL_VERSION = '0.1.0';
 /** A client that lets this much reply data pile up unread is disconnected. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const CONTAINER_CHECK_INTERVAL_MS = 60_000;
+/** Raft election timeout, in ticks of tickTime / ELECTION_TICKS: a leader is missed after 1-2 tickTimes. */
+const ELECTION_TICKS = 10;
+
+/** What a member records in its snapshot files beside the state. */
+interface SnapshotExtra {
+  zxid: number;
+  membership: Membership;
+}
+
+/** Member-to-member messages of the member itself (the replicator has its own forwarding protocol). */
+type MemberAux = { t: 'touch'; sessions: bigint[] };
 
 interface PendingHandshake {
   connection: ClientConnection;
@@ -46,14 +59,18 @@ export class Member implements ConnectionHost, MemberView {
   readonly startTime = Date.now();
   readonly watches = new WatchManager();
   readonly stats = new ServerStatsCounter();
-  readonly state: ReplicatedState;
+  /** Replaced wholesale when a snapshot from the leader is installed. */
+  state: ReplicatedState;
   readonly maxFrameSize: number;
   readonly maxOutputBytes = MAX_OUTPUT_BYTES;
   private readonly registry: SessionRegistry;
   private readonly connectionSet = new Set<ClientConnection>();
   private readonly perIp = new Map<string, number>();
   private readonly pendingHandshakes = new Map<bigint, PendingHandshake>();
-  private pipeline: CommitPipeline | undefined;
+  private replicator: Replicator | undefined;
+  private peers: PeerNetwork | undefined;
+  /** Sessions with traffic here since the last report to the leader (which alone expires global sessions). */
+  private touched = new Set<bigint>();
   private wal: WriteAheadLog | undefined;
   private server: Server | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -75,13 +92,120 @@ export class Member implements ConnectionHost, MemberView {
     readonly log: Logger,
     private readonly options: MemberOptions = {},
   ) {
-    this.state = new ReplicatedState({
-      enforceQuota: config.enforceQuota,
-      extendedTypesEnabled: config.extendedTypesEnabled,
-      skipAcl: config.skipACL,
-    });
+    this.state = this.freshState();
     this.maxFrameSize = config.juteMaxBuffer;
     this.registry = new SessionRegistry(config.serverId, config.tickTime, Date.now());
+  }
+
+  /** The network to the other members; none when standalone. */
+  private async startPeers(): Promise<PeerNetwork | undefined> {
+    const { standalone, servers, quorumListenOnAllIPs } = this.config;
+    if (standalone) return undefined;
+    const self = servers.find((s) => s.id === this.nodeId)!;
+    const peers = new Map(servers.filter((s) => s.id !== this.nodeId).map((s) => [s.id, { host: s.host, port: s.quorumPort }]));
+    const net = new PeerNetwork({
+      selfId: this.nodeId,
+      listenHost: quorumListenOnAllIPs ? '0.0.0.0' : self.host,
+      listenPort: self.quorumPort,
+      peers,
+      log: this.log,
+    });
+    net.onMessage((m) => this.replicator?.step(m));
+    net.onAux((from, payload) => {
+      if (!this.replicator?.handleAux(from, payload)) this.memberAux(payload as MemberAux);
+    });
+    net.onSnapshot((_from, meta, chunks) => this.receiveSnapshot(meta as Message, chunks));
+    await net.start();
+    return net;
+  }
+
+  private memberAux(msg: MemberAux): void {
+    if (msg?.t !== 'touch') return;
+    const now = Date.now();
+    for (const id of msg.sessions) this.registry.touch(id, now);
+  }
+
+  /** Tells the leader which global sessions had traffic here, once per tick, instead of per request. */
+  private reportTouches(): void {
+    const leader = this.replicator?.core.leader;
+    if (this.touched.size === 0 || !leader || leader === this.nodeId || !this.peers) return;
+    this.peers.sendAux(leader, { t: 'touch', sessions: [...this.touched] } satisfies MemberAux);
+    this.touched.clear();
+  }
+
+  /** A snapshot streamed by the leader: store it, then let consensus decide whether to install it. */
+  private async receiveSnapshot(m: Message, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    const meta = m.snapshot!;
+    const extra: SnapshotExtra = { zxid: 0, membership: meta.membership };
+    const file = await this.snapshots!.begin({ index: meta.index, term: meta.term, extra });
+    try {
+      for await (const chunk of chunks) await file.write(chunk);
+      await file.finish();
+    } catch (err) {
+      await file.abort().catch(() => undefined);
+      throw err;
+    }
+    this.replicator?.snapshotArrived(m);
+  }
+
+  /** ReplicatorHost: the stored snapshot at `meta.index` replaces the state. */
+  async installSnapshot(meta: SnapshotMeta): Promise<number> {
+    const reader = await this.snapshots!.read(meta.index);
+    const state = this.freshState();
+    await restoreSnapshot(state, reader.chunks());
+    this.state = state;
+    this.appliedIndex = meta.index;
+    this.appliedTerm = meta.term;
+    const now = Date.now();
+    for (const [id, s] of state.sessions) {
+      if (!this.registry.get(id)) this.registry.add({ id, timeout: s.timeout, passwd: s.passwd, local: false }, now);
+    }
+    this.log.info({ index: meta.index, zxid: hex(BigInt(state.lastZxid)), nodes: state.tree.nodeCount }, 'installed snapshot from the leader');
+    return state.lastZxid;
+  }
+
+  /** ReplicatorHost: the chunks of a local snapshot, streamed to a member that fell behind. */
+  async snapshotChunks(index: number): Promise<AsyncIterable<Uint8Array>> {
+    return (await this.snapshots!.read(index)).chunks();
+  }
+
+  /** ReplicatorHost: leadership changed. */
+  roleChanged(state: SoftState): void {
+    this.log.info({ role: state.role, leader: state.leader, term: state.term }, 'consensus role changed');
+    if (state.role === 'leader') {
+      // A new leader gives every global session a full timeout, as ZooKeeper does after an election.
+      const now = Date.now();
+      for (const entry of this.registry.all()) if (!entry.local) this.registry.touch(entry.id, now);
+    }
+  }
+
+  /**
+   * The first entry of a new term was committed, so every write handed to an older leader that has not been
+   * applied by now never will be. Its client cannot get an answer; like ZooKeeper, drop the connection (the
+   * client sees CONNECTIONLOSS and reconnects).
+   */
+  private dropLostWrites(term: number): void {
+    for (const conn of this.connectionSet) {
+      if (conn.hasWriteHandedBefore(term)) conn.close('write lost in a leader change');
+    }
+  }
+
+  private freshState(): ReplicatedState {
+    const { enforceQuota, extendedTypesEnabled, skipACL } = this.config;
+    return new ReplicatedState({ enforceQuota, extendedTypesEnabled, skipAcl: skipACL });
+  }
+
+  /** Consensus id: the server id from myid; a standalone member (id 0) is member 1 of a cluster of one. */
+  private get nodeId(): NodeId {
+    return Math.max(this.config.serverId, 1);
+  }
+
+  /** The membership zoo.cfg declares (used until the log or a snapshot says otherwise). */
+  private configuredMembership(): Membership {
+    const { standalone, servers } = this.config;
+    if (standalone) return { voters: [this.nodeId], neverLeaders: [], observers: [] };
+    const ids = (role: string) => servers.filter((s) => s.role === role).map((s) => s.id).sort((a, b) => a - b);
+    return { voters: ids('participant'), neverLeaders: ids('neverleader'), observers: ids('observer') };
   }
 
   /** Recovers from disk, replays the log through the apply function, then listens for clients. */
@@ -90,10 +214,12 @@ export class Member implements ConnectionHost, MemberView {
     this.snapshots = await SnapshotStore.open(join(config.dataDir, 'corral-v1', 'snapshots'), { logger: log });
     const snapshot = await this.snapshots.latest();
     this.snapshotBytes = await this.snapshots.sizeBytes();
+    let membership = this.configuredMembership();
     if (snapshot) {
       await restoreSnapshot(this.state, snapshot.chunks());
       this.appliedIndex = snapshot.meta.index;
       this.appliedTerm = snapshot.meta.term;
+      membership = (snapshot.meta.extra as SnapshotExtra | undefined)?.membership ?? membership;
       log.info({ index: snapshot.meta.index, zxid: hex(BigInt(this.state.lastZxid)), nodes: this.state.tree.nodeCount }, 'loaded snapshot');
     }
     const opened = await WriteAheadLog.open(join(config.dataLogDir, 'corral-v1', 'wal'), {
@@ -103,18 +229,22 @@ export class Member implements ConnectionHost, MemberView {
     });
     this.wal = opened.wal;
     this.recoveredLastIndex = opened.lastIndex;
-    const nodeId = Math.max(config.serverId, 1);
     const core = new RaftCore({
-      id: nodeId,
-      snapshot: { index: this.appliedIndex, term: this.appliedTerm, membership: { voters: [nodeId], neverLeaders: [], observers: [] } },
+      id: this.nodeId,
+      snapshot: { index: this.appliedIndex, term: this.appliedTerm, membership },
       ...(opened.hardState ? { hardState: opened.hardState } : {}),
       entries: opened.entries,
       random: Math.random,
+      electionTicks: ELECTION_TICKS,
     });
-    this.pipeline = new CommitPipeline(core, opened.wal, this, this.state.lastZxid);
+    this.peers = await this.startPeers();
+    this.replicator = new Replicator(core, opened.wal, this, this.state.lastZxid, this.peers);
     const ready = new Promise<void>((resolve) => (this.caughtUp = resolve));
-    this.pipeline.campaign();
-    this.timers.push(setInterval(() => this.pipeline?.tick(), Math.max(10, Math.floor(config.tickTime / 10))));
+    if (config.standalone) this.replicator.campaign();
+    // Raft ticks: an election timeout of ELECTION_TICKS..2*ELECTION_TICKS ticks is 1-2 tickTimes.
+    this.timers.push(setInterval(() => this.replicator?.tick(), Math.max(5, Math.floor(config.tickTime / ELECTION_TICKS))));
+    if (config.admin.enableServer) this.closers.push(await startAdminServer(this));
+    if (config.metrics.enabled) this.closers.push(await startMetricsServer(this));
     await ready;
     log.info({ entries: opened.entries.length, lastZxid: hex(BigInt(this.state.lastZxid)) }, 'recovered state from the log');
     // Sessions restored from the log get a full timeout to reconnect, as in ZooKeeper.
@@ -125,8 +255,6 @@ export class Member implements ConnectionHost, MemberView {
     this.timers.push(setInterval(() => this.expireSessions(), config.tickTime));
     this.timers.push(setInterval(() => this.sweepContainers(), this.options.containerCheckIntervalMs ?? CONTAINER_CHECK_INTERVAL_MS));
     const port = await this.listen();
-    if (config.admin.enableServer) this.closers.push(await startAdminServer(this));
-    if (config.metrics.enabled) this.closers.push(await startMetricsServer(this));
     this.running = true;
     log.info({ port, address: config.clientPortAddress || '0.0.0.0' }, 'serving clients');
     return { port };
@@ -140,7 +268,8 @@ export class Member implements ConnectionHost, MemberView {
     await Promise.all(this.closers.map((c) => c.close()));
     this.closers = [];
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.pipeline?.stop();
+    this.replicator?.stop();
+    await this.peers?.close();
     await this.wal?.close();
   }
 
@@ -205,11 +334,17 @@ export class Member implements ConnectionHost, MemberView {
 
   handshake(conn: ClientConnection, req: ConnectRequest): void {
     this.stats.received();
-    if (req.lastZxidSeen > this.state.lastZxid) {
+    if (req.lastZxidSeen <= this.state.lastZxid) return this.establish(conn, req);
+    // The client has seen more than this member applied: catch up with the leader first, then decide.
+    void this.replicator!.barrier().then(() => {
+      if (!conn.isOpen) return;
+      if (req.lastZxidSeen <= this.state.lastZxid) return this.establish(conn, req);
       this.log.info({ client: conn.remoteAddress, seen: hex(BigInt(req.lastZxidSeen)), ours: hex(BigInt(this.state.lastZxid)) }, 'refusing a client that has seen a newer zxid');
       conn.refuse(undefined, 'client ahead');
-      return;
-    }
+    });
+  }
+
+  private establish(conn: ClientConnection, req: ConnectRequest): void {
     const { minSessionTimeout, maxSessionTimeout } = this.config;
     const timeout = Math.min(Math.max(req.timeOut, minSessionTimeout), maxSessionTimeout);
     conn.readOnly = false;
@@ -254,6 +389,7 @@ export class Member implements ConnectionHost, MemberView {
     const sessionId = conn.sessionId!;
     this.registry.touch(sessionId, Date.now());
     const session = this.registry.get(sessionId);
+    if (session && !session.local && !this.replicator!.isLeader) this.touched.add(sessionId);
     if (!session || session.closing) {
       conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.SessionExpired));
       return;
@@ -285,9 +421,13 @@ export class Member implements ConnectionHost, MemberView {
           return this.reply(xid, ErrorCode.Ok);
         });
         return;
-      case OpCode.Sync:
-        conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Ok, { type: OpCode.Sync, path: req.path }));
+      case OpCode.Sync: {
+        // Answered once this member has applied everything the leader had committed when the sync arrived.
+        conn.expectWrite(xid, req.type);
+        const path = req.path;
+        void this.replicator!.barrier().then(() => conn.complete(xid, this.reply(xid, ErrorCode.Ok, { type: OpCode.Sync, path }), this.state.lastZxid));
         return;
+      }
       case OpCode.Sasl:
         conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Unimplemented));
         return;
@@ -325,8 +465,8 @@ export class Member implements ConnectionHost, MemberView {
       session.local = false;
       this.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: session.id, timeout: session.timeout, passwd: session.passwd });
     }
-    conn.expectWrite(xid, req.type);
-    this.propose({ kind: TxnKind.Request, time: Date.now(), session: session.id, cxid: xid, auth: conn.auth, req });
+    const slot = conn.expectWrite(xid, req.type);
+    this.propose({ kind: TxnKind.Request, time: Date.now(), session: session.id, cxid: xid, auth: conn.auth, req }, (term) => (slot.term = term));
   }
 
   private closeSession(conn: ClientConnection, session: SessionEntry, xid: number): void {
@@ -338,8 +478,8 @@ export class Member implements ConnectionHost, MemberView {
       return;
     }
     session.closeXid = xid;
-    conn.expectWrite(xid, OpCode.CloseSession);
-    this.propose({ kind: TxnKind.CloseSession, time: Date.now(), session: session.id });
+    const slot = conn.expectWrite(xid, OpCode.CloseSession);
+    this.propose({ kind: TxnKind.CloseSession, time: Date.now(), session: session.id }, (term) => (slot.term = term));
   }
 
   private reply(xid: number, err: ErrorCode, body?: ClientResponse): Buffer {
@@ -347,15 +487,15 @@ export class Member implements ConnectionHost, MemberView {
     return encodeReply(xid, this.state.lastZxid, err, body);
   }
 
-  private propose(txn: Txn): void {
-    const result = this.pipeline!.propose(encodeTxn(txn));
-    if (!result.ok) this.log.error({ error: result.error }, 'proposal refused by consensus');
+  private propose(txn: Txn, handed?: (term: number) => void): void {
+    this.replicator!.propose(encodeTxn(txn), handed);
   }
 
   // ---- Commits ----
 
   committed(entries: Array<{ entry: Entry; zxid: number }>): void {
     for (const { entry, zxid } of entries) {
+      if (entry.term > this.appliedTerm) this.dropLostWrites(entry.term);
       this.appliedIndex = entry.index;
       this.appliedTerm = entry.term;
       this.appliedSinceSnapshot++;
@@ -369,7 +509,8 @@ export class Member implements ConnectionHost, MemberView {
       this.deliver(txn, result);
     }
     if (this.appliedSinceSnapshot >= this.config.snapCount && !this.snapshotting) void this.takeSnapshot();
-    if (this.caughtUp && this.appliedIndex > this.recoveredLastIndex) {
+    // Ready to serve once the current leader's first entry (its no-op) is applied here.
+    if (this.caughtUp && this.appliedIndex > this.recoveredLastIndex && this.appliedTerm === this.replicator?.core.term) {
       this.caughtUp();
       this.caughtUp = undefined;
     }
@@ -380,7 +521,11 @@ export class Member implements ConnectionHost, MemberView {
     switch (txn.kind) {
       case TxnKind.CreateSession: {
         const pending = this.pendingHandshakes.get(txn.session);
-        if (!pending) return;
+        // Every member tracks every global session, so whichever leads next can expire it.
+        if (!pending) {
+          if (!this.registry.get(txn.session)) this.registry.add({ id: txn.session, timeout: txn.timeout, passwd: txn.passwd, local: false }, Date.now());
+          return;
+        }
         this.pendingHandshakes.delete(txn.session);
         const { connection, timeout, passwd } = pending;
         this.registry.add({ id: txn.session, timeout, passwd, local: false, connection }, Date.now());
@@ -424,14 +569,15 @@ export class Member implements ConnectionHost, MemberView {
     const image = new StateSnapshot(this.state);
     let file;
     try {
-      file = await store.begin({ index, term: this.appliedTerm, extra: { zxid: this.state.lastZxid } });
+      const extra: SnapshotExtra = { zxid: this.state.lastZxid, membership: this.replicator!.core.membership };
+      file = await store.begin({ index, term: this.appliedTerm, extra });
       for (let chunk = image.next(); chunk; chunk = image.next()) {
         await file.write(chunk);
         await new Promise((r) => setImmediate(r));
       }
       await file.finish();
       const { oldestRetainedIndex } = await store.purge(this.config.snapRetainCount);
-      this.pipeline?.compact(index);
+      this.replicator?.compact(index);
       if (oldestRetainedIndex !== undefined) await this.wal?.releaseBefore(oldestRetainedIndex + 1);
       this.snapshotBytes = await store.sizeBytes();
       this.log.info({ index, zxid: hex(BigInt(this.state.lastZxid)) }, 'snapshot written');
@@ -445,8 +591,14 @@ export class Member implements ConnectionHost, MemberView {
   }
 
   private expireSessions(): void {
+    this.reportTouches();
+    const leading = this.replicator!.isLeader;
     for (const s of this.registry.expired(Date.now())) {
-      if (s.closing && !s.local) continue;
+      if (!s.local && (s.closing || !leading)) {
+        // Only the leader expires global sessions; elsewhere they just wait for the leader's verdict.
+        if (!leading && !s.closing) this.registry.touch(s.id, Date.now());
+        continue;
+      }
       this.log.info({ session: hex(s.id), timeout: s.timeout }, 'session expired');
       s.closing = true;
       if (s.local) {
@@ -470,7 +622,10 @@ export class Member implements ConnectionHost, MemberView {
   // ---- MemberView ----
 
   mode(): ServerMode {
-    return this.config.standalone ? 'standalone' : 'leader';
+    if (this.config.standalone) return 'standalone';
+    const core = this.replicator?.core;
+    if (core?.role === 'leader') return 'leader';
+    return core?.membership.observers.includes(this.nodeId) ? 'observer' : 'follower';
   }
 
   isReadOnly(): boolean {

@@ -1,0 +1,283 @@
+// Drives the consensus core for a member: persists what it asks (group-committed WAL writes), sends its
+// messages to peers, streams snapshots, routes proposals to whoever leads, answers read barriers, and turns
+// entry terms into ZooKeeper zxids. A standalone member runs the same code with a membership of one and no peers.
+import { MsgType, type Message } from '../consensus/messages.js';
+import type { RaftCore, ReadState, SoftState } from '../consensus/raft.js';
+import type { Entry, NodeId, SnapshotMeta } from '../consensus/types.js';
+import type { WriteAheadLog } from '../storage/wal.js';
+
+/** What the replicator needs from the network between members (server/src/peer implements it). */
+export interface PeerTransport {
+  send(messages: Message[]): void;
+  sendAux(to: NodeId, payload: unknown): boolean;
+  sendSnapshot(to: NodeId, meta: unknown, chunks: AsyncIterable<Uint8Array>): Promise<void>;
+}
+
+export interface ReplicatorHost {
+  /** Committed entries with their zxids, in log order. */
+  committed(entries: Array<{ entry: Entry; zxid: number }>): void;
+  roleChanged(state: SoftState): void;
+  /** The snapshot at `meta.index` (already stored locally) becomes the state; returns its zxid. */
+  installSnapshot(meta: SnapshotMeta): Promise<number>;
+  /** The chunks of the local snapshot at `index`, to stream to a peer that needs it. */
+  snapshotChunks(index: number): Promise<AsyncIterable<Uint8Array>>;
+  /** A durable write failed: the member cannot go on safely. */
+  fatal(err: Error): void;
+}
+
+/** Forwarding protocol between members (aux messages). */
+type ForwardMessage = { t: 'fwd'; ref: number; data: Uint8Array } | { t: 'fwdAck'; ref: number; ok: boolean };
+
+const COUNTER_SPAN = 2 ** 32;
+
+/** zxid of the entry after `previous`: epoch = term; the counter restarts at 1 when the term grows. */
+export function nextZxid(previous: number, term: number): number {
+  const epoch = Math.floor(previous / COUNTER_SPAN);
+  return term > epoch ? term * COUNTER_SPAN + 1 : previous + 1;
+}
+
+interface Proposal {
+  data: Uint8Array;
+  /** Told the term of the leader that took the proposal, once one did. */
+  handed(term: number): void;
+}
+
+export class Replicator {
+  private scheduled = false;
+  private stopped = false;
+  /** A snapshot install in progress: nothing else is processed until it is done. */
+  private installing: Promise<void> | undefined;
+  /** Proposals waiting for a leader that accepts them (none known, or a transfer in progress). */
+  private waiting: Proposal[] = [];
+  /** Proposals sent to the leader, waiting for its acknowledgement. */
+  private readonly forwarded = new Map<number, Proposal & { term: number }>();
+  private nextRef = 1;
+  private nextReadCtx = 1;
+  private readonly reads = new Map<number, () => void>();
+  /** Barriers asked for while no leader was known: retried on the next role change. */
+  private retryReads: Array<() => void> = [];
+  private readonly readsPendingApply: Array<{ index: number; done: () => void }> = [];
+
+  constructor(
+    readonly core: RaftCore,
+    private readonly wal: WriteAheadLog,
+    private readonly host: ReplicatorHost,
+    private lastZxid: number,
+    private readonly peers?: PeerTransport,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.core.role === 'leader';
+  }
+
+  /** Proposes `data`; `handed` is called with the leader's term once a leader has taken it into its log. */
+  propose(data: Uint8Array, handed: (term: number) => void = () => {}): void {
+    this.route({ data, handed });
+    this.schedule();
+  }
+
+  /** Resolves once this member has applied everything committed before the call (ZooKeeper's sync). */
+  barrier(): Promise<void> {
+    return new Promise((resolve) => {
+      this.askReadIndex(resolve);
+      this.schedule();
+    });
+  }
+
+  private askReadIndex(done: () => void): void {
+    const ctx = this.nextReadCtx++;
+    this.reads.set(ctx, done);
+    if (!this.core.readIndex(ctx).ok) {
+      this.reads.delete(ctx);
+      this.retryReads.push(done);
+    }
+  }
+
+  step(m: Message): void {
+    this.core.step(m);
+    this.schedule();
+  }
+
+  /** Aux messages of the forwarding protocol; returns false for payloads that are not its own. */
+  handleAux(from: NodeId, payload: unknown): boolean {
+    const msg = payload as ForwardMessage;
+    if (msg?.t === 'fwd') {
+      const result = this.core.propose(msg.data);
+      this.peers?.sendAux(from, { t: 'fwdAck', ref: msg.ref, ok: result.ok } satisfies ForwardMessage);
+      this.schedule();
+      return true;
+    }
+    if (msg?.t === 'fwdAck') {
+      const p = this.forwarded.get(msg.ref);
+      if (!p) return true;
+      this.forwarded.delete(msg.ref);
+      // Refused proposals were not appended anywhere, so routing them again cannot duplicate them.
+      if (msg.ok) p.handed(p.term);
+      else this.route(p);
+      this.schedule();
+      return true;
+    }
+    return false;
+  }
+
+  /** A snapshot streamed by the leader is stored locally: let the core take it. */
+  snapshotArrived(m: Message): void {
+    this.step(m);
+  }
+
+  tick(): void {
+    this.core.tick();
+    this.schedule();
+  }
+
+  campaign(): void {
+    this.core.campaign();
+    this.schedule();
+  }
+
+  /** Lets the core forget entries up to `index`, which a snapshot now covers. */
+  compact(index: number): void {
+    this.core.compact(index);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private route(p: Proposal): void {
+    const core = this.core;
+    if (core.role === 'leader') {
+      const result = core.propose(p.data);
+      if (result.ok) p.handed(result.term);
+      else this.waiting.push(p);
+      return;
+    }
+    const leader = core.leader;
+    if (leader === 0 || !this.peers) {
+      this.waiting.push(p);
+      return;
+    }
+    const ref = this.nextRef++;
+    this.forwarded.set(ref, { ...p, term: core.term });
+    if (!this.peers.sendAux(leader, { t: 'fwd', ref, data: p.data } satisfies ForwardMessage)) {
+      this.forwarded.delete(ref);
+      this.waiting.push(p);
+    }
+  }
+
+  private roleChanged(state: SoftState): void {
+    // Unacknowledged forwards may or may not have reached the old leader's log; they are left to the member,
+    // which notices writes that never commit. Waiting ones were never appended and go to the new leader.
+    this.forwarded.clear();
+    // The core drops read requests pending across a leadership change: ask again.
+    for (const done of this.reads.values()) this.retryReads.push(done);
+    this.reads.clear();
+    if (state.leader !== 0) {
+      const waiting = this.waiting;
+      this.waiting = [];
+      for (const p of waiting) this.route(p);
+      const retry = this.retryReads;
+      this.retryReads = [];
+      for (const done of retry) this.askReadIndex(done);
+    }
+    this.host.roleChanged(state);
+  }
+
+  /** Processes the core's output soon, once for everything that accumulated meanwhile. */
+  schedule(): void {
+    if (this.scheduled || this.stopped || this.installing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (!this.stopped && !this.installing && this.core.hasReady()) {
+      const rd = this.core.ready();
+      if (rd.persist?.snapshot) {
+        // Restore the state from the snapshot, make the log start after it, then carry on with this Ready.
+        const { id, snapshot, hardState, entries } = rd.persist;
+        this.installing = (async () => {
+          this.lastZxid = await this.host.installSnapshot(snapshot);
+          await this.wal.reset(snapshot.index, hardState);
+          if (entries.length > 0) await this.wal.append(undefined, entries);
+          this.core.persisted(id);
+        })().then(
+          () => {
+            this.installing = undefined;
+            this.afterPersist(rd.messages, rd.committed, rd.reads, rd.softState);
+            this.schedule();
+          },
+          (err: Error) => this.host.fatal(err),
+        );
+        return;
+      }
+      if (rd.persist) {
+        const { id, hardState, entries } = rd.persist;
+        this.wal.append(hardState, entries).then(
+          () => {
+            this.core.persisted(id);
+            this.schedule();
+          },
+          (err: Error) => this.host.fatal(err),
+        );
+      }
+      this.afterPersist(rd.messages, rd.committed, rd.reads, rd.softState);
+    }
+  }
+
+  private afterPersist(messages: Message[], committed: Entry[], reads: ReadState[], softState: SoftState | undefined): void {
+    if (messages.length > 0) this.sendMessages(messages);
+    if (softState) this.roleChanged(softState);
+    if (committed.length > 0) {
+      const out = committed.map((entry) => {
+        this.lastZxid = nextZxid(this.lastZxid, entry.term);
+        return { entry, zxid: this.lastZxid };
+      });
+      this.host.committed(out);
+    }
+    for (const r of reads) {
+      const done = this.reads.get(r.ctx);
+      if (!done) continue;
+      this.reads.delete(r.ctx);
+      this.readsPendingApply.push({ index: r.index, done });
+    }
+    this.releaseReads();
+  }
+
+  private releaseReads(): void {
+    const applied = this.core.appliedIndex;
+    for (let i = this.readsPendingApply.length - 1; i >= 0; i--) {
+      const r = this.readsPendingApply[i]!;
+      if (r.index <= applied) {
+        this.readsPendingApply.splice(i, 1);
+        r.done();
+      }
+    }
+  }
+
+  private sendMessages(messages: Message[]): void {
+    if (!this.peers) return;
+    const plain: Message[] = [];
+    for (const m of messages) {
+      if (m.type === MsgType.Snapshot && m.snapshot) void this.streamSnapshot(m);
+      else plain.push(m);
+    }
+    if (plain.length > 0) this.peers.send(plain);
+  }
+
+  private async streamSnapshot(m: Message): Promise<void> {
+    let ok = false;
+    try {
+      const chunks = await this.host.snapshotChunks(m.snapshot!.index);
+      await this.peers!.sendSnapshot(m.to, m, chunks);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    this.core.reportSnapshot(m.to, ok);
+    this.schedule();
+  }
+}
