@@ -55,9 +55,16 @@ export async function sendSnapshot(t: SnapshotTransfer): Promise<void> {
   socket.setNoDelay(true);
   socket.setKeepAlive(true, 10_000);
   socket.write(encodeValueFrame(FrameKind.Hello, { version: PROTOCOL_VERSION, from: t.selfId, to: t.to, stream: 'snapshot', meta: t.meta }));
+  // Each pull from the source races the outcome: a stuck producer must not outlive a failed transfer.
+  const source = t.chunks[Symbol.asyncIterator]();
+  const failed = outcome.then(() => undefined);
+  let exhausted = false;
   try {
-    for await (const chunk of t.chunks) {
-      if (stopped) break;
+    for (;;) {
+      const next = await Promise.race([source.next(), failed]);
+      exhausted = next?.done === true;
+      if (!next || next.done || stopped) break;
+      const chunk = next.value;
       if (chunk.length > t.maxFrameBytes) throw new Error(`snapshot chunk of ${chunk.length} bytes exceeds maxFrameBytes (${t.maxFrameBytes})`);
       socket.cork();
       socket.write(frameHeader(FrameKind.Chunk, chunk));
@@ -69,6 +76,8 @@ export async function sendSnapshot(t: SnapshotTransfer): Promise<void> {
     // Our side failed (the chunk source, or the connection): tell the receiver why, if it can still hear it.
     if (!stopped) socket.end(encodeValueFrame(FrameKind.Abort, err instanceof Error ? err.message : String(err)));
     throw err;
+  } finally {
+    if (!exhausted) source.return?.().catch(() => {}); // not awaited: a stuck producer would hang us
   }
   if (!stopped) {
     socket.setTimeout(0); // the receiver may take a while to install what it got

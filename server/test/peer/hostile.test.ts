@@ -1,0 +1,112 @@
+// Connections that break the rules: unknown or misdirected members, garbage, malformed frames and messages,
+// impostors. Each costs only its own connection; the real peers keep talking.
+import net from 'node:net';
+import { pack } from 'msgpackr';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../src/storage/frame.js';
+import { PeerNetwork } from '../../src/peer/peer-network.js';
+import { FrameKind, PROTOCOL_VERSION } from '../../src/peer/wire.js';
+import { HOST, heartbeat, recordingLog, sleep, startNetworks, waitFor } from './helpers.js';
+
+const open: PeerNetwork[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((n) => n.close()));
+});
+
+async function pair() {
+  const started = await startNetworks([1, 2]);
+  started.nets.forEach((n) => open.push(n));
+  const [one, two] = [started.nets.get(1)!, started.nets.get(2)!];
+  const at1: number[] = [];
+  one.onMessage((m) => at1.push(m.ctx!));
+  await waitFor('pair connected', () => one.isConnected(2) && two.isConnected(1));
+  return { one, two, at1, port1: started.addresses.get(1)!.port };
+}
+
+const hello = (from: number, to: number) => encodeFrame(FrameKind.Hello, pack({ version: PROTOCOL_VERSION, from, to, stream: 'messages' }));
+
+/** Opens a raw connection, writes `bytes`, and reports what came back and whether the peer hung up. */
+async function raw(port: number, ...writes: Buffer[]): Promise<{ socket: net.Socket; received: Buffer[]; closed: Promise<void> }> {
+  const socket = net.connect({ host: HOST, port });
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const received: Buffer[] = [];
+  socket.on('data', (d) => received.push(d));
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  for (const w of writes) {
+    socket.write(w);
+    await sleep(10);
+  }
+  return { socket, received, closed };
+}
+
+/** The pair still works after the abuse: a fresh message from 2 reaches 1. */
+async function stillTalking(two: PeerNetwork, at1: number[], ctx: number): Promise<void> {
+  two.send([heartbeat(2, 1, ctx)]);
+  await waitFor(`message ${ctx} after abuse`, () => at1.includes(ctx));
+}
+
+describe('PeerNetwork against hostile connections', () => {
+  it('refuses a member that is not in its configuration, and says why', async () => {
+    const { one, two, at1, port1 } = await pair();
+    const stranger = new PeerNetwork({ selfId: 7, listenHost: HOST, listenPort: 0, peers: new Map([[1, { host: HOST, port: port1 }]]), log: recordingLog() });
+    open.push(stranger);
+    await stranger.start();
+    await waitFor('refusals', () => one.stats().refusedConnections >= 2);
+    stranger.send([heartbeat(7, 1, 99)]);
+    await sleep(50);
+    expect(stranger.isConnected(1)).toBe(false);
+    expect(at1).not.toContain(99);
+
+    // The refusal carries its reason back to the dialler.
+    const c = await raw(port1, hello(7, 1));
+    await c.closed;
+    expect(Buffer.concat(c.received).toString('latin1')).toContain('member 7 is not in member 1');
+    await stillTalking(two, at1, 1);
+  });
+
+  it('refuses a member that dialled the wrong address', async () => {
+    const { one, two, at1, port1 } = await pair();
+    const c = await raw(port1, hello(2, 3));
+    await c.closed;
+    expect(Buffer.concat(c.received).toString('latin1')).toContain('this is member 1, not 3');
+    expect(one.stats().refusedConnections).toBe(1);
+    await stillTalking(two, at1, 1);
+  });
+
+  const abuses: [string, () => Buffer[]][] = [
+    ['plain garbage', () => [Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')]],
+    ['a zero header', () => [Buffer.alloc(32)]],
+    ['a frame longer than maxFrameBytes', () => [Buffer.from([0xff, 0xff, 0xff, 0x7f, FrameKind.Hello, 0, 0, 0, 0])]],
+    ['a message before the hello', () => [encodeFrame(FrameKind.Raft, pack(heartbeat(2, 1, 5)))]],
+    ['a hello that is not msgpack', () => [encodeFrame(FrameKind.Hello, Buffer.from([0xc1, 0xc1]))]],
+    ['a hello of another protocol version', () => [encodeFrame(FrameKind.Hello, pack({ version: 99, from: 2, to: 1, stream: 'messages' }))]],
+    ['a corrupted checksum after the hello', () => { const f = encodeFrame(FrameKind.Raft, pack(heartbeat(2, 1, 5))); f[f.length - 1]! ^= 1; return [hello(2, 1), f]; }],
+    ['an unknown frame kind after the hello', () => [hello(2, 1), encodeFrame(42, pack({}))]],
+    ['a message with a spoofed sender', () => [hello(2, 1), encodeFrame(FrameKind.Raft, pack(heartbeat(3, 1, 5)))]],
+    ['a message of an unknown type', () => [hello(2, 1), encodeFrame(FrameKind.Raft, pack({ ...heartbeat(2, 1, 5), type: 99 }))]],
+    ['a message with a non-binary entry', () => [hello(2, 1), encodeFrame(FrameKind.Raft, pack({ ...heartbeat(2, 1, 5), entries: [{ index: 1, term: 1, kind: 0, data: 'AAEC' }] }))]],
+    ['a message that is not an object', () => [hello(2, 1), encodeFrame(FrameKind.Raft, pack([1, 2, 3]))]],
+  ];
+
+  it.each(abuses)('closes only the connection that sent %s', async (_, bytes) => {
+    const { one, two, at1, port1 } = await pair();
+    const c = await raw(port1, ...bytes());
+    await c.closed;
+    expect(one.stats().malformedConnections).toBe(1);
+    expect(at1).not.toContain(5);
+    await stillTalking(two, at1, 1);
+  });
+
+  it('a second connection from the same member replaces the first', async () => {
+    const { one, two, at1, port1 } = await pair();
+    // An impostor claiming to be 2 takes over 2's slot: 2's own connection is cut ...
+    const impostor = await raw(port1, hello(2, 1), encodeFrame(FrameKind.Raft, pack(heartbeat(2, 1, 7))));
+    await waitFor('impostor delivered', () => at1.includes(7));
+    await waitFor('2 reconnects and replaces the impostor', () => two.stats().peers.get(1)!.connects === 2 && two.isConnected(1), 3000);
+    // ... and when 2 reconnects, the impostor's connection is the one replaced.
+    await impostor.closed;
+    expect(one.stats().malformedConnections).toBe(0);
+    await stillTalking(two, at1, 1);
+  });
+});
