@@ -223,6 +223,12 @@ export class RaftCore {
   termAt(index: number): number | undefined {
     return this.log.term(index);
   }
+  /** On the leader: how far each other member's log is known to match (for operators deciding restart order). */
+  replicationStatus(): Array<{ id: NodeId; match: number; state: string; active: boolean }> {
+    if (this.roleValue !== 'leader') return [];
+    return [...this.progress].filter(([id]) => id !== this.id).map(([id, pr]) => ({ id, match: pr.match, state: pr.state, active: pr.recentActive }));
+  }
+
   get hardState(): HardState {
     return { term: this.termValue, vote: this.voteValue, commit: this.log.committed };
   }

@@ -26,6 +26,7 @@ import { SessionRegistry, type SessionEntry } from './sessions.js';
 import { ServerStatsCounter } from './server-stats.js';
 import type { ConnectionInfo, MemberView, ServerMode } from './view.js';
 import { WatchManager } from './watches.js';
+import { registerEnsembleCommands, type EnsembleControl, type MemberStatus, type TransferOutcome } from './ensemble-commands.js';
 
 export const CORRAL_VERSION = '0.1.0';
 /** A client that lets this much reply data pile up unread is disconnected. */
@@ -54,7 +55,7 @@ export interface MemberOptions {
   containerCheckIntervalMs?: number;
 }
 
-export class Member implements ConnectionHost, MemberView {
+export class Member implements ConnectionHost, MemberView, EnsembleControl {
   readonly version = CORRAL_VERSION;
   readonly startTime = Date.now();
   readonly watches = new WatchManager();
@@ -243,7 +244,11 @@ export class Member implements ConnectionHost, MemberView {
     if (config.standalone) this.replicator.campaign();
     // Raft ticks: an election timeout of ELECTION_TICKS..2*ELECTION_TICKS ticks is 1-2 tickTimes.
     this.timers.push(setInterval(() => this.replicator?.tick(), Math.max(5, Math.floor(config.tickTime / ELECTION_TICKS))));
-    if (config.admin.enableServer) this.closers.push(await startAdminServer(this));
+    if (config.admin.enableServer) {
+      const admin = await startAdminServer(this);
+      registerEnsembleCommands(admin, this);
+      this.closers.push(admin);
+    }
     if (config.metrics.enabled) this.closers.push(await startMetricsServer(this));
     await ready;
     log.info({ entries: opened.entries.length, lastZxid: hex(BigInt(this.state.lastZxid)) }, 'recovered state from the log');
@@ -617,6 +622,48 @@ export class Member implements ConnectionHost, MemberView {
     for (const path of [...tree.containers, ...tree.ttlNodes]) {
       if (isExpiredNode(tree.get(path)!, now)) this.propose({ kind: TxnKind.DeleteExpired, time: now, path });
     }
+  }
+
+  // ---- Ensemble control (admin commands) ----
+
+  memberStatus(): MemberStatus[] {
+    const core = this.replicator!.core;
+    const progress = new Map(core.replicationStatus().map((p) => [p.id, p]));
+    const { voters, neverLeaders, observers } = core.membership;
+    const specs = new Map(this.config.servers.map((s) => [s.id, s]));
+    const ids = [...voters, ...neverLeaders, ...observers].sort((a, b) => a - b);
+    return ids.map((id) => {
+      const spec = specs.get(id);
+      const self = id === this.nodeId;
+      const match = self ? core.lastIndex : progress.get(id)?.match;
+      return {
+        id,
+        host: spec?.host ?? '',
+        clientPort: spec?.clientPort,
+        role: observers.includes(id) ? 'observer' : neverLeaders.includes(id) ? 'neverleader' : 'participant',
+        isLeader: core.leader === id,
+        lag: core.role === 'leader' && match !== undefined ? Math.max(0, core.commitIndex - match) : null,
+        connected: self || (this.peers?.isConnected(id) ?? false),
+      };
+    });
+  }
+
+  /** Hands leadership to `target` (or the best eligible member) and waits until a new leader is known. */
+  async transferLeadership(target: number | 'any'): Promise<TransferOutcome> {
+    const core = this.replicator!.core;
+    const from = core.leader;
+    const result = core.transferLeadership(target);
+    this.replicator!.schedule();
+    if (!result.ok) return { ok: false, error: result.error, leader: result.leader };
+    if (result.target === this.nodeId) return { ok: true, from, to: from, elapsedMs: 0 };
+    const started = performance.now();
+    const deadline = Date.now() + 4 * this.config.tickTime;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2));
+      const leader = core.leader;
+      if (leader !== 0 && leader !== from) return { ok: true, from, to: leader, elapsedMs: Math.round(performance.now() - started) };
+    }
+    return { ok: false, error: 'leadership transfer timed out', leader: core.leader };
   }
 
   // ---- MemberView ----

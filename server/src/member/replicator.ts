@@ -262,7 +262,8 @@ export class Replicator {
     if (!this.peers) return;
     const plain: Message[] = [];
     for (const m of messages) {
-      if (m.type === MsgType.Snapshot && m.snapshot) void this.streamSnapshot(m);
+      // Snapshot and CatchUp messages that carry a snapshot need its data streamed first.
+      if (m.snapshot) void this.streamSnapshot(m);
       else plain.push(m);
     }
     if (plain.length > 0) this.peers.send(plain);
@@ -277,7 +278,7 @@ export class Replicator {
     } catch {
       ok = false;
     }
-    this.core.reportSnapshot(m.to, ok);
+    if (m.type === MsgType.Snapshot) this.core.reportSnapshot(m.to, ok);
     this.schedule();
   }
 }
