@@ -56,4 +56,9 @@ export class ControlSession {
   close(): Promise<void> {
     return this.session.close();
   }
+
+  /** Drops the connection without closing the session. */
+  destroy(): void {
+    this.session.destroy();
+  }
 }

@@ -1,0 +1,74 @@
+// Smoke test: builds the bench and runs it in --quick mode against both servers. It checks that every scenario
+// produced its figures and that the load was actually served (every session opened, every watcher re-read,
+// every session closed), never how fast: timings on a shared 2-core CI machine mean nothing.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Figure } from '../src/settings.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'bench-quick-'));
+let results: Record<string, Figure[]>;
+let table: string;
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'bench')], { stdio: 'inherit' });
+  const json = join(tmp, 'quick.json');
+  table = execFileSync(process.execPath, [join(ROOT, 'dist/bench/src/main.js'), '--quick', '--json', json],
+    { cwd: ROOT, encoding: 'utf8', timeout: 170_000, stdio: ['ignore', 'pipe', 'inherit'] });
+  results = JSON.parse(readFileSync(json, 'utf8'));
+}, 180_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const value = (kind: string, scenario: RegExp, metric: string): Figure => {
+  const f = results[kind]!.find((x) => scenario.test(x.scenario) && x.metric === metric);
+  if (!f) throw new Error(`${kind}: no figure ${scenario} / ${metric}`);
+  return f;
+};
+
+describe.each(['zookeeper', 'corral'])('bench --quick on %s', (kind) => {
+  it('ran every scenario without errors', () => {
+    const errors = results[kind]!.filter((f) => f.metric === 'error');
+    expect(errors).toEqual([]);
+  });
+
+  it('served every throughput mix with no failed or misordered replies', () => {
+    for (const mix of ['reads', 'writes', 'mixed']) {
+      const f = value(kind, new RegExp(`^throughput ${mix}$`), 'throughput');
+      expect(f.value).toBeGreaterThan(0);
+      expect(f.note).toBeUndefined();
+      expect(value(kind, new RegExp(`^throughput ${mix}$`), 'latency p99').value).toBeGreaterThan(0);
+    }
+  });
+
+  it('let every storm client read the map, re-read it after the change, and close', () => {
+    for (const storm of [/^storm 200×64KiB/, /^storm 20×2MiB/]) {
+      for (const metric of ['all clients read the map', 'all notified and re-read', 'all sessions closed']) {
+        const f = value(kind, storm, metric);
+        expect(f.note, `${storm} ${metric}`).toBeUndefined();
+        expect(f.value).toBeGreaterThan(0);
+      }
+      expect(value(kind, storm, 'probe worst getData').value).toBeGreaterThan(0);
+    }
+  });
+
+  it('kept every idle session alive through a session timeout', () => {
+    expect(value(kind, /^sessions/, 'sessions opened').value).toBe(300);
+    expect(value(kind, /^sessions/, 'sessions alive after hold').value).toBe(300);
+    expect(value(kind, /^sessions/, 'server RSS peak').value).toBeGreaterThan(0);
+  });
+
+  it('reports failover as needing an ensemble', () => {
+    expect(value(kind, /^failover/, 'write outage after leader kill')).toMatchObject({ value: null, note: 'needs ensemble' });
+  });
+});
+
+it('prints one table row per figure with both targets', () => {
+  const rows = table.trim().split('\n').slice(2);
+  expect(rows.length).toBe(results.corral!.length);
+  expect(rows.every((r) => r.split('|').length === 8)).toBe(true);
+});
