@@ -1,0 +1,119 @@
+// A Corral ensemble of real member processes on loopback, for tests that kill, pause and restart members.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fourLetterWord } from './four-letter-words.js';
+import { freePorts } from './ports.js';
+import { startServerProcess, type ServerProcess } from './processes.js';
+import { CORRAL_SERVER_JS } from './servers.js';
+import { writeZooCfg, type ZooCfg } from './zoo-cfg.js';
+
+export type EnsembleRole = 'participant' | 'observer' | 'neverleader';
+
+export interface EnsembleMember {
+  id: number;
+  clientPort: number;
+  adminPort: number;
+  role: EnsembleRole;
+  /** The running process; replaced by restart(). */
+  process: ServerProcess | undefined;
+  /** `Mode:` from srvr (leader, follower, observer), or undefined if it does not answer. */
+  mode(): Promise<string | undefined>;
+  /** Sends a signal to the process (SIGKILL, SIGSTOP, SIGCONT...). */
+  signal(sig: NodeJS.Signals): void;
+  /** Starts the member again on the same data directory (after a kill). */
+  restart(): void;
+}
+
+export interface Ensemble {
+  members: EnsembleMember[];
+  /** All client addresses, as a connect string. */
+  connectString: string;
+  /** The member that leads now (waits until one does). */
+  leader(timeoutMs?: number): Promise<EnsembleMember>;
+  /** Waits until every running member answers srvr with a Mode. */
+  ready(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startEnsemble(roles: EnsembleRole[], cfg: ZooCfg = {}): Promise<Ensemble> {
+  const dir = mkdtempSync(join(tmpdir(), 'corral-ensemble-'));
+  // Per member: quorum port, election port (reserved; Corral does not bind it), client port, admin port.
+  const ports = await freePorts(roles.length * 4);
+  const ids = roles.map((_, i) => i + 1);
+  const port = (i: number, which: number) => ports[i * 4 + which]!;
+  const serverLines = Object.fromEntries(
+    ids.map((id, i) => [`server.${id}`, `127.0.0.1:${port(i, 0)}:${port(i, 1)}:${roles[i]};${port(i, 2)}`]),
+  );
+  const members: EnsembleMember[] = ids.map((id, i) => {
+    const memberDir = join(dir, `m${id}`);
+    const dataDir = join(memberDir, 'data');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'myid'), `${id}\n`);
+    const adminPort = port(i, 3);
+    const cfgPath = writeZooCfg(memberDir, {
+      tickTime: 1000,
+      initLimit: 10,
+      syncLimit: 5,
+      '4lw.commands.whitelist': '*',
+      'admin.enableServer': true,
+      'admin.serverAddress': '127.0.0.1',
+      'admin.serverPort': adminPort,
+      ...cfg,
+      dataDir,
+      ...serverLines,
+    });
+    const start = () =>
+      startServerProcess(process.execPath, [CORRAL_SERVER_JS, cfgPath], { cwd: memberDir, logPath: join(memberDir, 'server.log') });
+    const member: EnsembleMember = {
+      id,
+      clientPort: port(i, 2),
+      adminPort,
+      role: roles[i]!,
+      process: start(),
+      async mode() {
+        try {
+          return /Mode: (\w+)/.exec(await fourLetterWord('127.0.0.1', member.clientPort, 'srvr', 1000))?.[1];
+        } catch {
+          return undefined;
+        }
+      },
+      signal(sig) {
+        if (member.process && !member.process.exited()) process.kill(member.process.pid, sig);
+      },
+      restart() {
+        member.process = start();
+      },
+    };
+    return member;
+  });
+  const ensemble: Ensemble = {
+    members,
+    connectString: members.map((m) => `127.0.0.1:${m.clientPort}`).join(','),
+    async leader(timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        for (const m of members) if ((await m.mode()) === 'leader') return m;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no leader within ${timeoutMs} ms\n${members.map((m) => m.process?.logTail(10)).join('\n')}`);
+    },
+    async ready(timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (const m of members) {
+        if (!m.process || m.process.exited()) continue;
+        while ((await m.mode()) === undefined) {
+          if (Date.now() > deadline || m.process.exited()) throw new Error(`member ${m.id} not serving\n${m.process.logTail(20)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    },
+    async stop() {
+      for (const m of members) m.signal('SIGCONT');
+      await Promise.all(members.map((m) => m.process?.stop(2000)));
+      if (!process.env.COMPAT_KEEP_DIRS) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await ensemble.ready();
+  return ensemble;
+}
