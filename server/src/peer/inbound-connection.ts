@@ -27,6 +27,8 @@ export interface InboundHost {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 5000;
+/** Until a peer has named itself it gets no more than this per frame: a stranger cannot make us buffer much. */
+const HELLO_MAX_BYTES = 1 << 20;
 
 export class InboundConnection {
   peer: NodeId = 0;
@@ -39,7 +41,7 @@ export class InboundConnection {
     readonly socket: net.Socket,
     private readonly host: InboundHost,
   ) {
-    this.decoder = new FrameDecoder(host.maxFrameBytes);
+    this.decoder = new FrameDecoder(HELLO_MAX_BYTES);
     socket.setNoDelay(true);
     socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => this.drop('no hello in time'));
     socket.on('data', (data) => this.onData(data));
@@ -50,9 +52,9 @@ export class InboundConnection {
     });
   }
 
-  drop(why: string): void {
+  drop(why: string, level: 'info' | 'warn' = 'warn'): void {
     if (this.socket.destroyed) return;
-    this.host.log.warn({ peer: this.peer || undefined, remote: this.remote(), why }, 'closing peer connection');
+    this.host.log[level]({ peer: this.peer || undefined, remote: this.remote(), why }, 'closing peer connection');
     this.socket.destroy();
   }
 
@@ -87,6 +89,7 @@ export class InboundConnection {
     if (!this.host.isPeer(hello.from)) return this.refuse(`member ${hello.from} is not in member ${selfId}'s configuration`);
     this.peer = hello.from;
     this.stream = hello.stream;
+    this.decoder.maxFrameBytes = this.host.maxFrameBytes;
     if (hello.stream === 'messages') {
       this.socket.setTimeout(0);
       this.socket.setKeepAlive(true, 10_000);

@@ -221,7 +221,7 @@ export class PeerNetwork {
         if (conn.stream !== 'messages') return;
         const previous = this.inbound.get(conn.peer);
         this.inbound.set(conn.peer, conn);
-        previous?.drop('replaced by a newer connection from the same member');
+        previous?.drop('replaced by a newer connection from the same member', 'info');
       },
       released: (conn) => {
         this.connections.delete(conn);

@@ -68,7 +68,8 @@ export class FrameDecoder {
   private buffered = 0;
   private needed = FRAME_HEADER_BYTES;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** The largest payload accepted; may be raised once the peer has identified itself. */
+  constructor(public maxFrameBytes: number) {}
 
   /** The frames completed by `data`; throws ProtocolError on a damaged or oversized frame. */
   push(data: Buffer): Frame[] {

@@ -78,6 +78,7 @@ describe('PeerNetwork against hostile connections', () => {
     ['plain garbage', () => [Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n')]],
     ['a zero header', () => [Buffer.alloc(32)]],
     ['a frame longer than maxFrameBytes', () => [Buffer.from([0xff, 0xff, 0xff, 0x7f, FrameKind.Hello, 0, 0, 0, 0])]],
+    ['a 2 MiB frame before the hello', () => [Buffer.from([0, 0, 0x20, 0, FrameKind.Hello, 0, 0, 0, 0])]],
     ['a message before the hello', () => [encodeFrame(FrameKind.Raft, pack(heartbeat(2, 1, 5)))]],
     ['a hello that is not msgpack', () => [encodeFrame(FrameKind.Hello, Buffer.from([0xc1, 0xc1]))]],
     ['a hello of another protocol version', () => [encodeFrame(FrameKind.Hello, pack({ version: 99, from: 2, to: 1, stream: 'messages' }))]],

@@ -6,6 +6,8 @@ import { ChunkChannel } from '../../src/peer/chunk-channel.js';
 import { SendQueue, type Lane } from '../../src/peer/send-queue.js';
 import { FrameDecoder, ProtocolError, decodeValue, encodeValueFrame, FrameKind, toMessage } from '../../src/peer/wire.js';
 import { MsgType } from '../../src/consensus/messages.js';
+import { parseServerSpec } from '../../src/config/server-line.js';
+import { peerAddresses } from '../../src/peer/addresses.js';
 
 const frameArb = fc.record({ kind: fc.integer({ min: 1, max: 255 }), payload: fc.uint8Array({ maxLength: 300 }) });
 
@@ -127,5 +129,17 @@ describe('ChunkChannel', () => {
     ch.fail(new Error('cut'));
     await expect(pending).rejects.toThrow('cut');
     expect(() => ch[Symbol.asyncIterator]()).toThrow(/only once/);
+  });
+});
+
+describe('peerAddresses', () => {
+  it('maps every other server to its quorum port', () => {
+    const servers = [1, 2, 3].map((id) => parseServerSpec(id, `10.0.0.${id}:${2880 + id}:${3880 + id}${id === 3 ? ':observer' : ''};2181`));
+    expect(peerAddresses(servers, 2)).toEqual(
+      new Map([
+        [1, { host: '10.0.0.1', port: 2881 }],
+        [3, { host: '10.0.0.3', port: 2883 }],
+      ]),
+    );
   });
 });
