@@ -62,8 +62,9 @@ export class PeerNetwork {
   private readonly links = new Map<NodeId, OutboundLink>();
   /** The accepted message connection of each peer. */
   private readonly inbound = new Map<NodeId, InboundConnection>();
-  /** Every accepted connection (message or snapshot) and outgoing snapshot socket, so close() can cut them all. */
+  /** Every accepted connection (message or snapshot, before or after its hello), so close() can cut them all. */
   private readonly connections = new Set<InboundConnection>();
+  /** Sockets of outgoing snapshot transfers and their targets. */
   private readonly transfers = new Map<net.Socket, NodeId>();
   private server: net.Server | undefined;
   private started = false;

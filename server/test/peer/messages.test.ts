@@ -4,6 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MsgType, type Message } from '../../src/consensus/messages.js';
 import { EntryKind, type NodeId } from '../../src/consensus/types.js';
 import { PeerNetwork } from '../../src/peer/peer-network.js';
+import { pack } from 'msgpackr';
+import { encodeFrame } from '../../src/storage/frame.js';
+import { FrameKind } from '../../src/peer/wire.js';
 import { HOST, heartbeat, recordingLog, sleep, startNetworks, waitFor } from './helpers.js';
 
 const open: PeerNetwork[] = [];
@@ -153,6 +156,39 @@ describe('PeerNetwork messages', () => {
     await waitFor('kept messages delivered', () => ctxs.length === 100 && auxSeen.length === 10);
     expect(ctxs).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(auxSeen).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  });
+
+  it('bounds the queue for a peer that accepts but stops reading', async () => {
+    // A fake member 2: accepts the hello, then never reads again.
+    const stalled = net.createServer((socket) => {
+      socket.once('data', () => {
+        socket.write(encodeFrame(FrameKind.Verdict, pack({ ok: true })));
+        socket.pause();
+      });
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, HOST, resolve));
+    const port = (stalled.address() as net.AddressInfo).port;
+    try {
+      const limits = { raft: { messages: 10_000, bytes: 2 << 20 }, aux: { messages: 10, bytes: 1 << 20 } };
+      const one = track(new PeerNetwork({ selfId: 1, listenHost: HOST, listenPort: 0, peers: new Map([[2, { host: HOST, port }]]), log: recordingLog(), queueLimits: limits }));
+      await one.start();
+      await waitFor('accepted', () => one.isConnected(2));
+      const data = new Uint8Array(1024);
+      for (let round = 0; round < 40; round++) {
+        for (let i = 0; i < 500; i++) one.send([{ ...heartbeat(1, 2, 0), type: MsgType.Append, entries: [{ index: i, term: 1, kind: 0, data }] }]);
+        await sleep(2); // let the socket take what it will
+      }
+      const s = one.stats().peers.get(2)!;
+      // 20 MiB offered: the socket and kernel hold a few MiB, the queue at most its 2 MiB, the rest is dropped.
+      expect(s.connected).toBe(true);
+      expect(s.queuedBytes).toBeLessThanOrEqual(2 << 20);
+      expect(s.queuedBytes).toBeGreaterThan(1 << 20);
+      expect(s.droppedRaft).toBeGreaterThan(5_000);
+      expect(s.droppedRaft + s.sentRaft + s.queuedMessages).toBe(20_000);
+      expect(s.sentRaft).toBeLessThan(15_000);
+    } finally {
+      stalled.close();
+    }
   });
 
   it('drops messages to members that are not peers and messages larger than maxFrameBytes', async () => {
