@@ -1,5 +1,6 @@
 // Leader election over the contender queue: the first node leads, every other participant watches only the
 // node just before its own. Leadership is given up as soon as it is in doubt.
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { EventType } from '../../../protocol/src/index.js';
 import type { ZooKeeperClient } from '../client.js';
@@ -61,7 +62,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     options: LeaderElectionOptions = {},
   ) {
     super();
-    this.id = options.id ?? crypto.randomUUID();
+    this.id = options.id ?? randomUUID();
     this.queue = new Contenders(client, path, options);
   }
 
@@ -107,15 +108,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
 
   /** The id of the current leader (the first participant), or undefined when nobody takes part. */
   async leader(): Promise<string | undefined> {
-    for (const name of await this.queue.sorted()) {
-      try {
-        const { data } = await retrying(() => this.client.getData(childPath(this.path, name)));
-        return data?.toString('utf8') ?? '';
-      } catch (err) {
-        if (!(err instanceof NoNodeError)) throw err; // left meanwhile: the next one leads
-      }
-    }
-    return undefined;
+    return (await this.participants())[0];
   }
 
   /** Ids of every participant, leader first. */
@@ -201,16 +194,21 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   private connected(signal: AbortSignal): Promise<void> {
     if (this.client.state === 'connected') return Promise.resolve();
     if (TERMINAL.includes(this.client.state)) return Promise.reject(new SessionExpiredError());
-    const reconnected = new Promise<void>((resolve, reject) => {
-      const onState = (state: ClientState) => {
-        if (state === 'connected') resolve();
-        else if (TERMINAL.includes(state)) reject(new SessionExpiredError());
-        else return;
+    return new Promise<void>((resolve, reject) => {
+      const finish = (settle: () => void) => {
         this.client.off('state', onState);
+        signal.removeEventListener('abort', onAbort);
+        settle();
       };
+      const onState = (state: ClientState) => {
+        if (state === 'connected') finish(resolve);
+        else if (TERMINAL.includes(state)) finish(() => reject(new SessionExpiredError()));
+      };
+      const onAbort = () => finish(() => reject(signal.reason as Error));
       this.client.on('state', onState);
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) onAbort();
     });
-    return abortable(reconnected, signal);
   }
 
   private setLeader(leading: boolean, reason?: LeadershipLossReason): void {
