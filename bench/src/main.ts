@@ -76,7 +76,7 @@ function settingsFrom(o: Options): BenchSettings {
     members,
     // The same zoo.cfg for both: durable writes, no per-IP connection cap (every client is on 127.0.0.1), a
     // listen backlog as deep as the kernel allows so a connect storm is not shaped by SYN drops.
-    cfg: { tickTime, forceSync: 'yes', maxClientCnxns: 0, clientPortListenBacklog: 4096 },
+    cfg: { tickTime, forceSync: process.env.BENCH_FORCE_SYNC ?? 'yes', maxClientCnxns: 0, clientPortListenBacklog: 4096 },
     zkHeapMb: o.zkHeap ?? 1000,
     sessionsPerGenerator: o.sessionsPerGenerator ?? (q ? 150 : 10_000),
     ...(o.profileCorral ? { corralProfileDir: o.profileCorral } : {}),

@@ -72,6 +72,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   private peers: PeerNetwork | undefined;
   /** Sessions with traffic here since the last report to the leader (which alone expires global sessions). */
   private touched = new Set<bigint>();
+  /** Transactions proposed by this member, by their encoded bytes, until those are garbage. */
+  private readonly proposedHere = new WeakMap<Uint8Array, Txn>();
   private wal: WriteAheadLog | undefined;
   private server: Server | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -493,7 +495,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   }
 
   private propose(txn: Txn, handed?: (term: number) => void): void {
-    this.replicator!.propose(encodeTxn(txn), handed);
+    const data = encodeTxn(txn);
+    // Applying our own proposal later needs no decoding: the entry carries these very bytes.
+    this.proposedHere.set(data, txn);
+    this.replicator!.propose(data, handed);
   }
 
   // ---- Commits ----
@@ -508,7 +513,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
         this.state.lastZxid = zxid;
         continue;
       }
-      const txn = decodeTxn(entry.data);
+      const txn = this.proposedHere.get(entry.data) ?? decodeTxn(entry.data);
       const result = this.state.apply(txn, zxid);
       for (const ev of result.events) this.watches.trigger(ev);
       this.deliver(txn, result);

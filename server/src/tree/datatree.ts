@@ -91,6 +91,7 @@ export class DataTree {
     const parent = this.nodes.get(parentPath)!;
     this.touch(parentPath, parent);
     this.touch(path, undefined);
+    data = ownCopy(data);
     const node = newNode(data, acl, owner, zxid, time);
     const oldCversion = parent.cversion;
     const oldPzxid = parent.pzxid;
@@ -140,6 +141,7 @@ export class DataTree {
     const node = this.nodes.get(path)!;
     this.touch(path, node);
     const { data: oldData, mzxid, mtime, version } = node;
+    data = ownCopy(data);
     node.data = data;
     node.mzxid = zxid;
     node.mtime = time;
@@ -241,6 +243,14 @@ export class DataTree {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * Node data as a buffer of its own. Request data arrives as a view into a larger buffer (a socket read, a log
+ * entry); keeping the view would pin that whole buffer for as long as the node lives.
+ */
+function ownCopy(data: Buffer | null): Buffer | null {
+  return data === null || data.byteLength === data.buffer.byteLength ? data : Buffer.from(data);
+}
 
 function len(data: Buffer | null): number {
   return data?.length ?? 0;
