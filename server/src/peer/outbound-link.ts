@@ -105,7 +105,8 @@ export class OutboundLink {
     if (address.host === this.address.host && address.port === this.address.port) return;
     this.address = address;
     this.failures = 0;
-    this.socket?.destroy();
+    this.accepted = false; // frames queued from now on wait for the new connection
+    this.socket?.destroy(new Error(`peer moved to ${address.host}:${address.port}`));
   }
 
   close(): void {
@@ -117,6 +118,7 @@ export class OutboundLink {
 
   private dial(): void {
     const { selfId, peerId } = this.opts;
+    const address = `${this.address.host}:${this.address.port}`;
     const socket = net.connect({ host: this.address.host, port: this.address.port });
     this.socket = socket;
     let problem = 'connection closed';
@@ -140,7 +142,7 @@ export class OutboundLink {
           this.counters.connects++;
           this.reported = '';
           socket.setTimeout(0);
-          this.opts.log.info({ peer: peerId, address: `${this.address.host}:${this.address.port}` }, 'connected to peer');
+          this.opts.log.info({ peer: peerId, address }, 'connected to peer');
           this.flush();
         }
       } catch (err) {
@@ -157,7 +159,7 @@ export class OutboundLink {
       this.accepted = false;
       if (this.closed) return;
       if (wasAccepted || problem !== this.reported) {
-        this.opts.log.warn({ peer: peerId, address: `${this.address.host}:${this.address.port}`, problem }, wasAccepted ? 'lost connection to peer' : 'cannot connect to peer');
+        this.opts.log.warn({ peer: peerId, address, problem }, wasAccepted ? 'lost connection to peer' : 'cannot connect to peer');
         this.reported = problem;
       }
       if (wasAccepted && Date.now() - acceptedAt >= STABLE_MS) this.failures = 0;
@@ -178,7 +180,7 @@ export class OutboundLink {
 
   private flush(): void {
     const socket = this.socket;
-    if (!socket || !this.accepted || socket.writableNeedDrain) return;
+    if (!socket || !this.accepted || !socket.writable || socket.writableNeedDrain) return;
     socket.cork();
     while (socket.writableLength < SOCKET_BUDGET) {
       const item = this.queue.shift();

@@ -102,7 +102,10 @@ export class PeerNetwork {
     return { port: (server.address() as net.AddressInfo).port };
   }
 
-  /** Queues Raft messages for their peers; never blocks, drops (and counts) what a full queue cannot take. */
+  /**
+   * Queues Raft messages for their peers; never blocks, drops (and counts) what a full queue cannot take.
+   * A message carrying `snapshot` is a request to stream data: hand it to sendSnapshot (as its meta) instead.
+   */
   send(messages: Message[]): void {
     for (const m of messages) {
       const link = this.links.get(m.to);

@@ -203,6 +203,22 @@ describe('PeerNetwork messages', () => {
     expect(one.stats().peers.get(2)).toMatchObject({ droppedRaft: 1, droppedAux: 1 });
   });
 
+  it('setPeers follows a member that moved to another address', async () => {
+    const { nets, addresses } = await startNetworks([1, 2]);
+    nets.forEach((n) => track(n));
+    const one = nets.get(1)!;
+    await waitFor('connected', () => one.isConnected(2));
+    await nets.get(2)!.close();
+    const moved = track(new PeerNetwork({ selfId: 2, listenHost: HOST, listenPort: 0, peers: addresses, log: recordingLog() }));
+    const { port } = await moved.start();
+    const got: number[] = [];
+    moved.onMessage((m) => got.push(m.ctx!));
+    one.setPeers(new Map([...addresses, [2, { host: HOST, port }]]));
+    one.send([heartbeat(1, 2, 1)]);
+    await waitFor('delivered at the new address', () => got.includes(1), 3000);
+    expect(one.isConnected(2)).toBe(true);
+  });
+
   it('setPeers connects to an added member and cuts a removed one', async () => {
     const { nets, addresses } = await startNetworks([1, 2]);
     nets.forEach((n) => track(n));

@@ -1,5 +1,6 @@
 // Loopback numbers for the peer transport: ping-pong latency (one message each way at a time) and one-way
-// throughput with a window of messages in flight, for heartbeats and for appends carrying 1 KiB entries.
+// throughput with a window of messages in flight, for heartbeats and for appends carrying 1 KiB entries, and
+// the rate of a snapshot stream.
 // Run: npx vite-node server/test/peer/peer-bench.ts [seconds-per-case]
 import { MsgType, type Message } from '../../src/consensus/messages.js';
 import { startNetworks } from './helpers.js';
@@ -58,4 +59,18 @@ await oneWay('one-way appends, 16 entries of 1 KiB', (i) => ({
   type: MsgType.Append, from: 1, to: 2, term: 1, index: i, logTerm: 1, commit: i,
   entries: Array.from({ length: 16 }, (_, k) => ({ index: i * 16 + k + 1, term: 1, kind: 0, data })),
 }), 500);
+
+// Snapshot streaming: 256 MiB in 256 KiB chunks to a consumer that only counts bytes.
+let snapshotBytes = 0;
+two.onSnapshot(async (_from, _meta, chunks) => {
+  for await (const c of chunks) snapshotBytes += c.length;
+});
+const chunk = new Uint8Array(256 * 1024).fill(3);
+async function* image(): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < 1024; i++) yield chunk;
+}
+const s0 = performance.now();
+await one.sendSnapshot(2, { index: 1 }, image());
+const secs = (performance.now() - s0) / 1000;
+console.log(`snapshot stream: ${(snapshotBytes / 2 ** 20).toFixed(0)} MiB in ${secs.toFixed(2)} s = ${(snapshotBytes / 2 ** 20 / secs).toFixed(0)} MiB/s`);
 await Promise.all([one.close(), two.close()]);
