@@ -25,17 +25,20 @@ export function recordingLog(): LoggerLike & { lines: LogLine[] } {
 export type Extra = Partial<Omit<PeerNetworkOptions, 'selfId' | 'listenHost' | 'listenPort' | 'peers' | 'log'>>;
 
 /** Starts `ids.length` networks on ephemeral ports and tells each about all the others. */
-export async function startNetworks(ids: NodeId[], extra: Extra = {}): Promise<{ nets: Map<NodeId, PeerNetwork>; addresses: Map<NodeId, PeerAddress> }> {
+export async function startNetworks(ids: NodeId[], extra: Extra = {}) {
   const nets = new Map<NodeId, PeerNetwork>();
   const addresses = new Map<NodeId, PeerAddress>();
+  const logs = new Map<NodeId, LogLine[]>();
   for (const id of ids) {
-    const net = new PeerNetwork({ selfId: id, listenHost: HOST, listenPort: 0, peers: new Map(), log: recordingLog(), ...extra });
+    const log = recordingLog();
+    logs.set(id, log.lines);
+    const net = new PeerNetwork({ selfId: id, listenHost: HOST, listenPort: 0, peers: new Map(), log, ...extra });
     const { port } = await net.start();
     nets.set(id, net);
     addresses.set(id, { host: HOST, port });
   }
   for (const net of nets.values()) net.setPeers(addresses);
-  return { nets, addresses };
+  return { nets, addresses, logs };
 }
 
 export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {

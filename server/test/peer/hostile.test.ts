@@ -20,7 +20,7 @@ async function pair() {
   const at1: number[] = [];
   one.onMessage((m) => at1.push(m.ctx!));
   await waitFor('pair connected', () => one.isConnected(2) && two.isConnected(1));
-  return { one, two, at1, port1: started.addresses.get(1)!.port };
+  return { one, two, at1, port1: started.addresses.get(1)!.port, log1: started.logs.get(1)! };
 }
 
 const hello = (from: number, to: number) => encodeFrame(FrameKind.Hello, pack({ version: PROTOCOL_VERSION, from, to, stream: 'messages' }));
@@ -91,10 +91,11 @@ describe('PeerNetwork against hostile connections', () => {
   ];
 
   it.each(abuses)('closes only the connection that sent %s', async (_, bytes) => {
-    const { one, two, at1, port1 } = await pair();
+    const { one, two, at1, port1, log1 } = await pair();
     const c = await raw(port1, ...bytes());
     await c.closed;
     expect(one.stats().malformedConnections).toBe(1);
+    expect(log1.filter((l) => l.level === 'warn' && /protocol violation/.test(String((l.details as { why?: string }).why)))).toHaveLength(1);
     expect(at1).not.toContain(5);
     await stillTalking(two, at1, 1);
   });
