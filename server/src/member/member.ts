@@ -32,8 +32,16 @@ export const CORRAL_VERSION = '0.1.0';
 /** A client that lets this much reply data pile up unread is disconnected. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const CONTAINER_CHECK_INTERVAL_MS = 60_000;
-/** Raft election timeout, in ticks of tickTime / ELECTION_TICKS: a leader is missed after 1-2 tickTimes. */
+/** Raft election timeout in ticks (randomised between this and twice this). */
 const ELECTION_TICKS = 10;
+
+/**
+ * The Raft tick: a tenth of tickTime, at most 100 ms, so a dead leader is replaced within 1-2 s whatever the
+ * (ZooKeeper-sized) tickTime, and heartbeats go out every tick.
+ */
+function raftTickMs(tickTime: number): number {
+  return Math.max(5, Math.min(100, Math.floor(tickTime / ELECTION_TICKS)));
+}
 
 /** What a member records in its snapshot files beside the state. */
 interface SnapshotExtra {
@@ -244,8 +252,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.replicator = new Replicator(core, opened.wal, this, this.state.lastZxid, this.peers);
     const ready = new Promise<void>((resolve) => (this.caughtUp = resolve));
     if (config.standalone) this.replicator.campaign();
-    // Raft ticks: an election timeout of ELECTION_TICKS..2*ELECTION_TICKS ticks is 1-2 tickTimes.
-    this.timers.push(setInterval(() => this.replicator?.tick(), Math.max(5, Math.floor(config.tickTime / ELECTION_TICKS))));
+    this.timers.push(setInterval(() => this.replicator?.tick(), raftTickMs(config.tickTime)));
     if (config.admin.enableServer) {
       const admin = await startAdminServer(this);
       registerEnsembleCommands(admin, this);
