@@ -480,7 +480,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       this.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: session.id, timeout: session.timeout, passwd: session.passwd });
     }
     const slot = conn.expectWrite(xid, req.type);
-    this.propose({ kind: TxnKind.Request, time: Date.now(), session: session.id, cxid: xid, auth: conn.auth, req }, (term) => (slot.term = term));
+    const txn: Txn = { kind: TxnKind.Request, time: Date.now(), session: session.id, cxid: xid, auth: conn.auth, req, global: !session.local };
+    this.propose(txn, (term) => (slot.term = term));
   }
 
   private closeSession(conn: ClientConnection, session: SessionEntry, xid: number): void {

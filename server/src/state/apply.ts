@@ -73,6 +73,8 @@ export class ReplicatedState {
         this.deleteExpired(txn.path, zxid, txn.time, events);
         return { zxid, err: ErrorCode.Ok, events };
       case TxnKind.Request:
+        // A global session closed (or expired) while this write was on its way: ZooKeeper refuses it.
+        if (txn.global && !this.sessions.has(txn.session)) return { zxid, err: ErrorCode.SessionExpired, events };
         return this.applyRequest(txn.req, { session: txn.session, auth: txn.auth, zxid, time: txn.time, events });
     }
   }

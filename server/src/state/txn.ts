@@ -23,7 +23,16 @@ export type WriteRequest =
 export type Txn =
   | { kind: TxnKind.CreateSession; time: number; session: bigint; timeout: number; passwd: Buffer }
   | { kind: TxnKind.CloseSession; time: number; session: bigint }
-  | { kind: TxnKind.Request; time: number; session: bigint; cxid: number; auth: Id[]; req: WriteRequest }
+  | {
+      kind: TxnKind.Request;
+      time: number;
+      session: bigint;
+      cxid: number;
+      auth: Id[];
+      req: WriteRequest;
+      /** The session was global when the write was sent: if it is closed by the time the write applies, the write fails. */
+      global?: boolean;
+    }
   | { kind: TxnKind.DeleteExpired; time: number; path: string };
 
 

@@ -237,6 +237,18 @@ describe('sessions', () => {
     expect(h.state.sessions.has(0x200n)).toBe(true);
     expect(h.req(create('/late', { flags: CreateMode.Ephemeral })).err).toBe(E.SessionExpired);
   });
+
+  it('refuses any write a global session sent before it closed, and leaves the tree alone', () => {
+    const h = new Harness();
+    h.txn({ kind: TxnKind.CloseSession, time: 0, session: SESSION });
+    const before = h.tree.nodeCount;
+    const late = h.txn({ kind: TxnKind.Request, time: 0, session: SESSION, cxid: 7, auth: [], req: create('/late'), global: true });
+    expect(late).toMatchObject({ err: E.SessionExpired, events: [] });
+    expect(h.tree.nodeCount).toBe(before);
+    // A local session is not in the replicated table: its writes apply.
+    const local = h.txn({ kind: TxnKind.Request, time: 0, session: 0x77n, cxid: 1, auth: [], req: create('/local'), global: false });
+    expect(local.err).toBe(E.Ok);
+  });
 });
 
 describe('DeleteExpired', () => {
