@@ -247,6 +247,18 @@ export class RaftCore {
     return true;
   }
 
+  /**
+   * The host saw its connection from `id` drop (its process died or its host is unreachable). If `id` leads,
+   * stop honouring its lease and campaign after only the random part of the election timeout (0 to
+   * electionTicks), not the whole of it; the random part keeps followers that all noticed from splitting the
+   * vote. Pre-vote keeps a false alarm harmless: members that still hear from a live leader refuse.
+   */
+  peerUnreachable(id: NodeId): void {
+    if (this.roleValue === 'leader' || id !== this.leaderValue) return;
+    this.electionElapsed = Math.max(this.electionElapsed, this.electionTicks);
+    if (this.electionElapsed >= this.randomizedTimeout && this.promotable()) this.startPreVote();
+  }
+
   propose(data: Uint8Array): ProposeResult {
     return this.refuseProposal() ?? this.appendOwn(EntryKind.Normal, data);
   }

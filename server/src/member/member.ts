@@ -122,6 +122,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       log: this.log,
     });
     net.onMessage((m) => this.replicator?.step(m));
+    net.onPeerGone((id) => this.replicator?.peerGone(id));
     net.onAux((from, payload) => {
       if (!this.replicator?.handleAux(from, payload)) this.memberAux(payload as MemberAux);
     });

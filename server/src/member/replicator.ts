@@ -98,6 +98,12 @@ export class Replicator {
     this.schedule();
   }
 
+  /** The message connection from `id` dropped (see RaftCore.peerUnreachable). */
+  peerGone(id: NodeId): void {
+    this.core.peerUnreachable(id);
+    this.schedule();
+  }
+
   /** Aux messages of the forwarding protocol; returns false for payloads that are not its own. */
   handleAux(from: NodeId, payload: unknown): boolean {
     const msg = payload as ForwardMessage;
@@ -166,8 +172,9 @@ export class Replicator {
   }
 
   private roleChanged(state: SoftState): void {
-    // Unacknowledged forwards may or may not have reached the old leader's log; they are left to the member,
-    // which notices writes that never commit. Waiting ones were never appended and go to the new leader.
+    // Unacknowledged forwards may or may not have reached the old leader's log: report them as handed to it,
+    // so the member notices if they never commit. Waiting ones were never appended and go to the new leader.
+    for (const p of this.forwarded.values()) p.handed(p.term);
     this.forwarded.clear();
     // The core drops read requests pending across a leadership change: ask again.
     for (const done of this.reads.values()) this.retryReads.push(done);

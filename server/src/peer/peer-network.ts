@@ -71,6 +71,7 @@ export class PeerNetwork {
   private closed = false;
   private messageHandler: (m: Message) => void = () => {};
   private auxHandler: (from: NodeId, payload: unknown) => void = () => {};
+  private peerGoneHandler: (id: NodeId) => void = () => {};
   private snapshotHandler: SnapshotHandler | undefined;
   private readonly host: InboundHost;
   private readonly counters = { droppedUnknownPeer: 0, receivedRaft: 0, receivedAux: 0, malformedConnections: 0, refusedConnections: 0 };
@@ -125,6 +126,14 @@ export class PeerNetwork {
     if (!link) return false;
     if (!link.hasRoom('aux')) return link.dropped('aux');
     return link.enqueue('aux', encodeValueFrame(FrameKind.Aux, payload));
+  }
+
+  /**
+   * `handler` hears when a peer's message connection to us closes without a replacement: the peer's process
+   * died or it became unreachable (a member uses it to stop waiting on a leader that is gone).
+   */
+  onPeerGone(handler: (id: NodeId) => void): void {
+    this.peerGoneHandler = handler;
   }
 
   onAux(handler: (from: NodeId, payload: unknown) => void): void {
@@ -229,7 +238,9 @@ export class PeerNetwork {
       },
       released: (conn) => {
         this.connections.delete(conn);
-        if (this.inbound.get(conn.peer) === conn) this.inbound.delete(conn.peer);
+        if (this.inbound.get(conn.peer) !== conn) return;
+        this.inbound.delete(conn.peer);
+        if (!this.closed) this.peerGoneHandler(conn.peer);
       },
       deliverRaft: (m) => {
         this.counters.receivedRaft++;

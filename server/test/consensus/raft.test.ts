@@ -109,6 +109,30 @@ describe('elections', () => {
     expect(others[0]).not.toBe(1);
   });
 
+  it('a leader reported unreachable by every follower is replaced before an election timeout passes', () => {
+    const c = new Cluster(membershipOf([1, 2, 3]));
+    c.elect(1);
+    c.isolate(1);
+    c.node(2).core.peerUnreachable(1);
+    c.node(3).core.peerUnreachable(1);
+    // Fewer ticks than the shortest election timeout (10): only the early campaign can elect anyone.
+    c.tick(9);
+    const leaders = c.leaders().filter((id) => id !== 1);
+    expect(leaders).toHaveLength(1);
+    expect(c.node(leaders[0]!).core.term).toBeGreaterThan(1);
+  });
+
+  it('a false alarm from one follower leaves a live leader in place (pre-vote refused under its lease)', () => {
+    const c = new Cluster(membershipOf([1, 2, 3]));
+    c.elect(1);
+    c.node(2).core.peerUnreachable(1);
+    c.node(3).core.peerUnreachable(2); // not its leader: ignored
+    c.stabilize();
+    c.tick(3);
+    expect(c.leaders()).toEqual([1]);
+    expect(c.node(1).core.term).toBe(1);
+  });
+
   it('followers with a live leader ignore vote requests (leader lease)', () => {
     const c = new Cluster(membershipOf([1, 2, 3]));
     c.elect(1);
