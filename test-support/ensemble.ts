@@ -15,6 +15,8 @@ export interface EnsembleMember {
   clientPort: number;
   adminPort: number;
   role: EnsembleRole;
+  /** This member's zoo.cfg server line (what a reconfig adding it sends). */
+  serverLine: string;
   /** The running process; replaced by restart(). */
   process: ServerProcess | undefined;
   /** `Mode:` from srvr (leader, follower, observer), or undefined if it does not answer. */
@@ -31,20 +33,24 @@ export interface Ensemble {
   connectString: string;
   /** The member that leads now (waits until one does). */
   leader(timeoutMs?: number): Promise<EnsembleMember>;
-  /** Waits until every running member answers srvr with a Mode. */
-  ready(timeoutMs?: number): Promise<void>;
+  /** Waits until every running member (or those given) answers srvr with a Mode. */
+  ready(timeoutMs?: number, members?: EnsembleMember[]): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startEnsemble(roles: EnsembleRole[], cfg: ZooCfg = {}): Promise<Ensemble> {
+/**
+ * Starts `roles.length` members that form the ensemble, plus `joining.length` more that are configured with every
+ * server (themselves included) but are unknown to the others until a reconfig adds them.
+ */
+export async function startEnsemble(roles: EnsembleRole[], cfg: ZooCfg = {}, joining: EnsembleRole[] = []): Promise<Ensemble> {
   const dir = mkdtempSync(join(tmpdir(), 'corral-ensemble-'));
+  const all = [...roles, ...joining];
   // Per member: quorum port, election port (reserved; Corral does not bind it), client port, admin port.
-  const ports = await freePorts(roles.length * 4);
-  const ids = roles.map((_, i) => i + 1);
+  const ports = await freePorts(all.length * 4);
+  const ids = all.map((_, i) => i + 1);
   const port = (i: number, which: number) => ports[i * 4 + which]!;
-  const serverLines = Object.fromEntries(
-    ids.map((id, i) => [`server.${id}`, `127.0.0.1:${port(i, 0)}:${port(i, 1)}:${roles[i]};${port(i, 2)}`]),
-  );
+  const lineOf = (i: number) => `127.0.0.1:${port(i, 0)}:${port(i, 1)}:${all[i]};${port(i, 2)}`;
+  const serverLines = (count: number) => Object.fromEntries(ids.slice(0, count).map((id, i) => [`server.${id}`, lineOf(i)]));
   const members: EnsembleMember[] = ids.map((id, i) => {
     const memberDir = join(dir, `m${id}`);
     const dataDir = join(memberDir, 'data');
@@ -61,7 +67,7 @@ export async function startEnsemble(roles: EnsembleRole[], cfg: ZooCfg = {}): Pr
       'admin.serverPort': adminPort,
       ...cfg,
       dataDir,
-      ...serverLines,
+      ...serverLines(i < roles.length ? roles.length : all.length),
     });
     const start = () =>
       startServerProcess(process.execPath, [CORRAL_SERVER_JS, cfgPath], { cwd: memberDir, logPath: join(memberDir, 'server.log') });
@@ -69,7 +75,8 @@ export async function startEnsemble(roles: EnsembleRole[], cfg: ZooCfg = {}): Pr
       id,
       clientPort: port(i, 2),
       adminPort,
-      role: roles[i]!,
+      role: all[i]!,
+      serverLine: `server.${id}=${lineOf(i)}`,
       process: start(),
       async mode() {
         try {
@@ -98,9 +105,9 @@ export async function startEnsemble(roles: EnsembleRole[], cfg: ZooCfg = {}): Pr
       }
       throw new Error(`no leader within ${timeoutMs} ms\n${members.map((m) => m.process?.logTail(10)).join('\n')}`);
     },
-    async ready(timeoutMs = 20_000) {
+    async ready(timeoutMs = 20_000, which = members) {
       const deadline = Date.now() + timeoutMs;
-      for (const m of members) {
+      for (const m of which) {
         if (!m.process || m.process.exited()) continue;
         while ((await m.mode()) === undefined) {
           if (Date.now() > deadline || m.process.exited()) throw new Error(`member ${m.id} not serving\n${m.process.logTail(20)}`);
@@ -114,6 +121,7 @@ export async function startEnsemble(roles: EnsembleRole[], cfg: ZooCfg = {}): Pr
       if (!process.env.COMPAT_KEEP_DIRS) rmSync(dir, { recursive: true, force: true });
     },
   };
-  await ensemble.ready();
+  // Joining members serve only once a reconfig has added them.
+  await ensemble.ready(20_000, members.slice(0, roles.length));
   return ensemble;
 }

@@ -11,6 +11,8 @@ import type { MemberRole, Membership, NodeId } from './types.js';
 export interface MembershipChange {
   id: NodeId;
   role: MemberRole | 'removed';
+  /** Host data carried with the change and handed back when it commits (a member's address, say); opaque here. */
+  info?: unknown;
 }
 
 /** Decoded payload of an `EntryKind.Config` entry. */

@@ -3,9 +3,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ErrorCode, isEphemeral, OpCode, PROTOCOL_VERSION, SESSION_PASSWORD_LENGTH, Xid } from '../../../protocol/src/constants.js';
+import { CONFIG_PATH, ErrorCode, isEphemeral, OpCode, Perms, PROTOCOL_VERSION, SESSION_PASSWORD_LENGTH, Xid } from '../../../protocol/src/constants.js';
 import { encodeConnectResponse, encodeReply } from '../../../protocol/src/messages.js';
-import type { ClientRequest, ClientResponse, ConnectRequest } from '../../../protocol/src/records.js';
+import type { ClientRequest, ClientResponse, ConnectRequest, ReconfigRequest } from '../../../protocol/src/records.js';
 import type { MemberConfig } from '../config/member-config.js';
 import type { Message } from '../consensus/messages.js';
 import { RaftCore, type SoftState } from '../consensus/raft.js';
@@ -16,11 +16,14 @@ import { SnapshotStore } from '../storage/snapshots.js';
 import { decodeTxn, encodeTxn, TxnKind, type Txn, type WriteRequest } from '../state/txn.js';
 import { WriteAheadLog } from '../storage/wal.js';
 import { runFourLetterWord, startAdminServer, startMetricsServer } from '../admin/index.js';
-import { authenticate } from '../tree/acl.js';
+import { authenticate, permits } from '../tree/acl.js';
+import { decodeConfig, type MembershipChange } from '../consensus/membership.js';
+import type { ServerSpec } from '../config/server-line.js';
+import { planReconfig, type ChangeInfo } from './reconfig.js';
 import { Replicator } from './replicator.js';
 import { PeerNetwork } from '../peer/peer-network.js';
 import { ClientConnection, hex, type ConnectionHost } from './connection.js';
-import { isExpiredNode } from '../tree/znode.js';
+import { isExpiredNode, statOf } from '../tree/znode.js';
 import { answerRead, isReadRequest, restoreWatches } from './reads.js';
 import { SessionRegistry, type SessionEntry } from './sessions.js';
 import { ServerStatsCounter } from './server-stats.js';
@@ -47,6 +50,19 @@ function raftTickMs(tickTime: number): number {
 interface SnapshotExtra {
   zxid: number;
   membership: Membership;
+}
+
+interface PendingReconfig {
+  conn: ClientConnection;
+  xid: number;
+  id: number;
+  role: MembershipChange['role'];
+}
+
+const SERVER_ROLE = { voter: 'participant', neverLeader: 'neverleader', observer: 'observer' } as const;
+
+function serverRole(role: Exclude<MembershipChange['role'], 'removed'>): ServerSpec['role'] {
+  return SERVER_ROLE[role];
 }
 
 /** Member-to-member messages of the member itself (the replicator has its own forwarding protocol). */
@@ -82,6 +98,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   private touched = new Set<bigint>();
   /** Transactions proposed by this member, by their encoded bytes, until those are garbage. */
   private readonly proposedHere = new WeakMap<Uint8Array, Txn>();
+  /** reconfig requests from clients here, answered when their change is applied. */
+  private pendingReconfigs: PendingReconfig[] = [];
   private wal: WriteAheadLog | undefined;
   private server: Server | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -227,6 +245,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     const snapshot = await this.snapshots.latest();
     this.snapshotBytes = await this.snapshots.sizeBytes();
     let membership = this.configuredMembership();
+    if (!config.standalone) this.state.initServers(config.servers, config.configVersion);
     if (snapshot) {
       await restoreSnapshot(this.state, snapshot.chunks());
       this.appliedIndex = snapshot.meta.index;
@@ -447,9 +466,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
         conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Unimplemented));
         return;
       case OpCode.Reconfig:
-        // A standalone member (or one without reconfigEnabled) answers as ZooKeeper does.
-        conn.answer(xid, req.type, () => this.reply(xid, this.config.reconfigEnabled ? ErrorCode.Unimplemented : ErrorCode.ReconfigDisabled));
-        return;
+        return this.reconfig(conn, xid, req);
       case OpCode.CloseSession:
         return this.closeSession(conn, session, xid);
     }
@@ -485,6 +502,45 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.propose(txn, (term) => (slot.term = term));
   }
 
+  /** The reconfig opcode: one membership change through consensus, answered once it is applied here. */
+  private reconfig(conn: ClientConnection, xid: number, req: ReconfigRequest): void {
+    const refuse = (err: ErrorCode) => conn.answer(xid, OpCode.Reconfig, () => this.reply(xid, err));
+    if (!this.config.reconfigEnabled) return refuse(ErrorCode.ReconfigDisabled);
+    if (this.config.standalone) return refuse(ErrorCode.Unimplemented);
+    const configNode = this.state.tree.get(CONFIG_PATH)!;
+    if (!permits(configNode.acl, Perms.Write, conn.auth, this.config.skipACL)) return refuse(ErrorCode.NoAuth);
+    const plan = planReconfig(req, this.state.servers, this.state.configVersion, Date.now());
+    if ('err' in plan) return refuse(plan.err);
+    conn.expectWrite(xid, OpCode.Reconfig);
+    const pending = { conn, xid, id: plan.change.id, role: plan.change.role };
+    this.pendingReconfigs.push(pending);
+    void this.replicator!.proposeMembership(plan.change).then((refusal) => {
+      if (refusal === undefined) return;
+      this.pendingReconfigs = this.pendingReconfigs.filter((p) => p !== pending);
+      if (refusal === 'reconfigInProgress') conn.complete(xid, this.reply(xid, ErrorCode.ReconfigInProgress), this.state.lastZxid);
+      else if (refusal === 'invalidChange') conn.complete(xid, this.reply(xid, ErrorCode.BadArguments), this.state.lastZxid);
+      // No leader took it, or one may have: like a write lost in a leader change, the client must find out itself.
+      else conn.close(`reconfig outcome unknown (${refusal})`);
+    });
+  }
+
+  /** A committed membership change: update /zookeeper/config, the peer list, and answer whoever asked for it. */
+  private applyMembershipChange(entry: Entry, zxid: number): void {
+    const { change } = decodeConfig(entry.data);
+    const info = change.info as ChangeInfo | undefined;
+    const previous = this.state.servers.get(change.id);
+    const spec = change.role === 'removed' ? undefined : (info?.spec ?? (previous && { ...previous, role: serverRole(change.role) }));
+    const result = this.state.applyConfig(change.id, spec, zxid, info?.time ?? 0);
+    for (const ev of result.events) this.watches.trigger(ev);
+    this.peers?.setPeers(new Map([...this.state.servers.values()].filter((s) => s.id !== this.nodeId).map((s) => [s.id, { host: s.host, port: s.quorumPort }])));
+    this.log.info({ member: change.id, role: change.role, version: hex(BigInt(zxid)) }, 'membership changed');
+    const i = this.pendingReconfigs.findIndex((p) => p.id === change.id && p.role === change.role);
+    if (i < 0) return;
+    const [{ conn, xid }] = this.pendingReconfigs.splice(i, 1) as [PendingReconfig];
+    const node = this.state.tree.get(CONFIG_PATH)!;
+    conn.complete(xid, this.reply(xid, ErrorCode.Ok, { type: OpCode.Reconfig, data: node.data, stat: statOf(node) }), zxid);
+  }
+
   private closeSession(conn: ClientConnection, session: SessionEntry, xid: number): void {
     session.closing = true;
     if (session.local) {
@@ -518,6 +574,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       this.appliedIndex = entry.index;
       this.appliedTerm = entry.term;
       this.appliedSinceSnapshot++;
+      if (entry.kind === EntryKind.Config) {
+        this.applyMembershipChange(entry, zxid);
+        continue;
+      }
       if (entry.kind !== EntryKind.Normal) {
         this.state.lastZxid = zxid;
         continue;

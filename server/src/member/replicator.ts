@@ -2,7 +2,8 @@
 // messages to peers, streams snapshots, routes proposals to whoever leads, answers read barriers, and turns
 // entry terms into ZooKeeper zxids. A standalone member runs the same code with a membership of one and no peers.
 import { MsgType, type Message } from '../consensus/messages.js';
-import type { RaftCore, ReadState, SoftState } from '../consensus/raft.js';
+import type { ProposeError, RaftCore, ReadState, SoftState } from '../consensus/raft.js';
+import type { MembershipChange } from '../consensus/membership.js';
 import type { Entry, NodeId, SnapshotMeta } from '../consensus/types.js';
 import type { WriteAheadLog } from '../storage/wal.js';
 
@@ -26,7 +27,14 @@ export interface ReplicatorHost {
 }
 
 /** Forwarding protocol between members (aux messages). */
-type ForwardMessage = { t: 'fwd'; ref: number; data: Uint8Array } | { t: 'fwdAck'; ref: number; ok: boolean };
+type ForwardMessage =
+  | { t: 'fwd'; ref: number; data: Uint8Array }
+  | { t: 'fwdAck'; ref: number; ok: boolean }
+  | { t: 'cfg'; ref: number; change: MembershipChange }
+  | { t: 'cfgAck'; ref: number; error?: ProposeError | 'noLeader' };
+
+/** Why a membership change was not taken (undefined: the leader appended it). */
+export type MembershipRefusal = ProposeError | 'noLeader' | undefined;
 
 const COUNTER_SPAN = 2 ** 32;
 
@@ -51,6 +59,8 @@ export class Replicator {
   private waiting: Proposal[] = [];
   /** Proposals sent to the leader, waiting for its acknowledgement. */
   private readonly forwarded = new Map<number, Proposal & { term: number }>();
+  /** Membership changes sent to the leader, waiting for its answer. */
+  private readonly configAcks = new Map<number, (refusal: MembershipRefusal) => void>();
   private nextRef = 1;
   private nextReadCtx = 1;
   private readonly reads = new Map<number, () => void>();
@@ -98,6 +108,25 @@ export class Replicator {
     this.schedule();
   }
 
+  /** Proposes a membership change through whoever leads; resolves once the leader took or refused it. */
+  proposeMembership(change: MembershipChange): Promise<MembershipRefusal> {
+    const core = this.core;
+    if (core.role === 'leader') {
+      const r = core.proposeMembership(change);
+      this.schedule();
+      return Promise.resolve(r.ok ? undefined : r.error);
+    }
+    if (core.leader === 0 || !this.peers) return Promise.resolve('noLeader');
+    const ref = this.nextRef++;
+    return new Promise((resolve) => {
+      this.configAcks.set(ref, resolve);
+      if (!this.peers!.sendAux(core.leader, { t: 'cfg', ref, change } satisfies ForwardMessage)) {
+        this.configAcks.delete(ref);
+        resolve('noLeader');
+      }
+    });
+  }
+
   /** The message connection from `id` dropped (see RaftCore.peerUnreachable). */
   peerGone(id: NodeId): void {
     this.core.peerUnreachable(id);
@@ -111,6 +140,18 @@ export class Replicator {
       const result = this.core.propose(msg.data);
       this.peers?.sendAux(from, { t: 'fwdAck', ref: msg.ref, ok: result.ok } satisfies ForwardMessage);
       this.schedule();
+      return true;
+    }
+    if (msg?.t === 'cfg') {
+      const r = this.core.role === 'leader' ? this.core.proposeMembership(msg.change) : undefined;
+      const error = r === undefined ? 'noLeader' : r.ok ? undefined : r.error;
+      this.peers?.sendAux(from, { t: 'cfgAck', ref: msg.ref, ...(error ? { error } : {}) } satisfies ForwardMessage);
+      this.schedule();
+      return true;
+    }
+    if (msg?.t === 'cfgAck') {
+      this.configAcks.get(msg.ref)?.(msg.error);
+      this.configAcks.delete(msg.ref);
       return true;
     }
     if (msg?.t === 'fwdAck') {
@@ -176,6 +217,9 @@ export class Replicator {
     // so the member notices if they never commit. Waiting ones were never appended and go to the new leader.
     for (const p of this.forwarded.values()) p.handed(p.term);
     this.forwarded.clear();
+    // A membership change sent to the old leader may or may not be in its log: the caller cannot know.
+    for (const resolve of this.configAcks.values()) resolve('noLeader');
+    this.configAcks.clear();
     // The core drops read requests pending across a leadership change: ask again.
     for (const done of this.reads.values()) this.retryReads.push(done);
     this.reads.clear();

@@ -3,8 +3,10 @@
 // same tree, the same replies and the same watch triggers. Checks that ZooKeeper makes before proposing
 // (versions, ACLs, quotas, paths) are made here instead, at apply time, so the outcome depends only on the
 // log: a rejected write still consumes a zxid and returns its error, as in ZooKeeper.
-import { CreateMode, ErrorCode, EventType, OpCode, Perms, isContainer, isEphemeral, isSequential, isTTL, isValidCreateMode, MAX_TTL } from '../../../protocol/src/constants.js';
+import { CONFIG_PATH, CreateMode, ErrorCode, EventType, OpCode, Perms, isContainer, isEphemeral, isSequential, isTTL, isValidCreateMode, MAX_TTL } from '../../../protocol/src/constants.js';
 import type { ACL, ClientResponse, Id, MultiOp, OpResult } from '../../../protocol/src/records.js';
+import { formatDynamicConfig } from '../config/dynamic-config.js';
+import type { ServerSpec } from '../config/server-line.js';
 import { fixupAcl, permits } from '../tree/acl.js';
 import { DataTree } from '../tree/datatree.js';
 import { invalidPathReason, parentOf, sequentialSuffix } from '../tree/paths.js';
@@ -52,11 +54,35 @@ export class ReplicatedState {
   readonly quotas: Quotas;
   /** Global sessions: created, closed and expired through the log. */
   readonly sessions = new Map<bigint, GlobalSession>();
+  /** The ensemble's members and their addresses, as /zookeeper/config shows them (empty when standalone). */
+  readonly servers = new Map<number, ServerSpec>();
+  /** The version of that membership: the zxid of the reconfig that made it (ZooKeeper's config version). */
+  configVersion = 0;
   lastZxid = 0;
 
   constructor(readonly options: StateOptions) {
     this.tree = createSystemNodes();
     this.quotas = new Quotas(this.tree);
+  }
+
+  /** The membership zoo.cfg declares, for a member starting from nothing (every member is given the same). */
+  initServers(servers: readonly ServerSpec[], version: number): void {
+    for (const spec of servers) this.servers.set(spec.id, spec);
+    this.configVersion = version;
+    if (servers.length > 0) this.tree.setRawData(CONFIG_PATH, Buffer.from(formatDynamicConfig([...this.servers.values()], version)));
+  }
+
+  /**
+   * A committed membership change (a Raft config entry): `spec` is the member's new server line, or undefined when
+   * it leaves. Updates /zookeeper/config as ZooKeeper's reconfig does, version = the change's zxid.
+   */
+  applyConfig(id: number, spec: ServerSpec | undefined, zxid: number, time: number): ApplyResult {
+    this.lastZxid = zxid;
+    if (spec) this.servers.set(id, spec);
+    else this.servers.delete(id);
+    this.configVersion = zxid;
+    this.tree.setData(CONFIG_PATH, Buffer.from(formatDynamicConfig([...this.servers.values()], zxid)), zxid, time);
+    return { zxid, err: ErrorCode.Ok, events: [{ type: EventType.NodeDataChanged, path: CONFIG_PATH }] };
   }
 
   apply(txn: Txn, zxid: number): ApplyResult {

@@ -3,6 +3,7 @@
 // was when the snapshot began (copy-on-write by observation), so the result is the exact state at one index.
 import { statePackr } from './msgpack.js';
 import type { ACL } from '../../../protocol/src/records.js';
+import type { ServerSpec } from '../config/server-line.js';
 import type { TreeObserver } from '../tree/datatree.js';
 import type { ZNode } from '../tree/znode.js';
 import type { ReplicatedState } from './apply.js';
@@ -25,6 +26,8 @@ type NodeRecord = [
 interface Header {
   lastZxid: number;
   sessions: Array<[id: bigint, timeout: number, passwd: Buffer]>;
+  servers?: ServerSpec[];
+  configVersion?: number;
 }
 
 function record(path: string, n: ZNode): NodeRecord {
@@ -49,6 +52,8 @@ export class StateSnapshot implements TreeObserver {
     this.header = {
       lastZxid: state.lastZxid,
       sessions: [...state.sessions].map(([id, s]) => [id, s.timeout, s.passwd]),
+      servers: [...state.servers.values()],
+      configVersion: state.configVersion,
     };
     state.tree.setObserver(this);
   }
@@ -99,5 +104,8 @@ export async function restoreSnapshot(state: ReplicatedState, chunks: AsyncItera
   state.lastZxid = header.lastZxid;
   state.sessions.clear();
   for (const [id, timeout, passwd] of header.sessions) state.sessions.set(id, { timeout, passwd });
+  state.servers.clear();
+  for (const spec of header.servers ?? []) state.servers.set(spec.id, spec);
+  state.configVersion = header.configVersion ?? 0;
   state.quotas.rebuild();
 }

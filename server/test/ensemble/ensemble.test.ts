@@ -6,6 +6,7 @@ import { ZooKeeperClient } from '../../../client/src/index.js';
 import { startEnsemble, type Ensemble } from '../../../test-support/ensemble.js';
 import { WireClient } from '../member/wire-client.js';
 import { OpCode } from '../../../protocol/src/constants.js';
+import { generateDigest } from '../../src/tree/acl.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -135,5 +136,49 @@ describe('roles from zoo.cfg', () => {
     };
     expect(members.members.find((m) => m.id === neverLeader.id)).toMatchObject({ role: 'neverleader', never_leader: true });
     leader.restart();
+  }, 60_000);
+});
+
+describe('dynamic reconfig', () => {
+  let ens: Ensemble;
+  beforeAll(async () => {
+    ens = await startEnsemble(
+      ['participant', 'participant', 'participant'],
+      { reconfigEnabled: true, 'DigestAuthenticationProvider.superDigest': generateDigest('super:secret') },
+      ['participant'],
+    );
+  }, 60_000);
+  afterAll(() => ens?.stop());
+
+  it('adds and removes a member one change at a time, keeping /zookeeper/config current everywhere', async () => {
+    const joiner = ens.members[3]!;
+    const zk = await ZooKeeperClient.connect(`127.0.0.1:${ens.members[0]!.clientPort}`, { sessionTimeout: 10_000 });
+    await expect(zk.reconfig({ joining: joiner.serverLine })).rejects.toMatchObject({ codeName: 'NOAUTH' });
+    await zk.addAuth('digest', 'super:secret');
+    const before = await zk.getConfig();
+    expect(before.config.split('\n').filter((l) => l.startsWith('server.'))).toHaveLength(3);
+    await expect(zk.reconfig({ joining: joiner.serverLine, fromConfig: 12345 })).rejects.toMatchObject({ codeName: 'BADVERSION' });
+    await expect(zk.reconfig({ joining: joiner.serverLine, leaving: '3' })).rejects.toMatchObject({ codeName: 'BADARGUMENTS' });
+
+    const added = await zk.reconfig({ joining: joiner.serverLine });
+    // ZooKeeper's /zookeeper/config spells a bare client port as 0.0.0.0:port.
+    expect(added.config).toContain(joiner.serverLine.replace(';', ';0.0.0.0:'));
+    expect(added.config).toMatch(/version=[0-9a-f]+$/);
+    // The new member catches up and serves; every member shows the new configuration.
+    const viaJoiner = await ZooKeeperClient.connect(`127.0.0.1:${joiner.clientPort}`, { sessionTimeout: 10_000 });
+    await viaJoiner.create('/joined', Buffer.from('yes'));
+    await viaJoiner.close();
+    for (const m of ens.members) {
+      const c = await ZooKeeperClient.connect(`127.0.0.1:${m.clientPort}`, { sessionTimeout: 10_000 });
+      await c.sync('/');
+      expect((await c.getConfig()).config, `member ${m.id}`).toBe(added.config);
+      expect((await c.getData('/joined')).data?.toString()).toBe('yes');
+      await c.close();
+    }
+
+    const removed = await zk.reconfig({ leaving: '4' });
+    expect(removed.config).not.toContain('server.4=');
+    expect(removed.config.split('\n').filter((l) => l.startsWith('server.'))).toHaveLength(3);
+    await zk.close();
   }, 60_000);
 });
