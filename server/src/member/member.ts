@@ -100,6 +100,9 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   private readonly proposedHere = new WeakMap<Uint8Array, Txn>();
   /** reconfig requests from clients here, answered when their change is applied. */
   private pendingReconfigs: PendingReconfig[] = [];
+  /** Serving read-only clients because no leader is known (readonlymode.enabled). */
+  private readOnlyMode = false;
+  private leaderlessTicks = 0;
   private wal: WriteAheadLog | undefined;
   private server: Server | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -202,6 +205,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   /** ReplicatorHost: leadership changed. */
   roleChanged(state: SoftState): void {
     this.log.info({ role: state.role, leader: state.leader, term: state.term }, 'consensus role changed');
+    if (state.leader !== 0) this.leaveReadOnly();
     if (state.role === 'leader') {
       // A new leader gives every global session a full timeout, as ZooKeeper does after an election.
       const now = Date.now();
@@ -279,6 +283,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       this.closers.push(admin);
     }
     if (config.metrics.enabled) this.closers.push(await startMetricsServer(this));
+    // Listen before the member can serve: four-letter words answer meanwhile, and with read-only mode a member
+    // that never finds a quorum still serves read-only clients.
+    const port = await this.listen();
+    if (config.readOnlyModeEnabled && !config.standalone) this.timers.push(setInterval(() => this.checkReadOnly(), config.tickTime));
     await ready;
     log.info({ entries: opened.entries.length, lastZxid: hex(BigInt(this.state.lastZxid)) }, 'recovered state from the log');
     // Sessions restored from the log get a full timeout to reconnect, as in ZooKeeper.
@@ -288,7 +296,6 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     }
     this.timers.push(setInterval(() => this.expireSessions(), config.tickTime));
     this.timers.push(setInterval(() => this.sweepContainers(), this.options.containerCheckIntervalMs ?? CONTAINER_CHECK_INTERVAL_MS));
-    const port = await this.listen();
     this.running = true;
     log.info({ port, address: config.clientPortAddress || '0.0.0.0' }, 'serving clients');
     return { port };
@@ -368,6 +375,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
 
   handshake(conn: ClientConnection, req: ConnectRequest): void {
     this.stats.received();
+    if (this.readOnlyMode) return this.establishReadOnly(conn, req);
+    if (!this.running) return conn.refuse(undefined, 'not serving yet');
     if (req.lastZxidSeen <= this.state.lastZxid) return this.establish(conn, req);
     // The client has seen more than this member applied: catch up with the leader first, then decide.
     void this.replicator!.barrier().then(() => {
@@ -400,6 +409,48 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     conn.accept(this.connectResponse(session.id, timeout, passwd), session.id, timeout);
   }
 
+  /**
+   * Read-only mode (no quorum): only clients that accept a read-only server get in, on a session that lives here
+   * alone; writes get NOTREADONLY. When quorum returns their connections are closed and they find a writable member.
+   */
+  private establishReadOnly(conn: ClientConnection, req: ConnectRequest): void {
+    if (!req.readOnly) return conn.refuse(undefined, 'read-only mode: client does not accept read-only servers');
+    if (req.lastZxidSeen > this.state.lastZxid) return conn.refuse(undefined, 'client ahead of this read-only member');
+    const { minSessionTimeout, maxSessionTimeout } = this.config;
+    const timeout = Math.min(Math.max(req.timeOut, minSessionTimeout), maxSessionTimeout);
+    let session = req.sessionId === 0n ? undefined : this.registry.get(req.sessionId);
+    const passwd = session?.passwd ?? this.state.sessions.get(req.sessionId)?.passwd;
+    if (req.sessionId !== 0n && (!passwd || !passwd.equals(req.passwd))) {
+      return conn.refuse(this.connectResponse(0n, 0, Buffer.alloc(SESSION_PASSWORD_LENGTH)), 'invalid session');
+    }
+    session ??= { id: req.sessionId === 0n ? this.registry.newSessionId() : req.sessionId, timeout, passwd: passwd ?? SessionRegistry.newPassword(), local: true };
+    session.connection?.close('session moved to a new connection');
+    session.connection = conn;
+    this.registry.add(session, Date.now());
+    conn.readOnly = true;
+    conn.accept(this.connectResponse(session.id, timeout, session.passwd, true), session.id, timeout);
+  }
+
+  /** Enters read-only mode after two tickTimes without a leader; leaves it as soon as one is known. */
+  private checkReadOnly(): void {
+    const leader = this.replicator?.core.leader ?? 0;
+    if (leader !== 0) {
+      this.leaderlessTicks = 0;
+      return this.leaveReadOnly();
+    }
+    if (++this.leaderlessTicks >= 2 && !this.readOnlyMode) {
+      this.readOnlyMode = true;
+      this.log.warn({}, 'no quorum: serving read-only clients');
+    }
+  }
+
+  private leaveReadOnly(): void {
+    if (!this.readOnlyMode) return;
+    this.readOnlyMode = false;
+    this.log.info({}, 'quorum is back: leaving read-only mode');
+    for (const conn of [...this.connectionSet]) if (conn.readOnly) conn.close('member left read-only mode');
+  }
+
   private createSession(conn: ClientConnection, timeout: number): void {
     const id = this.registry.newSessionId();
     const passwd = SessionRegistry.newPassword();
@@ -412,8 +463,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: id, timeout, passwd });
   }
 
-  private connectResponse(sessionId: bigint, timeOut: number, passwd: Buffer): Buffer {
-    return encodeConnectResponse({ protocolVersion: PROTOCOL_VERSION, timeOut, sessionId, passwd, readOnly: false });
+  private connectResponse(sessionId: bigint, timeOut: number, passwd: Buffer, readOnly = false): Buffer {
+    return encodeConnectResponse({ protocolVersion: PROTOCOL_VERSION, timeOut, sessionId, passwd, readOnly });
   }
 
   // ---- Requests ----
@@ -456,6 +507,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
         });
         return;
       case OpCode.Sync: {
+        if (conn.readOnly) return conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.NotReadOnly));
         // Answered once this member has applied everything the leader had committed when the sync arrived.
         conn.expectWrite(xid, req.type);
         const path = req.path;
@@ -466,6 +518,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
         conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Unimplemented));
         return;
       case OpCode.Reconfig:
+        if (conn.readOnly) return conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.NotReadOnly));
         return this.reconfig(conn, xid, req);
       case OpCode.CloseSession:
         return this.closeSession(conn, session, xid);
@@ -488,6 +541,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   }
 
   private write(conn: ClientConnection, session: SessionEntry, xid: number, req: WriteRequest): void {
+    if (conn.readOnly) return conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.NotReadOnly));
     if (session.local && createsEphemeral(req)) {
       if (!this.config.localSessionsUpgradingEnabled) {
         conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.EphemeralOnLocalSession));
@@ -744,17 +798,18 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
 
   mode(): ServerMode {
     if (this.config.standalone) return 'standalone';
+    if (this.readOnlyMode) return 'read-only';
     const core = this.replicator?.core;
     if (core?.role === 'leader') return 'leader';
     return core?.membership.observers.includes(this.nodeId) ? 'observer' : 'follower';
   }
 
   isReadOnly(): boolean {
-    return false;
+    return this.readOnlyMode;
   }
 
   isRunning(): boolean {
-    return this.running;
+    return this.running || this.readOnlyMode;
   }
 
   nodeCount(): number {

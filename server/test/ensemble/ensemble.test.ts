@@ -3,7 +3,7 @@
 // exactly when their session expired.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZooKeeperClient } from '../../../client/src/index.js';
-import { startEnsemble, type Ensemble } from '../../../test-support/ensemble.js';
+import { startEnsemble, type Ensemble, type EnsembleMember } from '../../../test-support/ensemble.js';
 import { WireClient } from '../member/wire-client.js';
 import { OpCode } from '../../../protocol/src/constants.js';
 import { generateDigest } from '../../src/tree/acl.js';
@@ -180,5 +180,42 @@ describe('dynamic reconfig', () => {
     expect(removed.config).not.toContain('server.4=');
     expect(removed.config.split('\n').filter((l) => l.startsWith('server.'))).toHaveLength(3);
     await zk.close();
+  }, 60_000);
+});
+
+describe('read-only mode', () => {
+  let ens: Ensemble;
+  beforeAll(async () => {
+    ens = await startEnsemble(['participant', 'participant', 'participant'], { 'readonlymode.enabled': true });
+  }, 60_000);
+  afterAll(() => ens?.stop());
+
+  it('a member cut off from quorum serves read-only clients, refuses writes, and returns to read-write with quorum', async () => {
+    const [survivor, a, b] = ens.members as [EnsembleMember, EnsembleMember, EnsembleMember];
+    const rw = await ZooKeeperClient.connect(ens.connectString, { sessionTimeout: 10_000 });
+    await rw.create('/ro-data', Buffer.from('before'));
+    await rw.close();
+    a.signal('SIGKILL');
+    b.signal('SIGKILL');
+    const deadline = Date.now() + 15_000;
+    while ((await survivor.mode()) !== 'read-only' && Date.now() < deadline) await sleep(100);
+    expect(await survivor.mode()).toBe('read-only');
+
+    const ro = await ZooKeeperClient.connect(`127.0.0.1:${survivor.clientPort}`, { sessionTimeout: 10_000, canBeReadOnly: true });
+    expect(ro.state).toBe('read-only');
+    expect((await ro.getData('/ro-data')).data?.toString()).toBe('before');
+    await expect(ro.create('/nope')).rejects.toMatchObject({ codeName: 'NOTREADONLY' });
+
+    a.restart();
+    b.restart();
+    await ens.ready();
+    // The read-only connection is dropped when quorum returns; the client reconnects read-write.
+    const back = Date.now() + 20_000;
+    while (ro.state !== 'connected' && Date.now() < back) await sleep(100);
+    expect(ro.state).toBe('connected');
+    await ro.close();
+    const again = await ZooKeeperClient.connect(`127.0.0.1:${survivor.clientPort}`, { sessionTimeout: 10_000 });
+    await again.create('/after');
+    await again.close();
   }, 60_000);
 });
