@@ -219,3 +219,30 @@ describe('read-only mode', () => {
     await again.close();
   }, 60_000);
 });
+
+describe('catch-up by snapshot', () => {
+  let ens: Ensemble;
+  beforeAll(async () => {
+    // Snapshots every 50 entries: a member away for a few hundred writes can only come back through one.
+    ens = await startEnsemble(['participant', 'participant', 'participant'], { snapCount: 50 });
+  }, 60_000);
+  afterAll(() => ens?.stop());
+
+  it('a member that missed compacted entries is sent a snapshot and ends up with the same data', async () => {
+    const leader = await ens.leader();
+    const away = ens.members.find((m) => m.id !== leader.id)!;
+    away.signal('SIGKILL');
+    const zk = await ZooKeeperClient.connect(`127.0.0.1:${leader.clientPort}`, { sessionTimeout: 10_000 });
+    await zk.create('/snap');
+    for (let i = 0; i < 300; i++) await zk.create(`/snap/n${i}`, Buffer.from(String(i)));
+    await zk.close();
+    away.restart();
+    await ens.ready(20_000, [away]);
+    const back = await ZooKeeperClient.connect(`127.0.0.1:${away.clientPort}`, { sessionTimeout: 10_000 });
+    await back.sync('/snap');
+    expect((await back.getChildren('/snap')).length).toBe(300);
+    expect((await back.getData('/snap/n299')).data?.toString()).toBe('299');
+    await back.close();
+    expect(away.process!.logTail(200)).toContain('installed snapshot from the leader');
+  }, 60_000);
+});
