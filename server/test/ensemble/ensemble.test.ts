@@ -1,7 +1,12 @@
 // Real member processes on loopback: a client workload runs while members are killed, paused and restarted;
 // afterwards every acknowledged write is on every member, sessions survived the moves, and ephemerals went
 // exactly when their session expired.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliMt, runKazoo, runZkCli } from '../../../test-support/clients.js';
 import { ZooKeeperClient } from '../../../client/src/index.js';
 import { startEnsemble, type Ensemble, type EnsembleMember } from '../../../test-support/ensemble.js';
 import { WireClient } from '../member/wire-client.js';
@@ -201,7 +206,7 @@ describe('read-only mode', () => {
     while ((await survivor.mode()) !== 'read-only' && Date.now() < deadline) await sleep(100);
     expect(await survivor.mode()).toBe('read-only');
 
-    const ro = await ZooKeeperClient.connect(`127.0.0.1:${survivor.clientPort}`, { sessionTimeout: 10_000, canBeReadOnly: true });
+    const ro = await ZooKeeperClient.connect(`127.0.0.1:${survivor.clientPort}`, { sessionTimeout: 10_000, canBeReadOnly: true, connectTimeout: 20_000 });
     expect(ro.state).toBe('read-only');
     expect((await ro.getData('/ro-data')).data?.toString()).toBe('before');
     await expect(ro.create('/nope')).rejects.toMatchObject({ codeName: 'NOTREADONLY' });
@@ -214,6 +219,7 @@ describe('read-only mode', () => {
     while (ro.state !== 'connected' && Date.now() < back) await sleep(100);
     expect(ro.state).toBe('connected');
     await ro.close();
+    await ens.leader();
     const again = await ZooKeeperClient.connect(`127.0.0.1:${survivor.clientPort}`, { sessionTimeout: 10_000 });
     await again.create('/after');
     await again.close();
@@ -245,4 +251,43 @@ describe('catch-up by snapshot', () => {
     await back.close();
     expect(away.process!.logTail(200)).toContain('installed snapshot from the leader');
   }, 60_000);
+});
+
+describe('real clients against the ensemble', () => {
+  let ens: Ensemble;
+  beforeAll(async () => {
+    ens = await startEnsemble(['participant', 'participant', 'participant']);
+  }, 60_000);
+  afterAll(() => ens?.stop());
+
+  it('kazoo moves its session to another member when its member dies; its ephemeral follows the session', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'corral-move-'));
+    const request = join(dir, 'port');
+    const reply = join(dir, 'killed');
+    const run = runKazoo(fileURLToPath(new URL('./kazoo/move_between_members.py', import.meta.url)), ens.connectString, { args: [request, reply] });
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(request) && Date.now() < deadline) await sleep(50);
+    const port = Number(readFileSync(request, 'utf8'));
+    const victim = ens.members.find((m) => m.clientPort === port)!;
+    victim.signal('SIGKILL');
+    writeFileSync(reply, 'done');
+    const out = await run;
+    victim.restart();
+    await ens.ready();
+    expect(out.stdout, out.stderr).toContain('same session: True');
+    expect(out.stdout).toContain('ephemeral kept: True');
+    expect(out.stdout).toContain('reads after move: v1');
+    expect(out.stdout).toContain('ephemeral gone after close: True');
+  }, 90_000);
+
+  it('zkCli.sh and cli_mt work against the ensemble connect string', async () => {
+    const zkcli = await runZkCli(ens.connectString, ['create /cli-java j', 'get /cli-java']);
+    expect(zkcli.stdout).toMatch(/^j$/m);
+    const climt = await runCliMt(ens.connectString, ['get /cli-java', 'create /cli-c c']);
+    expect(climt.stdout, climt.stderr).toMatch(/j/);
+    const check = await ZooKeeperClient.connect(ens.connectString, { sessionTimeout: 10_000 });
+    await check.sync('/');
+    expect((await check.getData('/cli-c')).data?.toString()).toBe('c');
+    await check.close();
+  }, 90_000);
 });
