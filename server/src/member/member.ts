@@ -22,6 +22,7 @@ import type { ServerSpec } from '../config/server-line.js';
 import { planReconfig, type ChangeInfo } from './reconfig.js';
 import { Replicator } from './replicator.js';
 import { PeerNetwork } from '../peer/peer-network.js';
+import { peerAddresses } from '../peer/addresses.js';
 import { ClientConnection, hex, type ConnectionHost } from './connection.js';
 import { isExpiredNode, statOf } from '../tree/znode.js';
 import { answerRead, isReadRequest, restoreWatches } from './reads.js';
@@ -134,7 +135,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     const { standalone, servers, quorumListenOnAllIPs } = this.config;
     if (standalone) return undefined;
     const self = servers.find((s) => s.id === this.nodeId)!;
-    const peers = new Map(servers.filter((s) => s.id !== this.nodeId).map((s) => [s.id, { host: s.host, port: s.quorumPort }]));
+    const peers = peerAddresses(servers, this.nodeId);
     const net = new PeerNetwork({
       selfId: this.nodeId,
       listenHost: quorumListenOnAllIPs ? '0.0.0.0' : self.host,
@@ -586,7 +587,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     const spec = change.role === 'removed' ? undefined : (info?.spec ?? (previous && { ...previous, role: serverRole(change.role) }));
     const result = this.state.applyConfig(change.id, spec, zxid, info?.time ?? 0);
     for (const ev of result.events) this.watches.trigger(ev);
-    this.peers?.setPeers(new Map([...this.state.servers.values()].filter((s) => s.id !== this.nodeId).map((s) => [s.id, { host: s.host, port: s.quorumPort }])));
+    this.peers?.setPeers(peerAddresses([...this.state.servers.values()], this.nodeId));
     this.log.info({ member: change.id, role: change.role, version: hex(BigInt(zxid)) }, 'membership changed');
     const i = this.pendingReconfigs.findIndex((p) => p.id === change.id && p.role === change.role);
     if (i < 0) return;
