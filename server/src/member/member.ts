@@ -11,8 +11,7 @@ import type { Message } from '../consensus/messages.js';
 import { RaftCore, type SoftState } from '../consensus/raft.js';
 import { EntryKind, type Entry, type Membership, type NodeId, type SnapshotMeta } from '../consensus/types.js';
 import { ReplicatedState, type ApplyResult } from '../state/apply.js';
-import { restoreSnapshot, StateSnapshot } from '../state/snapshot.js';
-import { SnapshotStore } from '../storage/snapshots.js';
+import { SnapshotFiles } from './snapshot-files.js';
 import { decodeTxn, encodeTxn, TxnKind, type Txn, type WriteRequest } from '../state/txn.js';
 import { WriteAheadLog } from '../storage/wal.js';
 import { runFourLetterWord, startAdminServer, startMetricsServer } from '../admin/index.js';
@@ -45,12 +44,6 @@ const ELECTION_TICKS = 10;
  */
 function raftTickMs(tickTime: number): number {
   return Math.max(5, Math.min(100, Math.floor(tickTime / ELECTION_TICKS)));
-}
-
-/** What a member records in its snapshot files beside the state. */
-interface SnapshotExtra {
-  zxid: number;
-  membership: Membership;
 }
 
 interface PendingReconfig {
@@ -112,11 +105,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   private running = false;
   private appliedIndex = 0;
   private appliedTerm = 0;
-  private snapshots: SnapshotStore | undefined;
-  private snapshotting = false;
+  private snapshots: SnapshotFiles | undefined;
   private appliedSinceSnapshot = 0;
-  /** Bytes of snapshot files, refreshed after each snapshot (dirs reports it). */
-  private snapshotBytes = 0;
   private caughtUp: (() => void) | undefined;
   private recoveredLastIndex = 0;
 
@@ -169,24 +159,13 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
 
   /** A snapshot streamed by the leader: store it, then let consensus decide whether to install it. */
   private async receiveSnapshot(m: Message, chunks: AsyncIterable<Uint8Array>): Promise<void> {
-    const meta = m.snapshot!;
-    const extra: SnapshotExtra = { zxid: 0, membership: meta.membership };
-    const file = await this.snapshots!.begin({ index: meta.index, term: meta.term, extra });
-    try {
-      for await (const chunk of chunks) await file.write(chunk);
-      await file.finish();
-    } catch (err) {
-      await file.abort().catch(() => undefined);
-      throw err;
-    }
+    await this.snapshots!.receive(m.snapshot!, chunks);
     this.replicator?.snapshotArrived(m);
   }
 
   /** ReplicatorHost: the stored snapshot at `meta.index` replaces the state. */
   async installSnapshot(meta: SnapshotMeta): Promise<number> {
-    const reader = await this.snapshots!.read(meta.index);
-    const state = this.freshState();
-    await restoreSnapshot(state, reader.chunks());
+    const state = await this.snapshots!.restore(meta.index, this.freshState());
     this.state = state;
     this.appliedIndex = meta.index;
     this.appliedTerm = meta.term;
@@ -199,8 +178,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   }
 
   /** ReplicatorHost: the chunks of a local snapshot, streamed to a member that fell behind. */
-  async snapshotChunks(index: number): Promise<AsyncIterable<Uint8Array>> {
-    return (await this.snapshots!.read(index)).chunks();
+  snapshotChunks(index: number): Promise<AsyncIterable<Uint8Array>> {
+    return this.snapshots!.chunks(index);
   }
 
   /** ReplicatorHost: leadership changed. */
@@ -246,17 +225,15 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   /** Recovers from disk, replays the log through the apply function, then listens for clients. */
   async start(): Promise<{ port: number }> {
     const { config, log } = this;
-    this.snapshots = await SnapshotStore.open(join(config.dataDir, 'corral-v1', 'snapshots'), { logger: log });
-    const snapshot = await this.snapshots.latest();
-    this.snapshotBytes = await this.snapshots.sizeBytes();
+    this.snapshots = await SnapshotFiles.open(join(config.dataDir, 'corral-v1', 'snapshots'), log);
     let membership = this.configuredMembership();
     if (!config.standalone) this.state.initServers(config.servers, config.configVersion);
+    const snapshot = await this.snapshots.loadLatest(this.state);
     if (snapshot) {
-      await restoreSnapshot(this.state, snapshot.chunks());
-      this.appliedIndex = snapshot.meta.index;
-      this.appliedTerm = snapshot.meta.term;
-      membership = (snapshot.meta.extra as SnapshotExtra | undefined)?.membership ?? membership;
-      log.info({ index: snapshot.meta.index, zxid: hex(BigInt(this.state.lastZxid)), nodes: this.state.tree.nodeCount }, 'loaded snapshot');
+      this.appliedIndex = snapshot.index;
+      this.appliedTerm = snapshot.term;
+      membership = snapshot.membership ?? membership;
+      log.info({ index: snapshot.index, zxid: hex(BigInt(this.state.lastZxid)), nodes: this.state.tree.nodeCount }, 'loaded snapshot');
     }
     const opened = await WriteAheadLog.open(join(config.dataLogDir, 'corral-v1', 'wal'), {
       forceSync: config.forceSync,
@@ -642,7 +619,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       for (const ev of result.events) this.watches.trigger(ev);
       this.deliver(txn, result);
     }
-    if (this.appliedSinceSnapshot >= this.config.snapCount && !this.snapshotting) void this.takeSnapshot();
+    if (this.appliedSinceSnapshot >= this.config.snapCount && !this.snapshots!.busy) void this.takeSnapshot();
     // Ready to serve once the current leader's first entry (its no-op) is applied here.
     if (this.caughtUp && this.appliedIndex > this.recoveredLastIndex && this.appliedTerm === this.replicator?.core.term) {
       this.caughtUp();
@@ -696,32 +673,14 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
    * client traffic), then drops the log and snapshots it no longer needs.
    */
   private async takeSnapshot(): Promise<void> {
-    const store = this.snapshots!;
     const index = this.appliedIndex;
-    this.snapshotting = true;
     this.appliedSinceSnapshot = 0;
-    const image = new StateSnapshot(this.state);
-    let file;
-    try {
-      const extra: SnapshotExtra = { zxid: this.state.lastZxid, membership: this.replicator!.core.membership };
-      file = await store.begin({ index, term: this.appliedTerm, extra });
-      for (let chunk = image.next(); chunk; chunk = image.next()) {
-        await file.write(chunk);
-        await new Promise((r) => setImmediate(r));
-      }
-      await file.finish();
-      const { oldestRetainedIndex } = await store.purge(this.config.snapRetainCount);
-      this.replicator?.compact(index);
-      if (oldestRetainedIndex !== undefined) await this.wal?.releaseBefore(oldestRetainedIndex + 1);
-      this.snapshotBytes = await store.sizeBytes();
-      this.log.info({ index, zxid: hex(BigInt(this.state.lastZxid)) }, 'snapshot written');
-    } catch (err) {
-      image.abandon();
-      await file?.abort().catch(() => undefined);
-      this.log.error({ err }, 'snapshot failed; will retry after more writes');
-    } finally {
-      this.snapshotting = false;
-    }
+    const zxid = this.state.lastZxid;
+    const oldest = await this.snapshots!.write(this.state, index, this.appliedTerm, this.replicator!.core.membership, this.config.snapRetainCount);
+    if (oldest === undefined) return;
+    this.replicator?.compact(index);
+    await this.wal?.releaseBefore(oldest + 1);
+    this.log.info({ index, zxid: hex(BigInt(zxid)) }, 'snapshot written');
   }
 
   private expireSessions(): void {
@@ -840,7 +799,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   }
 
   dirSizes(): { dataDirSize: number; dataLogSize: number } {
-    return { dataDirSize: this.snapshotBytes, dataLogSize: this.wal?.sizeBytes() ?? 0 };
+    return { dataDirSize: this.snapshots?.bytes ?? 0, dataLogSize: this.wal?.sizeBytes() ?? 0 };
   }
 
   fsyncStats(): { count: number; totalMs: number; thresholdExceeded: number } {
