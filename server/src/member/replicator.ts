@@ -44,6 +44,16 @@ export function nextZxid(previous: number, term: number): number {
   return term > epoch ? term * COUNTER_SPAN + 1 : previous + 1;
 }
 
+/** A proposal sent to a leader, waiting for its acknowledgement. */
+interface Forward extends Proposal {
+  to: NodeId;
+  term: number;
+  sentAt: number;
+}
+
+/** How long an unacknowledged forward to a member that no longer leads is given before it counts as lost. */
+const FORWARD_PATIENCE_MS = 1000;
+
 interface Proposal {
   data: Uint8Array;
   /** Told the term of the leader that took the proposal, once one did. */
@@ -58,7 +68,7 @@ export class Replicator {
   /** Proposals waiting for a leader that accepts them (none known, or a transfer in progress). */
   private waiting: Proposal[] = [];
   /** Proposals sent to the leader, waiting for its acknowledgement. */
-  private readonly forwarded = new Map<number, Proposal & { term: number }>();
+  private readonly forwarded = new Map<number, Forward>();
   /** Membership changes sent to the leader, waiting for its answer. */
   private readonly configAcks = new Map<number, (refusal: MembershipRefusal) => void>();
   private nextRef = 1;
@@ -129,6 +139,7 @@ export class Replicator {
 
   /** The message connection from `id` dropped (see RaftCore.peerUnreachable). */
   peerGone(id: NodeId): void {
+    for (const [ref, f] of this.forwarded) if (f.to === id) this.forwardLost(ref, f);
     this.core.peerUnreachable(id);
     this.schedule();
   }
@@ -158,9 +169,10 @@ export class Replicator {
       const p = this.forwarded.get(msg.ref);
       if (!p) return true;
       this.forwarded.delete(msg.ref);
-      // Refused proposals were not appended anywhere, so routing them again cannot duplicate them.
+      // Refused proposals were not appended anywhere, so sending them again cannot duplicate them: they wait
+      // for the next tick or leader change (a leader handing over refuses until the new one is elected).
       if (msg.ok) p.handed(p.term);
-      else this.route(p);
+      else this.waiting.push(p);
       this.schedule();
       return true;
     }
@@ -174,7 +186,28 @@ export class Replicator {
 
   tick(): void {
     this.core.tick();
+    const leader = this.core.leader;
+    const now = Date.now();
+    for (const [ref, f] of this.forwarded) {
+      if (f.to !== leader && now - f.sentAt > FORWARD_PATIENCE_MS) this.forwardLost(ref, f);
+    }
+    if (leader !== 0) this.routeWaiting();
     this.schedule();
+  }
+
+  private routeWaiting(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const p of waiting) this.route(p);
+  }
+
+  /**
+   * A forward whose leader will not answer may or may not be in that leader's log: report it as handed to it,
+   * so the member notices when it never commits.
+   */
+  private forwardLost(ref: number, f: Forward): void {
+    this.forwarded.delete(ref);
+    f.handed(f.term);
   }
 
   campaign(): void {
@@ -192,6 +225,11 @@ export class Replicator {
   }
 
   private route(p: Proposal): void {
+    // Keep submission order: nothing overtakes proposals already waiting.
+    if (this.waiting.length > 0) {
+      this.waiting.push(p);
+      return;
+    }
     const core = this.core;
     if (core.role === 'leader') {
       const result = core.propose(p.data);
@@ -205,7 +243,7 @@ export class Replicator {
       return;
     }
     const ref = this.nextRef++;
-    this.forwarded.set(ref, { ...p, term: core.term });
+    this.forwarded.set(ref, { ...p, to: leader, term: core.term, sentAt: Date.now() });
     if (!this.peers.sendAux(leader, { t: 'fwd', ref, data: p.data } satisfies ForwardMessage)) {
       this.forwarded.delete(ref);
       this.waiting.push(p);
@@ -213,10 +251,8 @@ export class Replicator {
   }
 
   private roleChanged(state: SoftState): void {
-    // Unacknowledged forwards may or may not have reached the old leader's log: report them as handed to it,
-    // so the member notices if they never commit. Waiting ones were never appended and go to the new leader.
-    for (const p of this.forwarded.values()) p.handed(p.term);
-    this.forwarded.clear();
+    // Unacknowledged forwards stay tracked: the old leader still answers them if it is alive (see tick() and
+    // peerGone() for when it does not). Waiting ones were never appended and go to the new leader.
     // A membership change sent to the old leader may or may not be in its log: the caller cannot know.
     for (const resolve of this.configAcks.values()) resolve('noLeader');
     this.configAcks.clear();
@@ -224,9 +260,7 @@ export class Replicator {
     for (const done of this.reads.values()) this.retryReads.push(done);
     this.reads.clear();
     if (state.leader !== 0) {
-      const waiting = this.waiting;
-      this.waiting = [];
-      for (const p of waiting) this.route(p);
+      this.routeWaiting();
       const retry = this.retryReads;
       this.retryReads = [];
       for (const done of retry) this.askReadIndex(done);
