@@ -80,7 +80,7 @@ export async function startEnsemble(roles: EnsembleRole[], cfg: ZooCfg = {}, joi
       process: start(),
       async mode() {
         try {
-          return /Mode: ([\w-]+)/.exec(await fourLetterWord('127.0.0.1', member.clientPort, 'srvr', 1000))?.[1];
+          return /Mode: ([\w-]+)/.exec(await fourLetterWord('127.0.0.1', member.clientPort, 'srvr', 3000))?.[1];
         } catch {
           return undefined;
         }

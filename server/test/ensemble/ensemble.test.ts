@@ -202,7 +202,7 @@ describe('read-only mode', () => {
     await rw.close();
     a.signal('SIGKILL');
     b.signal('SIGKILL');
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 30_000;
     while ((await survivor.mode()) !== 'read-only' && Date.now() < deadline) await sleep(100);
     expect(await survivor.mode()).toBe('read-only');
 
@@ -220,10 +220,10 @@ describe('read-only mode', () => {
     expect(ro.state).toBe('connected');
     await ro.close();
     await ens.leader();
-    const again = await ZooKeeperClient.connect(`127.0.0.1:${survivor.clientPort}`, { sessionTimeout: 10_000 });
+    const again = await ZooKeeperClient.connect(`127.0.0.1:${survivor.clientPort}`, { sessionTimeout: 10_000, connectTimeout: 20_000 });
     await again.create('/after');
     await again.close();
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('catch-up by snapshot', () => {
