@@ -160,7 +160,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   /** A snapshot streamed by the leader: store it, then let consensus decide whether to install it. */
   private async receiveSnapshot(m: Message, chunks: AsyncIterable<Uint8Array>): Promise<void> {
     await this.snapshots!.receive(m.snapshot!, chunks);
-    this.replicator?.snapshotArrived(m);
+    this.replicator?.step(m);
   }
 
   /** ReplicatorHost: the stored snapshot at `meta.index` replaces the state. */

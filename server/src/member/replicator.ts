@@ -113,6 +113,7 @@ export class Replicator {
     }
   }
 
+  /** A message from a peer (a Snapshot message only once its data is stored locally). */
   step(m: Message): void {
     this.core.step(m);
     this.schedule();
@@ -177,11 +178,6 @@ export class Replicator {
       return true;
     }
     return false;
-  }
-
-  /** A snapshot streamed by the leader is stored locally: let the core take it. */
-  snapshotArrived(m: Message): void {
-    this.step(m);
   }
 
   tick(): void {
