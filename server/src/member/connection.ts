@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import { ErrorCode, EventType, KeeperState, OpCode } from '../../../protocol/src/constants.js';
 import { FrameDecoder, fourLetterWord } from '../../../protocol/src/framing.js';
+import { argumentBytes } from '../admin/four-letter.js';
 import { MarshallingError } from '../../../protocol/src/jute.js';
 import { decodeConnectRequest, decodeRequestFrame, encodeNotification, encodeReply } from '../../../protocol/src/messages.js';
 import type { ClientRequest, ConnectRequest, Id } from '../../../protocol/src/records.js';
@@ -18,7 +19,8 @@ export interface ConnectionHost {
   readonly maxOutputBytes: number;
   handshake(conn: ClientConnection, req: ConnectRequest): void;
   request(conn: ClientConnection, xid: number, req: ClientRequest): void;
-  fourLetterWord(word: string): Promise<string> | string;
+  /** The answer to a four-letter word: its 4 bytes and the argument bytes it takes (stmk's trace mask). */
+  fourLetterWord(head: Buffer, argument: Buffer | undefined): Buffer;
   closed(conn: ClientConnection, reason: string): void;
   readonly stats: { latency(ms: number): void };
   lastZxid(): number;
@@ -260,12 +262,15 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     }
   }
 
+  /** Answers a four-letter word (once its argument bytes, if any, have arrived) and closes, as ZooKeeper does. */
   private answerFourLetterWord(word: string): void {
+    const extra = argumentBytes(word);
+    if (this.decoder.bufferedBytes < 4 + extra) return;
     this.state = 'closed';
-    Promise.resolve(this.host.fourLetterWord(word)).then(
-      (text) => this.socket.end(text),
-      () => this.socket.destroy(),
-    );
+    const head = this.decoder.takeBytes(4)!;
+    const argument = extra > 0 ? this.decoder.takeBytes(extra)! : undefined;
+    this.socket.end(this.host.fourLetterWord(head, argument));
+    this.host.closed(this, 'four-letter word answered');
   }
 
   private protocolError(err: unknown): void {

@@ -14,7 +14,7 @@ import { ReplicatedState, type ApplyResult } from '../state/apply.js';
 import { SnapshotFiles } from './snapshot-files.js';
 import { decodeTxn, encodeTxn, TxnKind, type Txn, type WriteRequest } from '../state/txn.js';
 import { WriteAheadLog } from '../storage/wal.js';
-import { runFourLetterWord, startAdminServer, startMetricsServer } from '../admin/index.js';
+import { fourLetterWordResponse, startAdminServer, startMetricsServer } from '../admin/index.js';
 import { authenticate, permits } from '../tree/acl.js';
 import { decodeConfig, type MembershipChange } from '../consensus/membership.js';
 import type { ServerSpec } from '../config/server-line.js';
@@ -345,8 +345,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     process.exit(70);
   }
 
-  fourLetterWord(word: string): string {
-    return runFourLetterWord(word, this);
+  fourLetterWord(head: Buffer, argument: Buffer | undefined): Buffer {
+    return fourLetterWordResponse(head, this, argument);
   }
 
   // ---- Handshake ----
