@@ -24,11 +24,15 @@ export interface DeployOptions {
   zkHeapMb: number;
   /** Runs Corral members under `node --cpu-prof`, writing profiles into this directory when they stop. */
   corralProfileDir?: string;
+  /** Gives each Corral member an AdminServer on a port of its own (for transfer_leadership); ZooKeeper's stays off. */
+  corralAdmin?: boolean;
 }
 
 export interface Member {
   id: number;
   endpoint: Endpoint;
+  /** The AdminServer's port, when the deployment asked for one. */
+  adminPort?: number;
   process: ServerProcess;
 }
 
@@ -70,7 +74,9 @@ function commandFor(kind: TargetKind, cfgPath: string, opts: DeployOptions): { c
 
 export async function deploy(kind: TargetKind, opts: DeployOptions): Promise<Deployment> {
   const n = opts.members;
-  const ports = await freePorts(3 * n);
+  const withAdmin = kind === 'corral' && opts.corralAdmin === true;
+  // Per member: client port, then quorum and election ports, then (with an AdminServer) its port.
+  const ports = await freePorts((withAdmin ? 4 : 3) * n);
   const root = mkdtempSync(join(tmpdir(), `corral-bench-${kind}-`));
   const host = '127.0.0.1';
   // An ensemble: server.N=host:quorumPort:electionPort lines and a myid file per member, as for ZooKeeper.
@@ -91,10 +97,12 @@ export async function deploy(kind: TargetKind, opts: DeployOptions): Promise<Dep
       mkdirSync(dataDir, { recursive: true });
       if (n > 1) writeFileSync(join(dataDir, 'myid'), `${i + 1}\n`);
       const jute: ZooCfg = opts.juteMaxBuffer ? { 'jute.maxbuffer': opts.juteMaxBuffer } : {};
-      const cfgPath = writeZooCfg(dir, completeZooCfg({ ...opts.cfg, ...jute, ...serverLines }, dataDir, ports[i]!));
+      const adminPort = withAdmin ? ports[3 * n + i]! : undefined;
+      const admin: ZooCfg = adminPort ? { 'admin.enableServer': true, 'admin.serverAddress': host, 'admin.serverPort': adminPort } : {};
+      const cfgPath = writeZooCfg(dir, completeZooCfg({ ...opts.cfg, ...jute, ...admin, ...serverLines }, dataDir, ports[i]!));
       const { command, args, env } = commandFor(kind, cfgPath, opts);
       const proc = startServerProcess(command, args, { cwd: dir, logPath: join(dir, 'server.log'), env });
-      members.push({ id: i + 1, endpoint: { host, port: ports[i]! }, process: proc });
+      members.push({ id: i + 1, endpoint: { host, port: ports[i]! }, ...(adminPort ? { adminPort } : {}), process: proc });
     }
     await Promise.all(members.map((m) => waitUntilServing(kind, m)));
   } catch (err) {

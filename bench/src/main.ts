@@ -25,6 +25,12 @@ const seconds = (v: string) => {
   return n * 1000;
 };
 const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+/** `key=value`, repeatable: extra zoo.cfg keys for both servers. */
+const cfgEntry = (v: string, previous: Record<string, string> = {}) => {
+  const eq = v.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected key=value');
+  return { ...previous, [v.slice(0, eq).trim()]: v.slice(eq + 1).trim() };
+};
 
 const program = new Command('bench')
   .description('Side-by-side benchmarks of Corral and Apache ZooKeeper over the ZooKeeper client protocol')
@@ -45,6 +51,8 @@ const program = new Command('bench')
   .option('--session-timeout <ms>', 'session timeout of the session-scale scenario', int)
   .option('--hold-timeouts <n>', 'session timeouts to hold the idle sessions for', int)
   .option('--sessions-per-generator <n>', 'sessions one generator process holds at most', int)
+  .option('--failover-runs <n>', 'fresh ensembles the failover scenario measures (min/median/max over them)', int)
+  .option('--zoo <key=value>', 'extra zoo.cfg key for both servers (repeatable), e.g. localSessionsEnabled=true', cfgEntry)
   .option('--zk-heap <mb>', 'ZooKeeper heap (zkServer.sh default: 1000)', int)
   .option('--profile-corral <dir>', 'run Corral under node --cpu-prof, profiles written to <dir>')
   .option('--json <file>', 'also write every figure as JSON')
@@ -54,7 +62,7 @@ type Options = Partial<{
   quick: boolean; scenario: string[]; targets: string[]; members: number; clients: number; mapKib: number;
   bigClients: number; bigMapMib: number; duration: number; warmup: number; loadSessions: number; depth: number;
   mix: string[]; sessions: number; sessionTimeout: number; holdTimeouts: number; sessionsPerGenerator: number;
-  zkHeap: number; profileCorral: string; json: string; results: string;
+  failoverRuns: number; zoo: Record<string, string>; zkHeap: number; profileCorral: string; json: string; results: string;
 }>;
 
 function settingsFrom(o: Options): BenchSettings {
@@ -76,7 +84,7 @@ function settingsFrom(o: Options): BenchSettings {
     members,
     // The same zoo.cfg for both: durable writes, no per-IP connection cap (every client is on 127.0.0.1), a
     // listen backlog as deep as the kernel allows so a connect storm is not shaped by SYN drops.
-    cfg: { tickTime, forceSync: process.env.BENCH_FORCE_SYNC ?? 'yes', maxClientCnxns: 0, clientPortListenBacklog: 4096 },
+    cfg: { tickTime, forceSync: process.env.BENCH_FORCE_SYNC ?? 'yes', maxClientCnxns: 0, clientPortListenBacklog: 4096, ...o.zoo },
     zkHeapMb: o.zkHeap ?? 1000,
     sessionsPerGenerator: o.sessionsPerGenerator ?? (q ? 150 : 10_000),
     ...(o.profileCorral ? { corralProfileDir: o.profileCorral } : {}),
@@ -97,6 +105,7 @@ function settingsFrom(o: Options): BenchSettings {
       sessionTimeoutMs: o.sessionTimeout ?? (q ? 2 * tickTime : 6000),
       holdTimeouts: o.holdTimeouts ?? (q ? 1 : 3),
     },
+    failoverRuns: o.failoverRuns ?? (q ? 1 : 5),
   };
 }
 

@@ -36,6 +36,8 @@ export interface BenchSettings {
   storm: { clients: number; mapKiB: number; sessionTimeoutMs: number };
   bigStorm: { clients: number; mapMiB: number };
   scale: { sessions: number; sessionTimeoutMs: number; holdTimeouts: number };
+  /** Fresh ensembles the failover scenario measures (leader kill, and for Corral a planned transfer, in each). */
+  failoverRuns: number;
 }
 
 /** One figure for one target. `better` says which way is good, for reading the ratio. */

@@ -68,6 +68,8 @@ export interface RereadResult extends Cost {
 export interface VerifyResult extends Cost {
   open: number;
   ok: number;
+  /** Sessions this process opened whose connection the server has closed since (expired or dropped). */
+  lost: number;
 }
 
 export interface CloseResult extends Cost {

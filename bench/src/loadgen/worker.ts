@@ -167,7 +167,7 @@ async function verify(cmd: Extract<Command, { op: 'verify' }>): Promise<Uncosted
     }),
     sleep(cmd.timeoutMs),
   ]);
-  return { open: open.length, ok };
+  return { open: open.length, ok, lost: clients.length - open.length };
 }
 
 async function closeAll(cmd: Extract<Command, { op: 'closeAll' }>): Promise<Uncosted<CloseResult>> {

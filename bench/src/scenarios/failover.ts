@@ -1,57 +1,132 @@
-// Failover: how long writes stop when the leader dies. A writer sets a node in a loop through a follower; the
-// leader is killed (SIGKILL, a crash rather than a shutdown); the outage is the time from the kill until a
-// write succeeds again, reconnecting to any surviving member as a client library would.
+// Failover: how long writes stop when leadership moves. In each of several fresh ensembles a writer sets a node in
+// a loop through a follower. For Corral, leadership is first handed over on purpose (AdminServer
+// transfer_leadership?to=any on the leader; ZooKeeper has no such command): the figure is the longest gap between
+// successful writes around the transfer. Then the leader is killed (SIGKILL, a crash rather than a shutdown):
+// the outage is the time from the kill until a write sent after it succeeds. Corral's election timeout is
+// partly random, hence several runs and their min/median/max.
 import { now, sleep } from '../clock.js';
 import { ControlSession } from '../control-session.js';
-import { deploy, memberMode, type Member } from '../deploy.js';
-import type { BenchSettings, Scenario } from '../settings.js';
+import { deploy, memberMode, type Deployment, type Member, type TargetKind } from '../deploy.js';
+import type { BenchSettings, Figure, Scenario } from '../settings.js';
+import { WriteLoop, writeGap } from '../write-loop.js';
 import { figures } from './common.js';
 
 const NODE = '/bench-failover';
-const WRITE_PATIENCE_MS = 2000;
+const STEADY_MS = 1000;
+/** How long after the transfer command answered the writer is still watched for a stall. */
+const AFTER_TRANSFER_MS = 1500;
 
-/** Sets NODE through `members` (in turn, reconnecting after failures) until a write succeeds; returns when. */
-async function writeUntilSuccess(members: Member[], session: { current?: ControlSession }, deadline: number): Promise<number> {
-  for (let i = 0; now() < deadline; i++) {
-    try {
-      session.current ??= await ControlSession.open(members[i % members.length]!.endpoint, 1 << 20);
-      const write = session.current.setData(NODE, Buffer.from(String(i))).then(() => true);
-      // A member cut off from the leader may hold the request instead of failing it: move on after a while.
-      if (await Promise.race([write, sleep(WRITE_PATIENCE_MS).then(() => false)])) return now();
-      throw new Error('write timed out');
-    } catch {
-      session.current?.destroy();
-      delete session.current;
-      await sleep(20);
-    }
+interface Transfer {
+  maxGapMs: number;
+  failed: number;
+  /** The longest gap in the steady state before the transfer, for scale. */
+  steadyGapMs: number;
+  /** How long the leader took to hand over, by its own account. */
+  adminMs: number;
+}
+
+interface Run {
+  killOutageMs: number;
+  transfer?: Transfer;
+}
+
+async function leaderOf(dep: Deployment): Promise<{ leader: Member; followers: Member[] }> {
+  for (let tries = 0; ; tries++) {
+    const modes = await Promise.all(dep.members.map(memberMode));
+    const leader = dep.members[modes.indexOf('leader')];
+    if (leader) return { leader, followers: dep.members.filter((m) => m !== leader) };
+    if (tries > 100) throw new Error(`no leader among the members (modes: ${modes.join(', ')})`);
+    await sleep(100);
   }
-  return NaN;
+}
+
+/** Asks the leader's AdminServer to hand leadership to any other member; returns its elapsed_ms. */
+async function transferLeadership(leader: Member): Promise<number> {
+  const res = await fetch(`http://${leader.endpoint.host}:${leader.adminPort}/commands/transfer_leadership?to=any`);
+  const body = (await res.json()) as { elapsed_ms?: number; error?: string | null };
+  if (typeof body.elapsed_ms !== 'number') throw new Error(`transfer_leadership: ${body.error ?? JSON.stringify(body)}`);
+  return body.elapsed_ms;
+}
+
+async function measureTransfer(dep: Deployment): Promise<Transfer> {
+  const { leader, followers } = await leaderOf(dep);
+  const writer = new WriteLoop([...followers, leader].map((m) => m.endpoint), NODE);
+  await sleep(STEADY_MS);
+  const askedAt = now();
+  const adminMs = await transferLeadership(leader);
+  const answeredAt = now();
+  await sleep(AFTER_TRANSFER_MS);
+  const records = await writer.stop();
+  const window = writeGap(records, askedAt, answeredAt + AFTER_TRANSFER_MS);
+  const steady = writeGap(records, askedAt - STEADY_MS / 2, askedAt);
+  return { ...window, steadyGapMs: steady.maxGapMs, adminMs };
+}
+
+async function measureLeaderKill(dep: Deployment): Promise<number> {
+  const { leader, followers } = await leaderOf(dep);
+  const writer = new WriteLoop(followers.map((m) => m.endpoint), NODE);
+  await sleep(STEADY_MS);
+  const killedAt = now();
+  process.kill(leader.process.pid, 'SIGKILL');
+  const resumedAt = await writer.firstSuccessSentFrom(killedAt, killedAt + 120_000);
+  await writer.stop();
+  return resumedAt - killedAt;
+}
+
+async function oneRun(kind: TargetKind, s: BenchSettings): Promise<Run> {
+  const dep = await deploy(kind, { members: s.members, cfg: s.cfg, zkHeapMb: s.zkHeapMb, corralAdmin: true });
+  try {
+    const setup = await ControlSession.open(dep.endpoints[0]!, 1 << 20);
+    await setup.create(NODE, Buffer.alloc(0));
+    await setup.close();
+    const transfer = kind === 'corral' ? await measureTransfer(dep) : undefined;
+    return { killOutageMs: await measureLeaderKill(dep), ...(transfer ? { transfer } : {}) };
+  } finally {
+    await dep.stop();
+  }
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** min, median and max of one measurement over the runs; the median's note lists every run. */
+function spread(fig: ReturnType<typeof figures>, metric: string, xs: number[]): Figure[] {
+  const finite = xs.filter(Number.isFinite);
+  const lost = xs.length - finite.length;
+  const note = `${xs.length} runs: ${xs.map((x) => (Number.isFinite(x) ? Math.round(x) : 'none')).join(', ')}`;
+  return [
+    fig(`${metric} min`, 'ms', 'lower', finite.length ? Math.min(...finite) : null),
+    fig(`${metric} median`, 'ms', 'lower', finite.length ? median(finite) : null, note),
+    fig(`${metric} max`, 'ms', 'lower', lost ? null : Math.max(...finite), lost ? `${lost} runs never resumed within 120 s` : undefined),
+  ];
 }
 
 export const failover: Scenario = {
   name: 'failover',
-  description: 'write outage when the leader is killed (needs --members 3)',
+  description: 'write outage when the leader is killed, and (Corral) write gap of a planned leadership transfer (needs --members 3)',
   run: async (kind, s: BenchSettings) => {
     const fig = figures('failover');
-    const metric = 'write outage after leader kill';
-    if (s.members < 3) return [fig(metric, 'ms', 'lower', null, 'needs ensemble')];
-    const dep = await deploy(kind, { members: s.members, cfg: s.cfg, zkHeapMb: s.zkHeapMb });
-    try {
-      const modes = await Promise.all(dep.members.map(memberMode));
-      const leader = dep.members[modes.indexOf('leader')];
-      if (!leader) throw new Error(`no leader among the members (modes: ${modes.join(', ')})`);
-      const survivors = dep.members.filter((m) => m !== leader);
-      const session: { current?: ControlSession } = {};
-      session.current = await ControlSession.open(survivors[0]!.endpoint, 1 << 20);
-      await session.current.create(NODE, Buffer.alloc(0));
-      for (let i = 0; i < 50; i++) await writeUntilSuccess(survivors, session, now() + 10_000); // steady state first
-      const killedAt = now();
-      process.kill(leader.process.pid, 'SIGKILL');
-      const resumedAt = await writeUntilSuccess(survivors, session, killedAt + 120_000);
-      session.current?.destroy();
-      return [fig(metric, 'ms', 'lower', resumedAt - killedAt, Number.isNaN(resumedAt) ? 'writes did not resume within 120 s' : undefined)];
-    } finally {
-      await dep.stop();
+    if (s.members < 3) return [fig('leader-kill write outage median', 'ms', 'lower', null, 'needs ensemble')];
+    const runs: Run[] = [];
+    for (let i = 0; i < s.failoverRuns; i++) runs.push(await oneRun(kind, s));
+    const out = spread(fig, 'leader-kill write outage', runs.map((r) => r.killOutageMs));
+    const transfers = runs.flatMap((r) => (r.transfer ? [r.transfer] : []));
+    if (transfers.length === 0) {
+      out.push(...['min', 'median', 'max'].map((q) =>
+        fig(`planned transfer max write gap ${q}`, 'ms', 'lower', null, 'no leadership transfer command')));
+      return out;
     }
+    out.push(
+      ...spread(fig, 'planned transfer max write gap', transfers.map((t) => t.maxGapMs)),
+      fig('planned transfer failed writes', 'writes', 'lower', transfers.reduce((n, t) => n + t.failed, 0),
+        `over ${transfers.length} transfers`),
+      fig('planned transfer admin elapsed median', 'ms', 'lower', median(transfers.map((t) => t.adminMs))),
+      fig('steady-state max write gap median', 'ms', 'lower', median(transfers.map((t) => t.steadyGapMs)),
+        'before the transfer, for scale'),
+    );
+    return out;
   },
 };

@@ -1,36 +1,44 @@
-// Session scale: as many idle sessions as the server's file limit allows, held (pinging) for a few session
-// timeouts. Reports how many survive and what they cost the server in resident memory.
+// Session scale: as many idle sessions as the servers' file limits allow, held (pinging) for a few session
+// timeouts. Reports how many survive, how many the server dropped, and what they cost in resident memory, in
+// all and per member (sessions are spread evenly over the members).
 import { now, sleep } from '../clock.js';
+import { memberMode } from '../deploy.js';
 import type { VerifyResult } from '../loadgen/messages.js';
 import { rssBytes, sum } from '../proc-stats.js';
-import type { BenchSettings, Scenario } from '../settings.js';
+import type { BenchSettings, Figure, Scenario } from '../settings.js';
 import { figures, MiB, openSessions, withTarget } from './common.js';
 
 export const sessions: Scenario = {
   name: 'sessions',
-  description: 'idle sessions held for a few timeouts: survivors, server RSS, memory per session',
+  description: 'idle sessions held for a few timeouts: survivors, sessions lost, server RSS, memory per session',
   run: (kind, s: BenchSettings) => withTarget(kind, s, s.scale.sessions, async (dep, pool) => {
     const fig = figures(`sessions ${s.scale.sessions} idle`);
-    const rss = () => sum(dep.pids.map(rssBytes));
+    const memberRss = () => dep.pids.map(rssBytes);
     await sleep(1000); // let start-up settle before taking the baseline
-    const baseline = rss();
+    const baseline = memberRss();
     const opened = await openSessions(pool, dep, s.scale.sessions, { timeoutMs: s.scale.sessionTimeoutMs, maxFrame: 1 << 20 },
       { concurrency: 200, startAt: now() });
-    let peak = rss();
+    let peak = sum(memberRss());
     const holdUntil = now() + s.scale.holdTimeouts * s.scale.sessionTimeoutMs;
     while (now() < holdUntil) {
       await sleep(Math.min(1000, holdUntil - now()));
-      peak = Math.max(peak, rss());
+      peak = Math.max(peak, sum(memberRss()));
     }
     const verified = await pool.all<VerifyResult>(() => ({ op: 'verify', timeoutMs: 30_000 }));
     const survived = verified.reduce((n, r) => n + r.ok, 0);
-    const held = rss();
+    const lost = verified.reduce((n, r) => n + r.lost, 0);
+    const held = memberRss();
+    const modes = await Promise.all(dep.members.map(memberMode));
+    const perMember: Figure[] = dep.members.length === 1 ? [] : dep.members.map((m, i) =>
+      fig(`member ${m.id} RSS held (baseline)`, 'MiB', 'lower', held[i]! / MiB, `${modes[i] ?? 'down'}, baseline ${(baseline[i]! / MiB).toFixed(0)}`));
     return [
       fig('sessions opened', 'sessions', 'higher', opened.opened, opened.failed ? `${opened.failed} failed: ${opened.firstError}` : undefined),
       fig('sessions alive after hold', 'sessions', 'higher', survived),
-      fig('server RSS baseline', 'MiB', 'lower', baseline / MiB),
+      fig('sessions lost during hold', 'sessions', 'lower', lost),
+      fig('server RSS baseline', 'MiB', 'lower', sum(baseline) / MiB),
       fig('server RSS peak', 'MiB', 'lower', peak / MiB),
-      fig('RSS per session', 'KiB', 'lower', survived ? (held - baseline) / survived / 1024 : null),
+      ...perMember,
+      fig('RSS per session', 'KiB', 'lower', survived ? (sum(held) - sum(baseline)) / survived / 1024 : null),
     ];
   }),
 };

@@ -1,0 +1,77 @@
+// A client that writes one node in a loop, one write at a time, and remembers when each write was sent, when it
+// ended and whether it succeeded. After a failure it reconnects to the next member, as a client library would,
+// so availability windows (leader kill, leadership transfer) can be read off its record afterwards.
+import { now, sleep } from './clock.js';
+import { ControlSession } from './control-session.js';
+import type { Endpoint } from './loadgen/messages.js';
+
+/** A member cut off from the leader may hold a request instead of failing it: give up on a write after this. */
+const WRITE_PATIENCE_MS = 2000;
+const RETRY_PAUSE_MS = 20;
+
+export interface WriteRecord {
+  sentAt: number;
+  endedAt: number;
+  ok: boolean;
+}
+
+export class WriteLoop {
+  readonly records: WriteRecord[] = [];
+  private stopped = false;
+  private readonly done: Promise<void>;
+  private session: ControlSession | undefined;
+
+  /** Starts writing `path` (which must exist) through `endpoints[0]`, moving on along the list after failures. */
+  constructor(private readonly endpoints: Endpoint[], private readonly path: string) {
+    this.done = this.run();
+  }
+
+  async stop(): Promise<WriteRecord[]> {
+    this.stopped = true;
+    await this.done;
+    this.session?.destroy();
+    return this.records;
+  }
+
+  /** Resolves at the end of the first successful write sent at or after `t` (NaN if none before `deadline`). */
+  async firstSuccessSentFrom(t: number, deadline: number): Promise<number> {
+    for (;;) {
+      const r = this.records.find((w) => w.ok && w.sentAt >= t);
+      if (r) return r.endedAt;
+      if (now() > deadline || this.stopped) return NaN;
+      await sleep(5);
+    }
+  }
+
+  private async run(): Promise<void> {
+    for (let i = 0, member = 0; !this.stopped; i++) {
+      const sentAt = now();
+      try {
+        this.session ??= await ControlSession.open(this.endpoints[member % this.endpoints.length]!, 1 << 20);
+        const write = this.session.setData(this.path, Buffer.from(String(i))).then(() => true);
+        if (!(await Promise.race([write, sleep(WRITE_PATIENCE_MS).then(() => false)]))) throw new Error('write timed out');
+        this.records.push({ sentAt, endedAt: now(), ok: true });
+      } catch {
+        this.records.push({ sentAt, endedAt: now(), ok: false });
+        this.session?.destroy();
+        this.session = undefined;
+        member++;
+        await sleep(RETRY_PAUSE_MS);
+      }
+    }
+  }
+}
+
+/**
+ * The longest time between two consecutive successful writes where that interval overlaps [from, to], and the
+ * failed writes sent within [from, to]. The gap includes one write's own latency, as the writer sees it.
+ */
+export function writeGap(records: WriteRecord[], from: number, to: number): { maxGapMs: number; failed: number } {
+  const ends = records.filter((r) => r.ok).map((r) => r.endedAt).sort((a, b) => a - b);
+  let maxGapMs = 0;
+  for (let i = 1; i < ends.length; i++) {
+    if (ends[i]! >= from && ends[i - 1]! <= to) maxGapMs = Math.max(maxGapMs, ends[i]! - ends[i - 1]!);
+  }
+  const failed = records.filter((r) => !r.ok && r.sentAt >= from && r.sentAt <= to).length;
+  return { maxGapMs, failed };
+}

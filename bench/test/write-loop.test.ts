@@ -1,0 +1,27 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { writeGap, type WriteRecord } from '../src/write-loop.js';
+
+const ok = (sentAt: number, endedAt: number): WriteRecord => ({ sentAt, endedAt, ok: true });
+const failed = (sentAt: number, endedAt: number): WriteRecord => ({ sentAt, endedAt, ok: false });
+
+describe('writeGap', () => {
+  it('finds the longest gap between successes that overlaps the window, and counts failures sent in it', () => {
+    const records = [ok(0, 5), ok(5, 10), failed(10, 300), failed(320, 330), ok(350, 400), ok(400, 405), ok(1000, 1500)];
+    expect(writeGap(records, 0, 350)).toEqual({ maxGapMs: 390, failed: 2 });
+    expect(writeGap(records, 100, 380)).toEqual({ maxGapMs: 390, failed: 1 });
+    // The 1,095 ms gap after 405 overlaps a window that reaches past 405.
+    expect(writeGap(records, 100, 500)).toEqual({ maxGapMs: 1095, failed: 1 });
+  });
+
+  it('is at least every gap that lies inside the window, and never more than the largest gap', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 2, maxLength: 50 }),
+      fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 5_000 }), (ends, from, span) => {
+        const sorted = [...ends].sort((a, b) => a - b);
+        const { maxGapMs } = writeGap(ends.map((e) => ok(e, e)), from, from + span);
+        const gaps = sorted.slice(1).map((e, i) => ({ from: sorted[i]!, to: e }));
+        for (const g of gaps.filter((x) => x.from >= from && x.to <= from + span)) expect(maxGapMs).toBeGreaterThanOrEqual(g.to - g.from);
+        expect(maxGapMs).toBeLessThanOrEqual(Math.max(...gaps.map((g) => g.to - g.from)));
+      }));
+  });
+});
