@@ -13,13 +13,20 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'bench-quick-'));
 let results: Record<string, Figure[]>;
 let table: string;
+/** Corral's figures from one failover run on a 3-member ensemble (the ensemble-only measurements). */
+let ensemble: Figure[];
+
+function bench(args: string[], name: string): { table: string; results: Record<string, Figure[]> } {
+  const json = join(tmp, `${name}.json`);
+  const out = execFileSync(process.execPath, [join(ROOT, 'dist/bench/src/main.js'), '--quick', '--json', json, ...args],
+    { cwd: ROOT, encoding: 'utf8', timeout: 170_000, stdio: ['ignore', 'pipe', 'inherit'] });
+  return { table: out, results: JSON.parse(readFileSync(json, 'utf8')) };
+}
 
 beforeAll(() => {
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'bench')], { stdio: 'inherit' });
-  const json = join(tmp, 'quick.json');
-  table = execFileSync(process.execPath, [join(ROOT, 'dist/bench/src/main.js'), '--quick', '--json', json],
-    { cwd: ROOT, encoding: 'utf8', timeout: 170_000, stdio: ['ignore', 'pipe', 'inherit'] });
-  results = JSON.parse(readFileSync(json, 'utf8'));
+  ({ table, results } = bench([], 'quick'));
+  ensemble = bench(['--members', '3', '--targets', 'corral', '--scenario', 'failover'], 'ensemble').results.corral!;
 }, 180_000);
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -65,6 +72,29 @@ describe.each(['zookeeper', 'corral'])('bench --quick on %s', (kind) => {
 
   it('reports failover as needing an ensemble', () => {
     expect(value(kind, /^failover/, 'leader-kill write outage median')).toMatchObject({ value: null, note: 'needs ensemble' });
+  });
+});
+
+describe('failover on a 3-member Corral ensemble', () => {
+  const figure = (metric: string) => {
+    const f = ensemble.find((x) => x.metric === metric);
+    if (!f) throw new Error(`no figure ${metric} in ${JSON.stringify(ensemble)}`);
+    return f;
+  };
+
+  it('measured the write outage after the leader was killed', () => {
+    expect(ensemble.filter((f) => f.metric === 'error')).toEqual([]);
+    const outage = figure('leader-kill write outage median');
+    expect(outage.value).toBeGreaterThan(0);
+    // Far above anything a working failover needs: a missing writer or an unnoticed kill would show as 120 s/NaN.
+    expect(outage.value).toBeLessThan(60_000);
+  });
+
+  it('moved leadership through the AdminServer and saw writes continue', () => {
+    expect(figure('planned transfer admin elapsed median').value).toBeGreaterThanOrEqual(0);
+    const gap = figure('planned transfer max write gap median');
+    expect(gap.value).toBeGreaterThan(0);
+    expect(gap.value).toBeLessThan(10_000);
   });
 });
 
