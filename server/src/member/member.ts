@@ -27,7 +27,7 @@ import { isExpiredNode, statOf } from '../tree/znode.js';
 import { answerRead, isReadRequest, restoreWatches } from './reads.js';
 import { SessionRegistry, type SessionEntry } from './sessions.js';
 import { ServerStatsCounter } from './server-stats.js';
-import type { ConnectionInfo, MemberView, ServerMode } from './view.js';
+import type { ConnectionInfo, MemberView, QuorumView, ServerMode } from './view.js';
 import { WatchManager } from './watches.js';
 import { registerEnsembleCommands, type EnsembleControl, type MemberStatus, type TransferOutcome } from './ensemble-commands.js';
 
@@ -755,6 +755,34 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   }
 
   // ---- MemberView ----
+
+  quorum(): QuorumView | undefined {
+    if (this.config.standalone || !this.replicator) return undefined;
+    const core = this.replicator.core;
+    const role = core.role;
+    const observer = core.membership.observers.includes(this.nodeId);
+    const peerState = role === 'leader' ? 'leading' : role === 'follower' && core.leader !== 0 ? (observer ? 'observing' : 'following') : 'looking';
+    const view: QuorumView = {
+      peerState: peerState === 'looking' ? 'looking' : `${peerState} - broadcast`,
+      zabState: peerState === 'looking' ? 'election' : 'broadcast',
+      leaderId: core.leader === 0 ? -1 : core.leader,
+      servers: [...this.state.servers.values()],
+      configVersion: this.state.configVersion,
+    };
+    if (role === 'leader') {
+      // A learner is "synced" when the leader knows its log matches everything committed.
+      const status = core.replicationStatus();
+      const synced = (ids: number[]) => status.filter((p) => ids.includes(p.id) && p.match >= core.commitIndex).length;
+      const { voters, neverLeaders, observers } = core.membership;
+      view.leader = {
+        learners: status.filter((p) => p.active).length,
+        syncedFollowers: synced([...voters, ...neverLeaders]),
+        syncedObservers: synced(observers),
+        pendingSyncs: 0,
+      };
+    }
+    return view;
+  }
 
   mode(): ServerMode {
     if (this.config.standalone) return 'standalone';

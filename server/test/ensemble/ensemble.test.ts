@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliMt, runKazoo, runZkCli } from '../../../test-support/clients.js';
+import { fourLetterWord, parseMntr } from '../../../test-support/four-letter-words.js';
 import { ZooKeeperClient } from '../../../client/src/index.js';
 import { startEnsemble, type Ensemble, type EnsembleMember } from '../../../test-support/ensemble.js';
 import { WireClient } from '../member/wire-client.js';
@@ -110,7 +111,19 @@ describe('a three-member ensemble under failures', () => {
     expect(body.error).toBeNull();
     expect(body.from).toBe(leader.id);
     expect(body.to).not.toBe(leader.id);
-    expect((await ens.leader()).id).toBe(body.to);
+    const next = await ens.leader();
+    expect(next.id).toBe(body.to);
+    // The admin surface reports the ensemble as ZooKeeper's does.
+    const deadline = Date.now() + 10_000;
+    let mntr = parseMntr(await fourLetterWord('127.0.0.1', next.clientPort, 'mntr'));
+    while (mntr.get('zk_synced_followers') !== '2' && Date.now() < deadline) {
+      await sleep(100);
+      mntr = parseMntr(await fourLetterWord('127.0.0.1', next.clientPort, 'mntr'));
+    }
+    expect(mntr.get('zk_server_state')).toBe('leader');
+    expect(mntr.get('zk_synced_followers')).toBe('2');
+    const leaderCmd = (await (await fetch(`http://127.0.0.1:${leader.adminPort}/commands/leader`)).json()) as { is_leader: boolean; leader_id: number };
+    expect(leaderCmd).toMatchObject({ is_leader: false, leader_id: next.id });
   }, 30_000);
 });
 
