@@ -13,6 +13,8 @@ export interface WriteRecord {
   sentAt: number;
   endedAt: number;
   ok: boolean;
+  /** Why a failed write failed (the reply's error, a dropped connection, or no answer in time). */
+  error?: string;
 }
 
 export class WriteLoop {
@@ -51,8 +53,8 @@ export class WriteLoop {
         const write = this.session.setData(this.path, Buffer.from(String(i))).then(() => true);
         if (!(await Promise.race([write, sleep(WRITE_PATIENCE_MS).then(() => false)]))) throw new Error('write timed out');
         this.records.push({ sentAt, endedAt: now(), ok: true });
-      } catch {
-        this.records.push({ sentAt, endedAt: now(), ok: false });
+      } catch (err) {
+        this.records.push({ sentAt, endedAt: now(), ok: false, error: (err as Error).message });
         this.session?.destroy();
         this.session = undefined;
         member++;
@@ -66,12 +68,13 @@ export class WriteLoop {
  * The longest time between two consecutive successful writes where that interval overlaps [from, to], and the
  * failed writes sent within [from, to]. The gap includes one write's own latency, as the writer sees it.
  */
-export function writeGap(records: WriteRecord[], from: number, to: number): { maxGapMs: number; failed: number } {
+export function writeGap(records: WriteRecord[], from: number, to: number): { maxGapMs: number; failed: number; firstError?: string } {
   const ends = records.filter((r) => r.ok).map((r) => r.endedAt).sort((a, b) => a - b);
   let maxGapMs = 0;
   for (let i = 1; i < ends.length; i++) {
     if (ends[i]! >= from && ends[i - 1]! <= to) maxGapMs = Math.max(maxGapMs, ends[i]! - ends[i - 1]!);
   }
-  const failed = records.filter((r) => !r.ok && r.sentAt >= from && r.sentAt <= to).length;
-  return { maxGapMs, failed };
+  const failures = records.filter((r) => !r.ok && r.sentAt >= from && r.sentAt <= to);
+  const firstError = failures[0]?.error;
+  return { maxGapMs, failed: failures.length, ...(firstError ? { firstError } : {}) };
 }

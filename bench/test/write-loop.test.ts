@@ -14,6 +14,11 @@ describe('writeGap', () => {
     expect(writeGap(records, 100, 500)).toEqual({ maxGapMs: 1095, failed: 1 });
   });
 
+  it('names the first failure in the window', () => {
+    const records = [ok(0, 5), { ...failed(10, 20), error: 'early' }, { ...failed(30, 40), error: 'lost' }, ok(50, 60)];
+    expect(writeGap(records, 25, 60)).toEqual({ maxGapMs: 55, failed: 1, firstError: 'lost' });
+  });
+
   it('is at least every gap that lies inside the window, and never more than the largest gap', () => {
     fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 2, maxLength: 50 }),
       fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 5_000 }), (ends, from, span) => {

@@ -19,6 +19,7 @@ const AFTER_TRANSFER_MS = 1500;
 interface Transfer {
   maxGapMs: number;
   failed: number;
+  firstError?: string;
   /** The longest gap in the steady state before the transfer, for scale. */
   steadyGapMs: number;
   /** How long the leader took to hand over, by its own account. */
@@ -122,7 +123,7 @@ export const failover: Scenario = {
     out.push(
       ...spread(fig, 'planned transfer max write gap', transfers.map((t) => t.maxGapMs)),
       fig('planned transfer failed writes', 'writes', 'lower', transfers.reduce((n, t) => n + t.failed, 0),
-        `over ${transfers.length} transfers`),
+        [`over ${transfers.length} transfers`, ...new Set(transfers.flatMap((t) => (t.firstError ? [t.firstError] : [])))].join('; ')),
       fig('planned transfer admin elapsed median', 'ms', 'lower', median(transfers.map((t) => t.adminMs))),
       fig('steady-state max write gap median', 'ms', 'lower', median(transfers.map((t) => t.steadyGapMs)),
         'before the transfer, for scale'),
