@@ -33,6 +33,18 @@ type ForwardMessage =
   | { t: 'cfg'; ref: number; change: MembershipChange }
   | { t: 'cfgAck'; ref: number; error?: ProposeError | 'noLeader' };
 
+/** The part of the write-ahead log the replicator writes through (a simulation supplies an in-memory one). */
+export type ReplicatorLog = Pick<WriteAheadLog, 'append' | 'reset'>;
+
+/** Time and deferred work, injectable so a simulation can run the replicator deterministically. */
+export interface ReplicatorClock {
+  now(): number;
+  /** Runs `fn` soon, after the current turn. */
+  defer(fn: () => void): void;
+}
+
+const REAL_CLOCK: ReplicatorClock = { now: () => Date.now(), defer: (fn) => setImmediate(fn) };
+
 /** Why a membership change was not taken (undefined: the leader appended it). */
 export type MembershipRefusal = ProposeError | 'noLeader' | undefined;
 
@@ -80,10 +92,11 @@ export class Replicator {
 
   constructor(
     readonly core: RaftCore,
-    private readonly wal: WriteAheadLog,
+    private readonly wal: ReplicatorLog,
     private readonly host: ReplicatorHost,
     private lastZxid: number,
     private readonly peers?: PeerTransport,
+    private readonly clock: ReplicatorClock = REAL_CLOCK,
   ) {}
 
   get isLeader(): boolean {
@@ -183,7 +196,7 @@ export class Replicator {
   tick(): void {
     this.core.tick();
     const leader = this.core.leader;
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [ref, f] of this.forwarded) {
       if (f.to !== leader && now - f.sentAt > FORWARD_PATIENCE_MS) this.forwardLost(ref, f);
     }
@@ -239,7 +252,7 @@ export class Replicator {
       return;
     }
     const ref = this.nextRef++;
-    this.forwarded.set(ref, { ...p, to: leader, term: core.term, sentAt: Date.now() });
+    this.forwarded.set(ref, { ...p, to: leader, term: core.term, sentAt: this.clock.now() });
     if (!this.peers.sendAux(leader, { t: 'fwd', ref, data: p.data } satisfies ForwardMessage)) {
       this.forwarded.delete(ref);
       this.waiting.push(p);
@@ -268,7 +281,7 @@ export class Replicator {
   schedule(): void {
     if (this.scheduled || this.stopped || this.installing) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.clock.defer(() => {
       this.scheduled = false;
       this.drain();
     });
