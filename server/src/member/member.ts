@@ -3,9 +3,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { CONFIG_PATH, ErrorCode, isEphemeral, OpCode, Perms, PROTOCOL_VERSION, SESSION_PASSWORD_LENGTH, Xid } from '../../../protocol/src/constants.js';
-import { encodeConnectResponse, encodeReply } from '../../../protocol/src/messages.js';
-import type { ClientRequest, ClientResponse, ConnectRequest, ReconfigRequest } from '../../../protocol/src/records.js';
+import { ErrorCode, isEphemeral, OpCode, Xid } from '../../../protocol/src/constants.js';
+import { encodeReply } from '../../../protocol/src/messages.js';
+import type { ClientRequest, ClientResponse, ConnectRequest } from '../../../protocol/src/records.js';
 import type { MemberConfig } from '../config/member-config.js';
 import type { Message } from '../consensus/messages.js';
 import { RaftCore, type SoftState } from '../consensus/raft.js';
@@ -15,17 +15,18 @@ import { SnapshotFiles } from './snapshot-files.js';
 import { decodeTxn, encodeTxn, TxnKind, type Txn, type WriteRequest } from '../state/txn.js';
 import { WriteAheadLog } from '../storage/wal.js';
 import { fourLetterWordResponse, startAdminServer, startMetricsServer } from '../admin/index.js';
-import { authenticate, permits } from '../tree/acl.js';
-import { decodeConfig, type MembershipChange } from '../consensus/membership.js';
-import type { ServerSpec } from '../config/server-line.js';
-import { planReconfig, type ChangeInfo } from './reconfig.js';
+import { authenticate } from '../tree/acl.js';
 import { Replicator } from './replicator.js';
 import { PeerNetwork } from '../peer/peer-network.js';
 import { peerAddresses } from '../peer/addresses.js';
 import { ClientConnection, hex, type ConnectionHost } from './connection.js';
-import { isExpiredNode, statOf } from '../tree/znode.js';
+import { isExpiredNode } from '../tree/znode.js';
 import { answerRead, isReadRequest, restoreWatches } from './reads.js';
 import { SessionRegistry, type SessionEntry } from './sessions.js';
+import { SessionAdmission } from './session-admission.js';
+import { SessionLiveness, type TouchReport } from './session-liveness.js';
+import { ReconfigRequests } from './reconfig-requests.js';
+import { ensembleMode, memberStatuses, quorumView } from './ensemble-status.js';
 import { ServerStatsCounter } from './server-stats.js';
 import type { ConnectionInfo, MemberView, QuorumView, ServerMode } from './view.js';
 import { WatchManager } from './watches.js';
@@ -46,28 +47,6 @@ function raftTickMs(tickTime: number): number {
   return Math.max(5, Math.min(100, Math.floor(tickTime / ELECTION_TICKS)));
 }
 
-interface PendingReconfig {
-  conn: ClientConnection;
-  xid: number;
-  id: number;
-  role: MembershipChange['role'];
-}
-
-const SERVER_ROLE = { voter: 'participant', neverLeader: 'neverleader', observer: 'observer' } as const;
-
-function serverRole(role: Exclude<MembershipChange['role'], 'removed'>): ServerSpec['role'] {
-  return SERVER_ROLE[role];
-}
-
-/** Member-to-member messages of the member itself (the replicator has its own forwarding protocol). */
-type MemberAux = { t: 'touch'; sessions: bigint[] };
-
-interface PendingHandshake {
-  connection: ClientConnection;
-  timeout: number;
-  passwd: Buffer;
-}
-
 export interface MemberOptions {
   /** How often containers and TTL nodes are checked (ZooKeeper's znode.container.checkIntervalMs). */
   containerCheckIntervalMs?: number;
@@ -82,21 +61,16 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   state: ReplicatedState;
   readonly maxFrameSize: number;
   readonly maxOutputBytes = MAX_OUTPUT_BYTES;
-  private readonly registry: SessionRegistry;
+  readonly registry: SessionRegistry;
   private readonly connectionSet = new Set<ClientConnection>();
   private readonly perIp = new Map<string, number>();
-  private readonly pendingHandshakes = new Map<bigint, PendingHandshake>();
   private replicator: Replicator | undefined;
   private peers: PeerNetwork | undefined;
-  /** Sessions with traffic here since the last report to the leader (which alone expires global sessions). */
-  private touched = new Set<bigint>();
+  private readonly admission: SessionAdmission;
+  private readonly liveness: SessionLiveness;
+  private readonly reconfigs: ReconfigRequests;
   /** Transactions proposed by this member, by their encoded bytes, until those are garbage. */
   private readonly proposedHere = new WeakMap<Uint8Array, Txn>();
-  /** reconfig requests from clients here, answered when their change is applied. */
-  private pendingReconfigs: PendingReconfig[] = [];
-  /** Serving read-only clients because no leader is known (readonlymode.enabled). */
-  private readOnlyMode = false;
-  private leaderlessTicks = 0;
   private wal: WriteAheadLog | undefined;
   private server: Server | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -118,6 +92,37 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.state = this.freshState();
     this.maxFrameSize = config.juteMaxBuffer;
     this.registry = new SessionRegistry(config.serverId, config.tickTime, Date.now());
+    const replicated = () => this.state;
+    const propose = (txn: Txn) => this.propose(txn);
+    this.admission = new SessionAdmission({
+      config,
+      log,
+      registry: this.registry,
+      replicated,
+      serving: () => this.running,
+      barrier: () => this.replicator!.barrier(),
+      propose,
+      connections: () => this.connectionSet,
+    });
+    this.liveness = new SessionLiveness({
+      log,
+      registry: this.registry,
+      selfId: this.nodeId,
+      leader: () => this.replicator?.core.leader ?? 0,
+      sendAux: (to, report) => this.peers?.sendAux(to, report),
+      propose,
+    });
+    this.reconfigs = new ReconfigRequests({
+      config,
+      log,
+      replicated,
+      proposeMembership: (change) => this.replicator!.proposeMembership(change),
+      serversChanged: (servers) => this.peers?.setPeers(peerAddresses(servers, this.nodeId)),
+      watchEvents: (events) => {
+        for (const ev of events) this.watches.trigger(ev);
+      },
+      reply: (xid, err, body) => this.reply(xid, err, body),
+    });
   }
 
   /** The network to the other members; none when standalone. */
@@ -136,25 +141,11 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     net.onMessage((m) => this.replicator?.step(m));
     net.onPeerGone((id) => this.replicator?.peerGone(id));
     net.onAux((from, payload) => {
-      if (!this.replicator?.handleAux(from, payload)) this.memberAux(payload as MemberAux);
+      if (!this.replicator?.handleAux(from, payload)) this.liveness.receive(payload as TouchReport);
     });
     net.onSnapshot((_from, meta, chunks) => this.receiveSnapshot(meta as Message, chunks));
     await net.start();
     return net;
-  }
-
-  private memberAux(msg: MemberAux): void {
-    if (msg?.t !== 'touch') return;
-    const now = Date.now();
-    for (const id of msg.sessions) this.registry.touch(id, now);
-  }
-
-  /** Tells the leader which global sessions had traffic here, once per tick, instead of per request. */
-  private reportTouches(): void {
-    const leader = this.replicator?.core.leader;
-    if (this.touched.size === 0 || !leader || leader === this.nodeId || !this.peers) return;
-    this.peers.sendAux(leader, { t: 'touch', sessions: [...this.touched] } satisfies MemberAux);
-    this.touched.clear();
   }
 
   /** A snapshot streamed by the leader: store it, then let consensus decide whether to install it. */
@@ -185,12 +176,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   /** ReplicatorHost: leadership changed. */
   roleChanged(state: SoftState): void {
     this.log.info({ role: state.role, leader: state.leader, term: state.term }, 'consensus role changed');
-    if (state.leader !== 0) this.leaveReadOnly();
-    if (state.role === 'leader') {
-      // A new leader gives every global session a full timeout, as ZooKeeper does after an election.
-      const now = Date.now();
-      for (const entry of this.registry.all()) if (!entry.local) this.registry.touch(entry.id, now);
-    }
+    if (state.leader !== 0) this.admission.leaveReadOnly();
+    if (state.role === 'leader') this.liveness.leadershipGained();
   }
 
   /**
@@ -264,7 +251,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     // Listen before the member can serve: four-letter words answer meanwhile, and with read-only mode a member
     // that never finds a quorum still serves read-only clients.
     const port = await this.listen();
-    if (config.readOnlyModeEnabled && !config.standalone) this.timers.push(setInterval(() => this.checkReadOnly(), config.tickTime));
+    if (config.readOnlyModeEnabled && !config.standalone) this.timers.push(setInterval(() => this.admission.checkReadOnly((this.replicator?.core.leader ?? 0) !== 0), config.tickTime));
     await ready;
     log.info({ entries: opened.entries.length, lastZxid: hex(BigInt(this.state.lastZxid)) }, 'recovered state from the log');
     // Sessions restored from the log get a full timeout to reconnect, as in ZooKeeper.
@@ -272,7 +259,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     for (const [id, s] of this.state.sessions) {
       if (!this.registry.get(id)) this.registry.add({ id, timeout: s.timeout, passwd: s.passwd, local: false }, now);
     }
-    this.timers.push(setInterval(() => this.expireSessions(), config.tickTime));
+    this.timers.push(setInterval(() => this.liveness.tick(), config.tickTime));
     this.timers.push(setInterval(() => this.sweepContainers(), this.options.containerCheckIntervalMs ?? CONTAINER_CHECK_INTERVAL_MS));
     this.running = true;
     log.info({ port, address: config.clientPortAddress || '0.0.0.0' }, 'serving clients');
@@ -353,96 +340,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
 
   handshake(conn: ClientConnection, req: ConnectRequest): void {
     this.stats.received();
-    if (this.readOnlyMode) return this.establishReadOnly(conn, req);
-    if (!this.running) return conn.refuse(undefined, 'not serving yet');
-    if (req.lastZxidSeen <= this.state.lastZxid) return this.establish(conn, req);
-    // The client has seen more than this member applied: catch up with the leader first, then decide.
-    void this.replicator!.barrier().then(() => {
-      if (!conn.isOpen) return;
-      if (req.lastZxidSeen <= this.state.lastZxid) return this.establish(conn, req);
-      this.log.info({ client: conn.remoteAddress, seen: hex(BigInt(req.lastZxidSeen)), ours: hex(BigInt(this.state.lastZxid)) }, 'refusing a client that has seen a newer zxid');
-      conn.refuse(undefined, 'client ahead');
-    });
-  }
-
-  private establish(conn: ClientConnection, req: ConnectRequest): void {
-    const { minSessionTimeout, maxSessionTimeout } = this.config;
-    const timeout = Math.min(Math.max(req.timeOut, minSessionTimeout), maxSessionTimeout);
-    conn.readOnly = false;
-    if (req.sessionId === 0n) return this.createSession(conn, timeout);
-    const entry = this.registry.get(req.sessionId);
-    const global = this.state.sessions.get(req.sessionId);
-    const passwd = entry?.passwd ?? global?.passwd;
-    if (!passwd || entry?.closing || !passwd.equals(req.passwd)) {
-      this.log.info({ session: hex(req.sessionId), client: conn.remoteAddress }, passwd ? 'refusing reconnect: wrong password or closing' : 'refusing reconnect: session expired');
-      conn.refuse(this.connectResponse(0n, 0, Buffer.alloc(SESSION_PASSWORD_LENGTH)), 'invalid session');
-      return;
-    }
-    const session: SessionEntry = entry ?? { id: req.sessionId, timeout, passwd, local: false };
-    session.timeout = timeout;
-    const previous = session.connection;
-    session.connection = conn;
-    if (previous && previous !== conn) previous.close('session moved to a new connection');
-    this.registry.add(session, Date.now());
-    conn.accept(this.connectResponse(session.id, timeout, passwd), session.id, timeout);
-  }
-
-  /**
-   * Read-only mode (no quorum): only clients that accept a read-only server get in, on a session that lives here
-   * alone; writes get NOTREADONLY. When quorum returns their connections are closed and they find a writable member.
-   */
-  private establishReadOnly(conn: ClientConnection, req: ConnectRequest): void {
-    if (!req.readOnly) return conn.refuse(undefined, 'read-only mode: client does not accept read-only servers');
-    if (req.lastZxidSeen > this.state.lastZxid) return conn.refuse(undefined, 'client ahead of this read-only member');
-    const { minSessionTimeout, maxSessionTimeout } = this.config;
-    const timeout = Math.min(Math.max(req.timeOut, minSessionTimeout), maxSessionTimeout);
-    let session = req.sessionId === 0n ? undefined : this.registry.get(req.sessionId);
-    const passwd = session?.passwd ?? this.state.sessions.get(req.sessionId)?.passwd;
-    if (req.sessionId !== 0n && (!passwd || !passwd.equals(req.passwd))) {
-      return conn.refuse(this.connectResponse(0n, 0, Buffer.alloc(SESSION_PASSWORD_LENGTH)), 'invalid session');
-    }
-    session ??= { id: req.sessionId === 0n ? this.registry.newSessionId() : req.sessionId, timeout, passwd: passwd ?? SessionRegistry.newPassword(), local: true };
-    session.connection?.close('session moved to a new connection');
-    session.connection = conn;
-    this.registry.add(session, Date.now());
-    conn.readOnly = true;
-    conn.accept(this.connectResponse(session.id, timeout, session.passwd, true), session.id, timeout);
-  }
-
-  /** Enters read-only mode after two tickTimes without a leader; leaves it as soon as one is known. */
-  private checkReadOnly(): void {
-    const leader = this.replicator?.core.leader ?? 0;
-    if (leader !== 0) {
-      this.leaderlessTicks = 0;
-      return this.leaveReadOnly();
-    }
-    if (++this.leaderlessTicks >= 2 && !this.readOnlyMode) {
-      this.readOnlyMode = true;
-      this.log.warn({}, 'no quorum: serving read-only clients');
-    }
-  }
-
-  private leaveReadOnly(): void {
-    if (!this.readOnlyMode) return;
-    this.readOnlyMode = false;
-    this.log.info({}, 'quorum is back: leaving read-only mode');
-    for (const conn of [...this.connectionSet]) if (conn.readOnly) conn.close('member left read-only mode');
-  }
-
-  private createSession(conn: ClientConnection, timeout: number): void {
-    const id = this.registry.newSessionId();
-    const passwd = SessionRegistry.newPassword();
-    if (this.config.localSessionsEnabled) {
-      this.registry.add({ id, timeout, passwd, local: true, connection: conn }, Date.now());
-      conn.accept(this.connectResponse(id, timeout, passwd), id, timeout);
-      return;
-    }
-    this.pendingHandshakes.set(id, { connection: conn, timeout, passwd });
-    this.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: id, timeout, passwd });
-  }
-
-  private connectResponse(sessionId: bigint, timeOut: number, passwd: Buffer, readOnly = false): Buffer {
-    return encodeConnectResponse({ protocolVersion: PROTOCOL_VERSION, timeOut, sessionId, passwd, readOnly });
+    this.admission.handshake(conn, req);
   }
 
   // ---- Requests ----
@@ -450,9 +348,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   request(conn: ClientConnection, xid: number, req: ClientRequest): void {
     this.stats.received();
     const sessionId = conn.sessionId!;
-    this.registry.touch(sessionId, Date.now());
     const session = this.registry.get(sessionId);
-    if (session && !session.local && !this.replicator!.isLeader) this.touched.add(sessionId);
+    if (session) this.liveness.seen(session);
     if (!session || session.closing) {
       conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.SessionExpired));
       return;
@@ -496,8 +393,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
         conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Unimplemented));
         return;
       case OpCode.Reconfig:
-        if (conn.readOnly) return conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.NotReadOnly));
-        return this.reconfig(conn, xid, req);
+        return this.reconfigs.handle(conn, xid, req);
       case OpCode.CloseSession:
         return this.closeSession(conn, session, xid);
     }
@@ -534,45 +430,6 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.propose(txn, (term) => (slot.term = term));
   }
 
-  /** The reconfig opcode: one membership change through consensus, answered once it is applied here. */
-  private reconfig(conn: ClientConnection, xid: number, req: ReconfigRequest): void {
-    const refuse = (err: ErrorCode) => conn.answer(xid, OpCode.Reconfig, () => this.reply(xid, err));
-    if (!this.config.reconfigEnabled) return refuse(ErrorCode.ReconfigDisabled);
-    if (this.config.standalone) return refuse(ErrorCode.Unimplemented);
-    const configNode = this.state.tree.get(CONFIG_PATH)!;
-    if (!permits(configNode.acl, Perms.Write, conn.auth, this.config.skipACL)) return refuse(ErrorCode.NoAuth);
-    const plan = planReconfig(req, this.state.servers, this.state.configVersion, Date.now());
-    if ('err' in plan) return refuse(plan.err);
-    conn.expectWrite(xid, OpCode.Reconfig);
-    const pending = { conn, xid, id: plan.change.id, role: plan.change.role };
-    this.pendingReconfigs.push(pending);
-    void this.replicator!.proposeMembership(plan.change).then((refusal) => {
-      if (refusal === undefined) return;
-      this.pendingReconfigs = this.pendingReconfigs.filter((p) => p !== pending);
-      if (refusal === 'reconfigInProgress') conn.complete(xid, this.reply(xid, ErrorCode.ReconfigInProgress), this.state.lastZxid);
-      else if (refusal === 'invalidChange') conn.complete(xid, this.reply(xid, ErrorCode.BadArguments), this.state.lastZxid);
-      // No leader took it, or one may have: like a write lost in a leader change, the client must find out itself.
-      else conn.close(`reconfig outcome unknown (${refusal})`);
-    });
-  }
-
-  /** A committed membership change: update /zookeeper/config, the peer list, and answer whoever asked for it. */
-  private applyMembershipChange(entry: Entry, zxid: number): void {
-    const { change } = decodeConfig(entry.data);
-    const info = change.info as ChangeInfo | undefined;
-    const previous = this.state.servers.get(change.id);
-    const spec = change.role === 'removed' ? undefined : (info?.spec ?? (previous && { ...previous, role: serverRole(change.role) }));
-    const result = this.state.applyConfig(change.id, spec, zxid, info?.time ?? 0);
-    for (const ev of result.events) this.watches.trigger(ev);
-    this.peers?.setPeers(peerAddresses([...this.state.servers.values()], this.nodeId));
-    this.log.info({ member: change.id, role: change.role, version: hex(BigInt(zxid)) }, 'membership changed');
-    const i = this.pendingReconfigs.findIndex((p) => p.id === change.id && p.role === change.role);
-    if (i < 0) return;
-    const [{ conn, xid }] = this.pendingReconfigs.splice(i, 1) as [PendingReconfig];
-    const node = this.state.tree.get(CONFIG_PATH)!;
-    conn.complete(xid, this.reply(xid, ErrorCode.Ok, { type: OpCode.Reconfig, data: node.data, stat: statOf(node) }), zxid);
-  }
-
   private closeSession(conn: ClientConnection, session: SessionEntry, xid: number): void {
     session.closing = true;
     if (session.local) {
@@ -607,7 +464,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       this.appliedTerm = entry.term;
       this.appliedSinceSnapshot++;
       if (entry.kind === EntryKind.Config) {
-        this.applyMembershipChange(entry, zxid);
+        this.reconfigs.applied(entry, zxid);
         continue;
       }
       if (entry.kind !== EntryKind.Normal) {
@@ -630,19 +487,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   /** Answers the client whose transaction this was, if it is connected here. */
   private deliver(txn: Txn, result: ApplyResult): void {
     switch (txn.kind) {
-      case TxnKind.CreateSession: {
-        const pending = this.pendingHandshakes.get(txn.session);
-        // Every member tracks every global session, so whichever leads next can expire it.
-        if (!pending) {
-          if (!this.registry.get(txn.session)) this.registry.add({ id: txn.session, timeout: txn.timeout, passwd: txn.passwd, local: false }, Date.now());
-          return;
-        }
-        this.pendingHandshakes.delete(txn.session);
-        const { connection, timeout, passwd } = pending;
-        this.registry.add({ id: txn.session, timeout, passwd, local: false, connection }, Date.now());
-        connection.accept(this.connectResponse(txn.session, timeout, passwd), txn.session, timeout);
-        return;
-      }
+      case TxnKind.CreateSession:
+        return this.admission.sessionCreated(txn);
       case TxnKind.CloseSession: {
         const entry = this.registry.remove(txn.session);
         const conn = entry?.connection as ClientConnection | undefined;
@@ -683,26 +529,6 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.log.info({ index, zxid: hex(BigInt(zxid)) }, 'snapshot written');
   }
 
-  private expireSessions(): void {
-    this.reportTouches();
-    const leading = this.replicator!.isLeader;
-    for (const s of this.registry.expired(Date.now())) {
-      if (!s.local && (s.closing || !leading)) {
-        // Only the leader expires global sessions; elsewhere they just wait for the leader's verdict.
-        if (!leading && !s.closing) this.registry.touch(s.id, Date.now());
-        continue;
-      }
-      this.log.info({ session: hex(s.id), timeout: s.timeout }, 'session expired');
-      s.closing = true;
-      if (s.local) {
-        this.registry.remove(s.id);
-        (s.connection as ClientConnection | undefined)?.close('session expired');
-      } else {
-        this.propose({ kind: TxnKind.CloseSession, time: Date.now(), session: s.id });
-      }
-    }
-  }
-
   /** Proposes the removal of containers and TTL nodes that are due; apply re-checks each at its turn. */
   private sweepContainers(): void {
     const { tree } = this.state;
@@ -715,25 +541,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   // ---- Ensemble control (admin commands) ----
 
   memberStatus(): MemberStatus[] {
-    const core = this.replicator!.core;
-    const progress = new Map(core.replicationStatus().map((p) => [p.id, p]));
-    const { voters, neverLeaders, observers } = core.membership;
-    const specs = new Map(this.config.servers.map((s) => [s.id, s]));
-    const ids = [...voters, ...neverLeaders, ...observers].sort((a, b) => a - b);
-    return ids.map((id) => {
-      const spec = specs.get(id);
-      const self = id === this.nodeId;
-      const match = self ? core.lastIndex : progress.get(id)?.match;
-      return {
-        id,
-        host: spec?.host ?? '',
-        clientPort: spec?.clientPort,
-        role: observers.includes(id) ? 'observer' : neverLeaders.includes(id) ? 'neverleader' : 'participant',
-        isLeader: core.leader === id,
-        lag: core.role === 'leader' && match !== undefined ? Math.max(0, core.commitIndex - match) : null,
-        connected: self || (this.peers?.isConnected(id) ?? false),
-      };
-    });
+    return memberStatuses(this.replicator!.core, this.nodeId, this.config.servers, (id) => this.peers?.isConnected(id) ?? false);
   }
 
   /** Hands leadership to `target` (or the best eligible member) and waits until a new leader is known. */
@@ -758,46 +566,21 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
 
   quorum(): QuorumView | undefined {
     if (this.config.standalone || !this.replicator) return undefined;
-    const core = this.replicator.core;
-    const role = core.role;
-    const observer = core.membership.observers.includes(this.nodeId);
-    const peerState = role === 'leader' ? 'leading' : role === 'follower' && core.leader !== 0 ? (observer ? 'observing' : 'following') : 'looking';
-    const view: QuorumView = {
-      peerState: peerState === 'looking' ? 'looking' : `${peerState} - broadcast`,
-      zabState: peerState === 'looking' ? 'election' : 'broadcast',
-      leaderId: core.leader === 0 ? -1 : core.leader,
-      servers: [...this.state.servers.values()],
-      configVersion: this.state.configVersion,
-    };
-    if (role === 'leader') {
-      // A learner is "synced" when the leader knows its log matches everything committed.
-      const status = core.replicationStatus();
-      const synced = (ids: number[]) => status.filter((p) => ids.includes(p.id) && p.match >= core.commitIndex).length;
-      const { voters, neverLeaders, observers } = core.membership;
-      view.leader = {
-        learners: status.filter((p) => p.active).length,
-        syncedFollowers: synced([...voters, ...neverLeaders]),
-        syncedObservers: synced(observers),
-        pendingSyncs: 0,
-      };
-    }
-    return view;
+    return quorumView(this.replicator.core, this.nodeId, [...this.state.servers.values()], this.state.configVersion);
   }
 
   mode(): ServerMode {
     if (this.config.standalone) return 'standalone';
-    if (this.readOnlyMode) return 'read-only';
-    const core = this.replicator?.core;
-    if (core?.role === 'leader') return 'leader';
-    return core?.membership.observers.includes(this.nodeId) ? 'observer' : 'follower';
+    if (this.admission.readOnlyMode) return 'read-only';
+    return ensembleMode(this.replicator?.core, this.nodeId);
   }
 
   isReadOnly(): boolean {
-    return this.readOnlyMode;
+    return this.admission.readOnlyMode;
   }
 
   isRunning(): boolean {
-    return this.running || this.readOnlyMode;
+    return this.running || this.admission.readOnlyMode;
   }
 
   nodeCount(): number {

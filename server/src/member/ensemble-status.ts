@@ -1,0 +1,60 @@
+// What a member reports about the ensemble from its consensus core: the members list an operator uses to pick a
+// restart order, ZooKeeper's quorum fields (mntr, srvr, leader, voting_view), and its mode.
+import type { ServerSpec } from '../config/server-line.js';
+import type { RaftCore } from '../consensus/raft.js';
+import type { NodeId } from '../consensus/types.js';
+import type { MemberStatus } from './ensemble-commands.js';
+import type { QuorumView, ServerMode } from './view.js';
+
+export function memberStatuses(core: RaftCore, self: NodeId, specs: readonly ServerSpec[], isConnected: (id: NodeId) => boolean): MemberStatus[] {
+  const progress = new Map(core.replicationStatus().map((p) => [p.id, p]));
+  const { voters, neverLeaders, observers } = core.membership;
+  const byId = new Map(specs.map((s) => [s.id, s]));
+  const ids = [...voters, ...neverLeaders, ...observers].sort((a, b) => a - b);
+  return ids.map((id) => {
+    const spec = byId.get(id);
+    const isSelf = id === self;
+    const match = isSelf ? core.lastIndex : progress.get(id)?.match;
+    return {
+      id,
+      host: spec?.host ?? '',
+      clientPort: spec?.clientPort,
+      role: observers.includes(id) ? 'observer' : neverLeaders.includes(id) ? 'neverleader' : 'participant',
+      isLeader: core.leader === id,
+      lag: core.role === 'leader' && match !== undefined ? Math.max(0, core.commitIndex - match) : null,
+      connected: isSelf || isConnected(id),
+    };
+  });
+}
+
+export function quorumView(core: RaftCore, self: NodeId, servers: ServerSpec[], configVersion: number): QuorumView {
+  const role = core.role;
+  const observer = core.membership.observers.includes(self);
+  const peerState = role === 'leader' ? 'leading' : role === 'follower' && core.leader !== 0 ? (observer ? 'observing' : 'following') : 'looking';
+  const view: QuorumView = {
+    peerState: peerState === 'looking' ? 'looking' : `${peerState} - broadcast`,
+    zabState: peerState === 'looking' ? 'election' : 'broadcast',
+    leaderId: core.leader === 0 ? -1 : core.leader,
+    servers,
+    configVersion,
+  };
+  if (role === 'leader') {
+    // A learner is "synced" when the leader knows its log matches everything committed.
+    const status = core.replicationStatus();
+    const synced = (ids: number[]) => status.filter((p) => ids.includes(p.id) && p.match >= core.commitIndex).length;
+    const { voters, neverLeaders, observers } = core.membership;
+    view.leader = {
+      learners: status.filter((p) => p.active).length,
+      syncedFollowers: synced([...voters, ...neverLeaders]),
+      syncedObservers: synced(observers),
+      pendingSyncs: 0,
+    };
+  }
+  return view;
+}
+
+/** ZooKeeper's server mode of an ensemble member (standalone and read-only are decided by the member). */
+export function ensembleMode(core: RaftCore | undefined, self: NodeId): ServerMode {
+  if (core?.role === 'leader') return 'leader';
+  return core?.membership.observers.includes(self) ? 'observer' : 'follower';
+}

@@ -1,0 +1,166 @@
+// Letting clients in: the connect handshake (new sessions, reconnects with id + password, clients that have seen
+// more than this member), and read-only mode, where a member cut off from quorum admits only read-only clients.
+import type { Logger } from 'pino';
+import { PROTOCOL_VERSION, SESSION_PASSWORD_LENGTH } from '../../../protocol/src/constants.js';
+import { encodeConnectResponse } from '../../../protocol/src/messages.js';
+import type { ConnectRequest } from '../../../protocol/src/records.js';
+import type { MemberConfig } from '../config/member-config.js';
+import type { ReplicatedState } from '../state/apply.js';
+import { TxnKind, type Txn } from '../state/txn.js';
+import { hex, type ClientConnection } from './connection.js';
+import { SessionRegistry, type SessionEntry } from './sessions.js';
+
+/** What admission needs from its member. */
+export interface AdmissionHost {
+  readonly config: MemberConfig;
+  readonly log: Logger;
+  readonly registry: SessionRegistry;
+  /** The current replicated state (replaced when a snapshot is installed). */
+  replicated(): ReplicatedState;
+  /** True once the member has caught up and serves read-write clients. */
+  serving(): boolean;
+  /** Resolves once everything committed before the call is applied here. */
+  barrier(): Promise<void>;
+  propose(txn: Txn): void;
+  connections(): Iterable<ClientConnection>;
+}
+
+interface PendingHandshake {
+  connection: ClientConnection;
+  timeout: number;
+  passwd: Buffer;
+}
+
+export class SessionAdmission {
+  /** Serving read-only clients because no leader is known (readonlymode.enabled). */
+  private readOnly = false;
+  private leaderlessChecks = 0;
+  /** New global sessions waiting for their CreateSession to be applied. */
+  private readonly pending = new Map<bigint, PendingHandshake>();
+
+  constructor(private readonly host: AdmissionHost) {}
+
+  get readOnlyMode(): boolean {
+    return this.readOnly;
+  }
+
+  handshake(conn: ClientConnection, req: ConnectRequest): void {
+    const { host } = this;
+    if (this.readOnly) return this.establishReadOnly(conn, req);
+    if (!host.serving()) return conn.refuse(undefined, 'not serving yet');
+    if (req.lastZxidSeen <= host.replicated().lastZxid) return this.establish(conn, req);
+    // The client has seen more than this member applied: catch up with the leader first, then decide.
+    void host.barrier().then(() => {
+      if (!conn.isOpen) return;
+      const ours = host.replicated().lastZxid;
+      if (req.lastZxidSeen <= ours) return this.establish(conn, req);
+      host.log.info({ client: conn.remoteAddress, seen: hex(BigInt(req.lastZxidSeen)), ours: hex(BigInt(ours)) }, 'refusing a client that has seen a newer zxid');
+      conn.refuse(undefined, 'client ahead');
+    });
+  }
+
+  /** A CreateSession was applied: answer the handshake waiting for it, or just track the session. */
+  sessionCreated(txn: Extract<Txn, { kind: TxnKind.CreateSession }>): void {
+    const { registry } = this.host;
+    const pending = this.pending.get(txn.session);
+    // Every member tracks every global session, so whichever leads next can expire it.
+    if (!pending) {
+      if (!registry.get(txn.session)) registry.add({ id: txn.session, timeout: txn.timeout, passwd: txn.passwd, local: false }, Date.now());
+      return;
+    }
+    this.pending.delete(txn.session);
+    const { connection, timeout, passwd } = pending;
+    registry.add({ id: txn.session, timeout, passwd, local: false, connection }, Date.now());
+    connection.accept(connectResponse(txn.session, timeout, passwd), txn.session, timeout);
+  }
+
+  /** Called every tickTime: enters read-only mode after two checks without a leader. */
+  checkReadOnly(leaderKnown: boolean): void {
+    if (leaderKnown) {
+      this.leaderlessChecks = 0;
+      return this.leaveReadOnly();
+    }
+    if (++this.leaderlessChecks >= 2 && !this.readOnly) {
+      this.readOnly = true;
+      this.host.log.warn({}, 'no quorum: serving read-only clients');
+    }
+  }
+
+  /** Quorum is back: read-only clients are sent away to find a writable member. */
+  leaveReadOnly(): void {
+    if (!this.readOnly) return;
+    this.readOnly = false;
+    this.host.log.info({}, 'quorum is back: leaving read-only mode');
+    for (const conn of [...this.host.connections()]) if (conn.readOnly) conn.close('member left read-only mode');
+  }
+
+  private timeoutFor(req: ConnectRequest): number {
+    const { minSessionTimeout, maxSessionTimeout } = this.host.config;
+    return Math.min(Math.max(req.timeOut, minSessionTimeout), maxSessionTimeout);
+  }
+
+  private establish(conn: ClientConnection, req: ConnectRequest): void {
+    const { registry, log } = this.host;
+    const timeout = this.timeoutFor(req);
+    conn.readOnly = false;
+    if (req.sessionId === 0n) return this.createSession(conn, timeout);
+    const entry = registry.get(req.sessionId);
+    const passwd = entry?.passwd ?? this.host.replicated().sessions.get(req.sessionId)?.passwd;
+    if (!passwd || entry?.closing || !passwd.equals(req.passwd)) {
+      log.info({ session: hex(req.sessionId), client: conn.remoteAddress }, passwd ? 'refusing reconnect: wrong password or closing' : 'refusing reconnect: session expired');
+      return refuseSession(conn);
+    }
+    const session: SessionEntry = entry ?? { id: req.sessionId, timeout, passwd, local: false };
+    session.timeout = timeout;
+    this.bind(session, conn);
+    conn.accept(connectResponse(session.id, timeout, passwd), session.id, timeout);
+  }
+
+  /**
+   * Read-only mode (no quorum): only clients that accept a read-only server get in, on a session that lives here
+   * alone; writes get NOTREADONLY.
+   */
+  private establishReadOnly(conn: ClientConnection, req: ConnectRequest): void {
+    const { registry } = this.host;
+    if (!req.readOnly) return conn.refuse(undefined, 'read-only mode: client does not accept read-only servers');
+    if (req.lastZxidSeen > this.host.replicated().lastZxid) return conn.refuse(undefined, 'client ahead of this read-only member');
+    const timeout = this.timeoutFor(req);
+    let session = req.sessionId === 0n ? undefined : registry.get(req.sessionId);
+    const passwd = session?.passwd ?? this.host.replicated().sessions.get(req.sessionId)?.passwd;
+    if (req.sessionId !== 0n && (!passwd || !passwd.equals(req.passwd))) return refuseSession(conn);
+    session ??= { id: req.sessionId === 0n ? registry.newSessionId() : req.sessionId, timeout, passwd: passwd ?? SessionRegistry.newPassword(), local: true };
+    this.bind(session, conn);
+    conn.readOnly = true;
+    conn.accept(connectResponse(session.id, timeout, session.passwd, true), session.id, timeout);
+  }
+
+  /** Moves `session` onto `conn`, closing the connection that served it before. */
+  private bind(session: SessionEntry, conn: ClientConnection): void {
+    const previous = session.connection;
+    session.connection = conn;
+    if (previous && previous !== conn) previous.close('session moved to a new connection');
+    this.host.registry.add(session, Date.now());
+  }
+
+  private createSession(conn: ClientConnection, timeout: number): void {
+    const { registry, config } = this.host;
+    const id = registry.newSessionId();
+    const passwd = SessionRegistry.newPassword();
+    if (config.localSessionsEnabled) {
+      registry.add({ id, timeout, passwd, local: true, connection: conn }, Date.now());
+      conn.accept(connectResponse(id, timeout, passwd), id, timeout);
+      return;
+    }
+    this.pending.set(id, { connection: conn, timeout, passwd });
+    this.host.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: id, timeout, passwd });
+  }
+}
+
+function connectResponse(sessionId: bigint, timeOut: number, passwd: Buffer, readOnly = false): Buffer {
+  return encodeConnectResponse({ protocolVersion: PROTOCOL_VERSION, timeOut, sessionId, passwd, readOnly });
+}
+
+/** ZooKeeper's answer to a reconnect with an unknown session or wrong password: session id 0, then close. */
+function refuseSession(conn: ClientConnection): void {
+  conn.refuse(connectResponse(0n, 0, Buffer.alloc(SESSION_PASSWORD_LENGTH)), 'invalid session');
+}
