@@ -5,7 +5,8 @@ import type { Message } from '../consensus/messages.js';
 import type { NodeId } from '../consensus/types.js';
 import type { LoggerLike } from '../storage/logger.js';
 import { SnapshotReceiver, type SnapshotHandler } from './snapshot-receiver.js';
-import { FrameDecoder, FrameKind, ProtocolError, decodeValue, encodeValueFrame, toHello, toMessage, type Frame } from './wire.js';
+import { decodeRaftFrame } from './raft-codec.js';
+import { FrameDecoder, FrameKind, ProtocolError, decodeValue, encodeValueFrame, toHello, type Frame } from './wire.js';
 
 /** What an inbound connection needs from the network that accepted it. */
 export interface InboundHost {
@@ -73,7 +74,7 @@ export class InboundConnection {
 
   private onFrame(frame: Frame): void {
     if (this.stream === 'messages') {
-      if (frame.kind === FrameKind.Raft) return this.host.deliverRaft(toMessage(decodeValue(frame.payload), this.peer, this.host.selfId));
+      if (frame.kind === FrameKind.Raft) return this.host.deliverRaft(decodeRaftFrame(frame.payload, this.peer, this.host.selfId));
       if (frame.kind === FrameKind.Aux) return this.host.deliverAux(this.peer, decodeValue(frame.payload));
       throw new ProtocolError(`unexpected frame kind ${frame.kind} on a message connection`);
     }

@@ -6,7 +6,7 @@ import net from 'node:net';
 import type { NodeId } from '../consensus/types.js';
 import type { LoggerLike } from '../storage/logger.js';
 import { FRAME_HEADER_BYTES } from '../storage/frame.js';
-import { SendQueue, type Lane, type QueueLimits } from './send-queue.js';
+import { SendQueue, frameBytes, type Lane, type OutFrame, type QueueLimits } from './send-queue.js';
 import { FrameDecoder, FrameKind, PROTOCOL_VERSION, ProtocolError, decodeValue, encodeValueFrame, toVerdict } from './wire.js';
 
 export interface PeerAddress {
@@ -84,12 +84,13 @@ export class OutboundLink {
   }
 
   /** Queues a frame; false (and counted) if it was dropped. */
-  enqueue(lane: Lane, frame: Buffer): boolean {
-    if (frame.length - FRAME_HEADER_BYTES > this.opts.maxFrameBytes) {
-      this.opts.log.warn({ peer: this.opts.peerId, bytes: frame.length, lane }, 'peer message exceeds maxFrameBytes; dropped');
+  enqueue(lane: Lane, frame: OutFrame): boolean {
+    const bytes = frameBytes(frame);
+    if (bytes - FRAME_HEADER_BYTES > this.opts.maxFrameBytes) {
+      this.opts.log.warn({ peer: this.opts.peerId, bytes, lane }, 'peer message exceeds maxFrameBytes; dropped');
       return this.dropped(lane);
     }
-    if (this.closed || !this.queue.push(lane, frame)) return this.dropped(lane);
+    if (this.closed || !this.queue.push(lane, frame, bytes)) return this.dropped(lane);
     this.scheduleFlush();
     return true;
   }
@@ -185,7 +186,8 @@ export class OutboundLink {
     while (socket.writableLength < SOCKET_BUDGET) {
       const item = this.queue.shift();
       if (!item) break;
-      socket.write(item.frame);
+      if (Buffer.isBuffer(item.frame)) socket.write(item.frame);
+      else for (const piece of item.frame) socket.write(piece);
       if (item.lane === 'raft') this.counters.sentRaft++;
       else this.counters.sentAux++;
     }

@@ -12,6 +12,7 @@ import { InboundConnection, type InboundHost } from './inbound-connection.js';
 import { OutboundLink, type LinkStats, type PeerAddress } from './outbound-link.js';
 import type { QueueLimits } from './send-queue.js';
 import type { SnapshotHandler } from './snapshot-receiver.js';
+import { RaftFrameEncoder } from './raft-codec.js';
 import { sendSnapshot } from './snapshot-sender.js';
 import { FrameKind, encodeValueFrame } from './wire.js';
 
@@ -105,14 +106,16 @@ export class PeerNetwork {
 
   /**
    * Queues Raft messages for their peers; never blocks, drops (and counts) what a full queue cannot take.
-   * A message carrying `snapshot` is a request to stream data: hand it to sendSnapshot (as its meta) instead.
+   * A message carrying `snapshot` is a request to stream data: hand it to sendSnapshot (as its meta) instead;
+   * here it is dropped.
    */
   send(messages: Message[]): void {
+    const encoder = new RaftFrameEncoder();
     for (const m of messages) {
       const link = this.links.get(m.to);
       if (!link) this.counters.droppedUnknownPeer++;
-      else if (!link.hasRoom('raft')) link.dropped('raft');
-      else link.enqueue('raft', encodeValueFrame(FrameKind.Raft, m));
+      else if (m.snapshot || !link.hasRoom('raft')) link.dropped('raft');
+      else link.enqueue('raft', encoder.encode(m));
     }
   }
 

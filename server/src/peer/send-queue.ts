@@ -11,9 +11,20 @@ export interface LaneLimit {
 
 export type QueueLimits = Record<Lane, LaneLimit>;
 
+/** One frame, whole or as pieces to write in order (pieces may be shared with frames to other peers). */
+export type OutFrame = Buffer | readonly Buffer[];
+
+export function frameBytes(frame: OutFrame): number {
+  if (Buffer.isBuffer(frame)) return frame.length;
+  let n = 0;
+  for (const piece of frame as readonly Buffer[]) n += piece.length;
+  return n;
+}
+
 interface Item {
   lane: Lane;
-  frame: Buffer;
+  frame: OutFrame;
+  bytes: number;
 }
 
 export class SendQueue {
@@ -30,11 +41,11 @@ export class SendQueue {
   }
 
   /** Appends the frame unless its lane is full; returns whether it was admitted. */
-  push(lane: Lane, frame: Buffer): boolean {
-    if (!this.hasRoom(lane) || this.bytes[lane] + frame.length > this.limits[lane].bytes) return false;
-    this.items.push({ lane, frame });
+  push(lane: Lane, frame: OutFrame, bytes = frameBytes(frame)): boolean {
+    if (!this.hasRoom(lane) || this.bytes[lane] + bytes > this.limits[lane].bytes) return false;
+    this.items.push({ lane, frame, bytes });
     this.count[lane]++;
-    this.bytes[lane] += frame.length;
+    this.bytes[lane] += bytes;
     return true;
   }
 
@@ -43,7 +54,7 @@ export class SendQueue {
     const item = this.items[this.head]!;
     this.items[this.head++] = undefined as unknown as Item;
     this.count[item.lane]--;
-    this.bytes[item.lane] -= item.frame.length;
+    this.bytes[item.lane] -= item.bytes;
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;

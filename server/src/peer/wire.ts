@@ -1,12 +1,12 @@
 // What travels between Corral members: the frames of storage/frame.ts (length | kind | CRC-32 | payload) over TCP,
-// payloads in msgpack except snapshot chunks, which go as raw bytes.
+// payloads in msgpack except Raft messages, which go in binary (raft-codec.ts), and snapshot chunks, which go as
+// raw bytes.
 //
 // A connection starts with a Hello naming the sender. On a message connection the receiver answers with a
 // Verdict (accepted, or refused with a reason), then the sender streams Raft and Aux frames one way. On a
 // snapshot connection the sender streams Chunk frames and an End (or an Abort), and the receiver's only Verdict
 // is the outcome of installing the snapshot (or the refusal of the Hello).
 import { Packr } from 'msgpackr';
-import { MsgType, type Message } from '../consensus/messages.js';
 import type { NodeId } from '../consensus/types.js';
 import { FRAME_HEADER_BYTES, encodeFrame, readFrame } from '../storage/frame.js';
 
@@ -20,7 +20,8 @@ export const enum FrameKind {
   Abort = 7,
 }
 
-export const PROTOCOL_VERSION = 1;
+/** 2: Raft messages in binary (version 1 sent them as msgpack). */
+export const PROTOCOL_VERSION = 2;
 
 export interface Hello {
   version: number;
@@ -101,43 +102,10 @@ export class FrameDecoder {
   }
 }
 
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const optional = (v: unknown, check: (v: unknown) => boolean) => v === undefined || check(v);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const isIdList = (v: unknown) => Array.isArray(v) && v.every(isCount);
-
-const isEntry = (v: unknown) =>
-  isObject(v) && isCount(v.index) && isCount(v.term) && isCount(v.kind) && v.data instanceof Uint8Array;
-
-const isSnapshotMeta = (v: unknown) =>
-  isObject(v) &&
-  isCount(v.index) &&
-  isCount(v.term) &&
-  isObject(v.membership) &&
-  isIdList(v.membership.voters) &&
-  isIdList(v.membership.neverLeaders) &&
-  isIdList(v.membership.observers);
-
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isBool = (v: unknown) => typeof v === 'boolean';
-
-/** Checks a decoded Raft message from the peer `from` to `self` well enough that the core can step it. */
-export function toMessage(v: unknown, from: NodeId, self: NodeId): Message {
-  const ok =
-    isObject(v) &&
-    isCount(v.type) &&
-    v.type >= MsgType.Append &&
-    v.type <= MsgType.CatchUp &&
-    v.from === from &&
-    v.to === self &&
-    isCount(v.term) &&
-    ['index', 'logTerm', 'commit', 'hint', 'ctx'].every((k) => optional(v[k], isCount)) &&
-    optional(v.reject, isBool) &&
-    optional(v.transfer, isBool) &&
-    optional(v.entries, (e) => Array.isArray(e) && e.every(isEntry)) &&
-    optional(v.snapshot, isSnapshotMeta);
-  if (!ok) throw new ProtocolError(`malformed raft message from ${from}`);
-  return v as unknown as Message;
-}
 
 export function toHello(v: unknown): Hello {
   const ok =

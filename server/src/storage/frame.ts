@@ -12,9 +12,13 @@ function frameCrc(header: Buffer, payload: Uint8Array): number {
   return crc32(payload, crc32(header.subarray(0, 5)));
 }
 
+function checkType(type: number): void {
+  if (type < 1 || type > 255) throw new RangeError(`frame type must be 1..255, got ${type}`);
+}
+
 /** The 9-byte header for `payload`; write it immediately followed by the payload. */
 export function frameHeader(type: number, payload: Uint8Array): Buffer {
-  if (type < 1 || type > 255) throw new RangeError(`frame type must be 1..255, got ${type}`);
+  checkType(type);
   const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
   header.writeUInt32LE(payload.length, 0);
   header[4] = type;
@@ -25,6 +29,48 @@ export function frameHeader(type: number, payload: Uint8Array): Buffer {
 /** Header and payload in one buffer. */
 export function encodeFrame(type: number, payload: Uint8Array): Buffer {
   return Buffer.concat([frameHeader(type, payload), payload]);
+}
+
+/**
+ * Completes a frame whose payload was written in place: `buf[at + 9, at + 9 + payloadLength)`. Fills in the
+ * header before it, so a record is built in one buffer without a second copy of its payload.
+ */
+export function sealFrame(buf: Buffer, at: number, type: number, payloadLength: number): void {
+  checkType(type);
+  buf.writeUInt32LE(payloadLength, at);
+  buf[at + 4] = type;
+  const payload = buf.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + payloadLength);
+  buf.writeUInt32LE(frameCrc(buf.subarray(at), payload), at + 5);
+}
+
+/**
+ * A frame whose payload is `shared` followed by a short per-copy `tail`, for sending the same bytes to several
+ * receivers: the checksum of the header and `shared` is computed once, each copy only adds its tail's.
+ * The header depends only on the lengths, so every copy with a tail of the same length has the same prefix.
+ */
+export class SharedPrefixFrame {
+  private readonly prefixCrc: number;
+  private readonly header: Buffer;
+
+  constructor(
+    type: number,
+    readonly shared: Buffer,
+    private readonly tailLength: number,
+  ) {
+    checkType(type);
+    this.header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+    this.header.writeUInt32LE(shared.length + tailLength, 0);
+    this.header[4] = type;
+    this.prefixCrc = crc32(shared, crc32(this.header.subarray(0, 5)));
+  }
+
+  /** The frame with `tail` as its end, as [header, shared, tail] (write them in this order). */
+  withTail(tail: Buffer): Buffer[] {
+    if (tail.length !== this.tailLength) throw new RangeError(`tail of ${tail.length} bytes, expected ${this.tailLength}`);
+    const header = Buffer.from(this.header);
+    header.writeUInt32LE(crc32(tail, this.prefixCrc), 5);
+    return [header, this.shared, tail];
+  }
 }
 
 export type FrameRead =

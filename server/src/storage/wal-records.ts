@@ -1,14 +1,18 @@
-// The kinds of record a write-ahead log segment holds, and their msgpack bodies.
+// The kinds of record a write-ahead log segment holds: entries in their binary record (entry-record.ts), the
+// others as msgpack bodies.
 import { Packr } from 'msgpackr';
 import type { Entry, HardState } from '../consensus/types.js';
+import { ENTRY_RECORD_TYPE, decodeEntryPayload } from './entry-record.js';
 import { encodeFrame } from './frame.js';
 
 /** Frame types used by the log (0 is reserved by the framing). */
 export const RecordType = {
-  Entry: 1,
+  /** An entry as msgpack [index, term, kind, data], as logs written before the binary record hold them. */
+  MsgpackEntry: 1,
   HardState: 2,
   /** The log was replaced by a snapshot: every entry before it is void and the next index is `index + 1`. */
   Reset: 3,
+  Entry: ENTRY_RECORD_TYPE,
 } as const;
 
 export type WalRecord =
@@ -18,10 +22,6 @@ export type WalRecord =
 
 // copyBuffers: recovered entry data must not pin the whole segment buffer it was read from.
 const packr = new Packr({ useRecords: false, copyBuffers: true });
-
-export function encodeEntry(e: Entry): Buffer {
-  return encodeFrame(RecordType.Entry, packr.pack([e.index, e.term, e.kind, e.data]));
-}
 
 export function encodeHardState(hs: HardState): Buffer {
   return encodeFrame(RecordType.HardState, packr.pack([hs.term, hs.vote, hs.commit]));
@@ -33,10 +33,12 @@ export function encodeReset(index: number): Buffer {
 
 /** Decodes a checksummed body; throws if it does not have the shape its type promises. */
 export function decodeRecord(type: number, payload: Buffer): WalRecord {
+  // The segment buffer is released after recovery: the entry must not stay a view into it.
+  if (type === RecordType.Entry) return { type: 'entry', entry: decodeEntryPayload(Buffer.from(payload)) };
   const body: unknown = packr.unpack(payload);
   if (!Array.isArray(body)) throw new Error('record body is not an array');
   switch (type) {
-    case RecordType.Entry: {
+    case RecordType.MsgpackEntry: {
       const [index, term, kind, data] = body as unknown[];
       if (!isCount(index) || !isCount(term) || !isCount(kind) || !(data instanceof Uint8Array)) {
         throw new Error('malformed entry record');

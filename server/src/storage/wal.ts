@@ -10,7 +10,8 @@ import type { Entry, HardState } from '../consensus/types.js';
 import { fsyncDir } from './fs-util.js';
 import { toLog, type Log, type StorageLogger } from './logger.js';
 import { recoverSegments, WalCorruptionError, type SegmentState } from './wal-recovery.js';
-import { encodeEntry, encodeHardState, encodeReset } from './wal-records.js';
+import { entryRecord, forgetRecord } from './entry-record.js';
+import { encodeHardState, encodeReset } from './wal-records.js';
 import { listSegments, segmentFileName } from './wal-segments.js';
 
 export { WalCorruptionError };
@@ -55,6 +56,8 @@ interface Deferred {
 interface WriteOp {
   kind: 'write';
   records: Buffer[];
+  /** Entries whose records are in `records`: their kept records are dropped once written. */
+  entries: readonly Entry[];
   bytes: number;
   /** Lowest index the records carry (a reset counts as the index after it). */
   minIndex: number | undefined;
@@ -157,12 +160,12 @@ export class WriteAheadLog {
   append(hardState: HardState | undefined, entries: readonly Entry[]): Promise<void> {
     const refusal = this.refusal() ?? checkEntries(entries, this.acceptedLast);
     if (refusal) return Promise.reject(refusal);
-    const records = entries.map(encodeEntry);
+    const records = entries.map(entryRecord);
     if (hardState) records.push(encodeHardState(hardState));
     const endIndex = entries.at(-1)?.index;
     if (endIndex !== undefined) this.acceptedLast = endIndex;
     this.stats.appends++;
-    return this.enqueueWrite(records, entries[0]?.index, endIndex, hardState, false);
+    return this.enqueueWrite(records, entries, entries[0]?.index, endIndex, hardState, false);
   }
 
   /**
@@ -175,7 +178,7 @@ export class WriteAheadLog {
     const records = [encodeReset(snapshotIndex)];
     if (hardState) records.push(encodeHardState(hardState));
     this.acceptedLast = snapshotIndex;
-    return this.enqueueWrite(records, snapshotIndex + 1, snapshotIndex, hardState, true);
+    return this.enqueueWrite(records, [], snapshotIndex + 1, snapshotIndex, hardState, true);
   }
 
   /**
@@ -205,6 +208,7 @@ export class WriteAheadLog {
 
   private enqueueWrite(
     records: Buffer[],
+    entries: readonly Entry[],
     minIndex: number | undefined,
     endIndex: number | undefined,
     hardState: HardState | undefined,
@@ -212,7 +216,7 @@ export class WriteAheadLog {
   ): Promise<void> {
     let bytes = 0;
     for (const r of records) bytes += r.length;
-    return this.enqueue({ kind: 'write', records, bytes, minIndex, endIndex, hardState, startsSegment, done: deferred() });
+    return this.enqueue({ kind: 'write', records, entries, bytes, minIndex, endIndex, hardState, startsSegment, done: deferred() });
   }
 
   private enqueue(op: Op): Promise<void> {
@@ -286,6 +290,7 @@ export class WriteAheadLog {
     if (!tail.hasHardState && this.writtenHardState) buffers.push(encodeHardState(this.writtenHardState));
     for (const op of batch) buffers.push(...op.records);
     await this.writeAt(tail, Buffer.concat(buffers));
+    for (const op of batch) for (const e of op.entries) forgetRecord(e);
     if (this.forceSync) await this.datasync(this.tail!);
     for (const op of batch) {
       if (op.hardState) this.writtenHardState = op.hardState;

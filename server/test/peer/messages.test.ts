@@ -61,7 +61,7 @@ describe('PeerNetwork messages', () => {
           if (seq % 3 === 0) expect(n.sendAux(to, { seq, note: 'forwarded write', session: 0x1234_5678_9abc_def0n })).toBe(true);
           else {
             const m: Message = { ...heartbeat(from, to, seq), type: MsgType.Append, index: seq, logTerm: 1 };
-            if (seq % 3 === 1) m.entries = [{ index: seq, term: 1, kind: EntryKind.Normal, data: new Uint8Array([seq & 255, 7, 0, 255]) }];
+            if (seq % 3 === 1) m.entries = [{ index: seq + 1, term: 1, kind: EntryKind.Normal, data: new Uint8Array([seq & 255, 7, 0, 255]) }];
             n.send([m]);
           }
         }

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../src/storage/frame.js';
 import { ChunkChannel } from '../../src/peer/chunk-channel.js';
 import { SendQueue, type Lane } from '../../src/peer/send-queue.js';
-import { FrameDecoder, ProtocolError, decodeValue, encodeValueFrame, FrameKind, toMessage } from '../../src/peer/wire.js';
-import { MsgType } from '../../src/consensus/messages.js';
+import { FrameDecoder, ProtocolError, FrameKind } from '../../src/peer/wire.js';
+import { RaftFrameEncoder, decodeRaftFrame } from '../../src/peer/raft-codec.js';
+import { MsgType, type Message } from '../../src/consensus/messages.js';
 import { parseServerSpec } from '../../src/config/server-line.js';
 import { peerAddresses } from '../../src/peer/addresses.js';
 
@@ -60,16 +61,69 @@ describe('FrameDecoder', () => {
     expect(() => decoder.push(header)).toThrow(/exceeds the limit of 100/);
   });
 
-  it('round-trips raft messages with binary entry data', () => {
-    const m = { type: MsgType.Append, from: 2, to: 1, term: 5, index: 9, logTerm: 4, commit: 8, entries: [{ index: 10, term: 5, kind: 0, data: new Uint8Array([0, 1, 255]) }] };
-    const [frame] = new FrameDecoder(1000).push(encodeValueFrame(FrameKind.Raft, m));
-    expect(frame!.kind).toBe(FrameKind.Raft);
-    expect(frame!.payload.includes(Buffer.from([0xc4, 3, 0, 1, 255]))).toBe(true); // msgpack bin 8, not base64 text
-    const back = toMessage(decodeValue(frame!.payload), 2, 1);
-    expect({ ...back, entries: [] }).toEqual({ ...m, entries: [] });
-    expect(back.entries![0]).toMatchObject({ index: 10, term: 5, kind: 0 });
-    expect([...back.entries![0]!.data]).toEqual([0, 1, 255]);
-    expect(back.entries![0]!.data.buffer).not.toBe(frame!.payload.buffer); // a copy: does not pin the receive buffer
+});
+
+const count = fc.maxSafeNat();
+const entryArb = fc.record({ term: count, kind: fc.integer({ min: 0, max: 2 }), data: fc.uint8Array({ maxLength: 64 }) });
+const messageArb = fc
+  .record(
+    {
+      type: fc.constantFrom(...[MsgType.Append, MsgType.AppendResp, MsgType.Heartbeat, MsgType.Vote, MsgType.ReadIndexResp, MsgType.CatchUp]),
+      from: fc.integer({ min: 1, max: 0xffffffff }),
+      to: fc.integer({ min: 1, max: 0xffffffff }),
+      term: count,
+      index: fc.nat({ max: 2 ** 52 }),
+      logTerm: count,
+      commit: count,
+      reject: fc.constant(true),
+      hint: count,
+      ctx: count,
+      transfer: fc.constant(true),
+      entries: fc.array(entryArb, { maxLength: 5 }),
+    },
+    { requiredKeys: ['type', 'from', 'to', 'term'] },
+  )
+  .map((m) => {
+    const entries = m.entries?.map((e, i) => ({ ...e, index: (m.index ?? 0) + 1 + i }));
+    return { ...m, ...(entries ? { entries } : {}) } as Message;
+  });
+
+const plainEntries = (m: Message) => ({ ...m, ...(m.entries ? { entries: m.entries.map((e) => ({ ...e, data: [...e.data] })) } : {}) });
+
+describe('Raft frames', () => {
+  it('carry every message without snapshot metadata unchanged, however the stream is cut', () => {
+    fc.assert(
+      fc.property(fc.array(messageArb, { maxLength: 8 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 10 }), (messages, cuts) => {
+        const encoder = new RaftFrameEncoder();
+        const stream = Buffer.concat(messages.flatMap((m) => encoder.encode(m)));
+        const decoder = new FrameDecoder(1 << 20);
+        const frames = split(stream, cuts).flatMap((piece) => decoder.push(piece));
+        expect(frames.every((f) => f.kind === FrameKind.Raft)).toBe(true);
+        const back = frames.map((f, i) => decodeRaftFrame(f.payload, messages[i]!.from, messages[i]!.to));
+        expect(back.map(plainEntries)).toEqual(messages.map(plainEntries));
+      }),
+    );
+  });
+
+  it('share the entry records between followers, and a receiver copies them out of the receive buffer', () => {
+    const entries = [1, 2, 3].map((i) => ({ index: 10 + i, term: 4, kind: 0, data: Buffer.alloc(100, i) }));
+    const append = (to: number): Message => ({ type: MsgType.Append, from: 1, to, term: 4, index: 10, logTerm: 4, commit: 9, entries });
+    const encoder = new RaftFrameEncoder();
+    const [toTwo, toThree] = [encoder.encode(append(2)), encoder.encode(append(3))];
+    expect(toTwo[1]).toBe(toThree[1]); // the same records buffer, encoded once
+    for (const [to, pieces] of [[2, toTwo], [3, toThree]] as const) {
+      const [frame] = new FrameDecoder(1 << 20).push(Buffer.concat(pieces));
+      const back = decodeRaftFrame(frame!.payload, 1, to);
+      frame!.payload.fill(0); // the socket's buffer is reused: the entries must not change with it
+      expect(plainEntries(back)).toEqual(plainEntries(append(to)));
+    }
+  });
+
+  it('refuse a message for another member or from another sender', () => {
+    const [frame] = new FrameDecoder(1000).push(Buffer.concat(new RaftFrameEncoder().encode({ type: MsgType.Heartbeat, from: 2, to: 1, term: 1 })));
+    expect(() => decodeRaftFrame(frame!.payload, 2, 3)).toThrow(ProtocolError);
+    expect(() => decodeRaftFrame(frame!.payload, 3, 1)).toThrow(ProtocolError);
+    expect(decodeRaftFrame(frame!.payload, 2, 1)).toEqual({ type: MsgType.Heartbeat, from: 2, to: 1, term: 1 });
   });
 });
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Entry, HardState } from '../../src/consensus/types.js';
-import { encodeEntry, encodeHardState } from '../../src/storage/wal-records.js';
+import { encodeHardState } from '../../src/storage/wal-records.js';
+import { entryRecord } from '../../src/storage/entry-record.js';
 import { WriteAheadLog } from '../../src/storage/wal.js';
 import { captureLog, entry, plain, tempDir } from './helpers.js';
 
@@ -46,7 +47,7 @@ async function writeLog(dir: string, appends: Append[], preallocate: boolean): P
   let end = 0;
   for (const a of appends) {
     await wal.append(a.hardState, a.entries);
-    for (const e of a.entries) records.push({ entry: e, end: (end += encodeEntry(e).length) });
+    for (const e of a.entries) records.push({ entry: e, end: (end += entryRecord(e).length) });
     if (a.hardState) records.push({ hardState: a.hardState, end: (end += encodeHardState(a.hardState).length) });
   }
   await wal.close();
