@@ -4,11 +4,14 @@
 // timers, clocks or randomness of its own (election jitter comes from the injected `random`).
 // Variant: pre-vote and check-quorum always on (followers that heard from a leader within an election
 // timeout ignore vote requests, a leader that lost touch with a quorum steps down); a new leader
-// appends a Noop; single-server membership changes that take effect when their entry commits, with
-// etcd's rule that a leader proposes a change only once everything before it (including its own
-// Noop) has been applied; observers (learners) and never-leader voters; leadership transfer via
-// TimeoutNow; ReadIndex; pipelined replication with flow control; snapshot catch-up. A leader
-// never commits an inherited entry that demotes it to never-leader/observer; it hands over instead.
+// appends a Noop; membership changes that take effect when their entry commits, with etcd's rule that a
+// leader proposes a change only once everything before it (including its own Noop) has been applied:
+// single-server changes in one entry, larger ones through a joint configuration that the leader leaves
+// automatically as soon as the joint entry commits (see membership.ts); observers (learners) and
+// never-leader voters; leadership transfer via TimeoutNow; ReadIndex; pipelined replication with flow
+// control; snapshot catch-up. A leader never proposes a change demoting itself (it hands over first, or
+// its host does), never commits an inherited entry that demotes it to never-leader/observer (it hands
+// over instead), and hands over once a committed change removes it.
 //
 // Host contract.
 // - Inputs: tick() at a fixed interval; step(msg) for every message received; propose(),
@@ -31,7 +34,9 @@
 //   3. `persist.snapshot`: reset the state machine to that snapshot (its data arrived with the
 //      message) before applying anything in `committed` of this or later Readies.
 //   4. `committed`: apply in order (they are committed and locally durable). Config entries are
-//      included (decode with decodeConfig); the core has already switched to the new membership.
+//      included (decode with decodeConfig); the core has already switched to the new membership. A
+//      joint change shows as two config entries: the joint one (membership.outgoing set, carrying the
+//      changes) and the leave entry (no outgoing, no changes).
 //   5. `reads`: the read for `ctx` may be served once the applied index reaches `index`. Reads
 //      pending when leadership changes (see `softState`) are dropped: the host fails or retries them.
 //
@@ -50,13 +55,19 @@ import { RaftLog } from './log.js';
 import { ReadIndexQueue, type PendingRead } from './read-index.js';
 import { MsgType, type Message } from './messages.js';
 import {
-  applyChange,
+  allQuorumMembers,
+  changeMembership,
   decodeConfig,
   encodeConfig,
-  quorumMembers,
-  quorumSize,
+  hasQuorum,
+  isDemoted,
+  isJoint,
+  leaveJoint,
+  mayLead,
+  quorumIndex,
   replicaPeers,
   roleOf,
+  voteOutcome,
   type MembershipChange,
 } from './membership.js';
 import { EntryKind, type Entry, type HardState, type Membership, type NodeId, type SnapshotMeta } from './types.js';
@@ -122,7 +133,6 @@ export type TransferResult = { ok: true; target: NodeId } | { ok: false; error: 
 export type ReadIndexResult = { ok: true } | { ok: false; error: 'notLeader'; leader: NodeId };
 
 type Outgoing = Omit<Message, 'from' | 'term'> & { term?: number };
-type Vote = 'won' | 'lost' | 'pending';
 
 const EMPTY = new Uint8Array(0);
 const sameHardState = (a: HardState, b: HardState) => a.term === b.term && a.vote === b.vote && a.commit === b.commit;
@@ -263,16 +273,22 @@ export class RaftCore {
     return this.refuseProposal() ?? this.appendOwn(EntryKind.Normal, data);
   }
 
-  proposeMembership(change: MembershipChange): ProposeResult {
+  /**
+   * Proposes one member change, or several at once (joint consensus when the voting set changes by more than
+   * one member). Refused while another change is in flight, and if invalid (see changeMembership) or if it
+   * would make this leader a never-leader or observer: hand leadership over first and propose it there.
+   */
+  proposeMembership(request: MembershipChange | readonly MembershipChange[]): ProposeResult {
     const refusal = this.refuseProposal();
     if (refusal) return refusal;
-    if (this.pendingConfigIndex > this.log.applied) return { ok: false, error: 'reconfigInProgress', leader: this.id };
-    const next = applyChange(this.membershipValue, change);
-    const demotesSelf = change.id === this.id && (change.role === 'neverLeader' || change.role === 'observer');
-    if (change.id <= 0 || roleOf(this.membershipValue, change.id) === change.role || next.voters.length === 0 || demotesSelf) {
-      return { ok: false, error: 'invalidChange', leader: this.id };
+    if (this.pendingConfigIndex > this.log.applied || isJoint(this.membershipValue)) {
+      return { ok: false, error: 'reconfigInProgress', leader: this.id };
     }
-    const result = this.appendOwn(EntryKind.Config, encodeConfig({ change, membership: next }));
+    const changes = 'id' in request ? [request] : [...request];
+    const next = changeMembership(this.membershipValue, changes);
+    const ownRole = next && roleOf(next, this.id);
+    if (!next || ownRole === 'neverLeader' || ownRole === 'observer') return { ok: false, error: 'invalidChange', leader: this.id };
+    const result = this.appendOwn(EntryKind.Config, encodeConfig({ changes, membership: next }));
     this.pendingConfigIndex = result.index;
     return result;
   }
@@ -472,17 +488,16 @@ export class RaftCore {
     this.roleValue = 'leader';
     this.leaderValue = this.id;
     this.syncProgress();
-    // An earlier leader may have left an uncommitted entry demoting us to never-leader or observer.
-    // We must not lead once it commits, so we never commit it ourselves and hand leadership over.
+    // An earlier leader may have left an uncommitted entry demoting us to never-leader or observer. We must
+    // not lead once it commits, so we never commit it ourselves and hand leadership over.
     this.demotionIndex = 0;
     for (let i = this.log.committed + 1; i <= this.log.lastIndex() && this.demotionIndex === 0; i++) {
       const e = this.log.entry(i)!;
-      if (e.kind !== EntryKind.Config) continue;
-      const role = roleOf(decodeConfig(e.data).membership, this.id);
-      if (role === 'neverLeader' || role === 'observer') this.demotionIndex = i;
+      if (e.kind === EntryKind.Config && isDemoted(decodeConfig(e.data).membership, this.id)) this.demotionIndex = i;
     }
     this.appendOwn(EntryKind.Noop, EMPTY);
-    // No membership change until everything up to our Noop is applied (single-server change safety).
+    // No membership change (nor leaving an inherited joint config) until our Noop commits: a change proposed
+    // under a membership a previous leader may have changed concurrently could skip a step (Ongaro's fix).
     this.pendingConfigIndex = this.log.lastIndex();
     if (!this.fitToLead()) this.transferLeadership('any');
   }
@@ -754,12 +769,7 @@ export class RaftCore {
   }
 
   private maybeCommit(): void {
-    const members = quorumMembers(this.membershipValue);
-    if (members.length === 0) return;
-    const matches = members
-      .map((id) => (id === this.id ? this.log.persisted : (this.progress.get(id)?.match ?? 0)))
-      .sort((a, b) => b - a);
-    let index = matches[quorumSize(this.membershipValue) - 1]!;
+    let index = quorumIndex(this.membershipValue, (id) => (id === this.id ? this.log.persisted : (this.progress.get(id)?.match ?? 0)));
     if (this.demotionIndex !== 0) index = Math.min(index, this.demotionIndex - 1);
     // Only entries of the current term are committed by counting (Raft §5.4.2).
     if (index <= this.log.committed || this.log.term(index) !== this.termValue) return;
@@ -779,7 +789,7 @@ export class RaftCore {
   }
 
   private hasQuorum(ids: Set<NodeId>): boolean {
-    return quorumMembers(this.membershipValue).filter((id) => ids.has(id)).length >= quorumSize(this.membershipValue);
+    return hasQuorum(this.membershipValue, ids);
   }
 
   private bestTransferTarget(): NodeId | undefined {
@@ -802,7 +812,16 @@ export class RaftCore {
 
   private commitTo(index: number): void {
     const prev = this.log.commitTo(index);
-    if (this.log.committed > prev) this.applyConfigs(prev, this.log.committed);
+    if (this.log.committed <= prev) return;
+    this.applyConfigs(prev, this.log.committed);
+    if (this.roleValue === 'leader') this.maybeLeaveJoint();
+  }
+
+  /** Leader: once a joint config is in force and no config entry is pending, append the entry leaving it. */
+  private maybeLeaveJoint(): void {
+    if (!isJoint(this.membershipValue) || this.pendingConfigIndex > this.log.committed) return;
+    const leave = this.appendOwn(EntryKind.Config, encodeConfig({ changes: [], membership: leaveJoint(this.membershipValue) }));
+    this.pendingConfigIndex = leave.index;
   }
 
   /** Switches to the membership of any config entry in (from, to]. */
@@ -816,39 +835,31 @@ export class RaftCore {
       if (this.roleValue !== 'leader') continue;
       this.syncProgress();
       if (this.transferee !== 0 && !this.isEligible(this.transferee)) this.transferee = 0;
-      if (!this.isEligible(this.id)) this.transferLeadership('any'); // we were removed: hand over
+      if (!this.fitToLead()) this.transferLeadership('any'); // we were removed: hand over
     }
   }
 
+  /** A transfer target: may lead, and stays a voter once any joint config is left. */
   private isEligible(id: NodeId): boolean {
-    return roleOf(this.membershipValue, id) === 'voter';
+    return roleOf(this.membershipValue, id) === 'voter' && mayLead(this.membershipValue, id);
   }
 
-  /** May campaign: an eligible voter in the committed membership. */
+  /** May campaign: may lead under the committed membership. */
   private promotable(): boolean {
-    return this.isEligible(this.id);
+    return mayLead(this.membershipValue, this.id);
   }
 
-  /** May keep leading: eligible, and no config entry in our log demotes us (see becomeLeader). */
+  /** May keep leading: may lead under the committed membership, and no config entry in our log demotes us (see becomeLeader). */
   private fitToLead(): boolean {
-    return this.isEligible(this.id) && this.demotionIndex === 0;
+    return mayLead(this.membershipValue, this.id) && this.demotionIndex === 0;
   }
 
   private otherVoters(): NodeId[] {
-    return quorumMembers(this.membershipValue).filter((id) => id !== this.id);
+    return allQuorumMembers(this.membershipValue).filter((id) => id !== this.id);
   }
 
-  private poll(): Vote {
-    const members = quorumMembers(this.membershipValue);
-    const q = quorumSize(this.membershipValue);
-    let granted = 0;
-    let rejected = 0;
-    for (const id of members) {
-      const v = this.votes.get(id);
-      if (v === true) granted++;
-      else if (v === false) rejected++;
-    }
-    return granted >= q ? 'won' : rejected > members.length - q ? 'lost' : 'pending';
+  private poll(): 'won' | 'lost' | 'pending' {
+    return voteOutcome(this.membershipValue, this.votes);
   }
 
   // ---------------------------------------------------------------- sending & persistence bookkeeping

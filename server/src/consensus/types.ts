@@ -34,17 +34,25 @@ export interface HardState {
  */
 export type MemberRole = 'voter' | 'neverLeader' | 'observer';
 
-/** A cluster membership. The three lists are disjoint and sorted ascending. */
-export interface Membership {
+/** One configuration's members by role. The three lists are disjoint and sorted ascending. */
+export interface MemberSets {
   voters: NodeId[];
   neverLeaders: NodeId[];
   observers: NodeId[];
+}
+
+/**
+ * A cluster membership: the configuration in force, or during a joint-consensus change (C_old,new) the incoming
+ * configuration C_new plus `outgoing` = C_old. While joint, every decision needs a majority of both.
+ */
+export interface Membership extends MemberSets {
+  outgoing?: MemberSets;
 }
 
 /** Metadata of a state-machine snapshot: the log is compacted up to and including `index`. */
 export interface SnapshotMeta {
   index: number;
   term: number;
-  /** The membership in force at `index`. */
+  /** The membership in force at `index` (joint if `index` lies between a joint entry and its leave entry). */
   membership: Membership;
 }

@@ -115,8 +115,11 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.reconfigs = new ReconfigRequests({
       config,
       log,
+      selfId: this.nodeId,
       replicated,
-      proposeMembership: (change) => this.replicator!.proposeMembership(change),
+      leading: () => this.replicator?.core.role === 'leader',
+      handOver: () => this.transferLeadership('any'),
+      proposeMembership: (changes) => this.replicator!.proposeMembership(changes),
       serversChanged: (servers) => this.peers?.setPeers(peerAddresses(servers, this.nodeId)),
       watchEvents: (events) => {
         for (const ev of events) this.watches.trigger(ev);

@@ -1,5 +1,9 @@
-// The reconfig opcode on a member: checks, the membership change through consensus, and the answer once the
-// change is applied here; applying a committed change updates /zookeeper/config and the peer list.
+// The reconfig opcode on a member: checks, the membership changes through consensus, and the answer once they
+// are in force here; applying a committed change updates /zookeeper/config and the peer list.
+//
+// A request changing several members goes through a joint configuration: its entry updates /zookeeper/config
+// (one new version for the whole request), and the request is answered when the entry leaving the joint
+// configuration applies. Until then the members that leave stay in the peer list: C_old still votes.
 import type { Logger } from 'pino';
 import { CONFIG_PATH, ErrorCode, OpCode, Perms } from '../../../protocol/src/constants.js';
 import type { ClientResponse, ReconfigRequest } from '../../../protocol/src/records.js';
@@ -11,15 +15,20 @@ import type { ReplicatedState, TreeEvent } from '../state/apply.js';
 import { statOf } from '../tree/znode.js';
 import { permits } from '../tree/acl.js';
 import { hex, type ClientConnection } from './connection.js';
-import { planReconfig, type ChangeInfo } from './reconfig.js';
+import { planReconfig, type ChangeInfo, type PlannedChange } from './reconfig.js';
 import type { MembershipRefusal } from './replicator.js';
 
 export interface ReconfigHost {
   readonly config: MemberConfig;
   readonly log: Logger;
+  readonly selfId: number;
   replicated(): ReplicatedState;
-  proposeMembership(change: MembershipChange): Promise<MembershipRefusal>;
-  /** The servers changed: reconnect the peer network to the new list. */
+  /** Does this member lead now? */
+  leading(): boolean;
+  /** Hands leadership to the best eligible member; resolves once another member leads (or it failed). */
+  handOver(): Promise<unknown>;
+  proposeMembership(changes: MembershipChange[]): Promise<MembershipRefusal>;
+  /** The servers to keep connections with changed: reconnect the peer network to the new list. */
   serversChanged(servers: ServerSpec[]): void;
   watchEvents(events: TreeEvent[]): void;
   reply(xid: number, err: ErrorCode, body?: ClientResponse): Buffer;
@@ -28,15 +37,25 @@ export interface ReconfigHost {
 interface PendingReconfig {
   conn: ClientConnection;
   xid: number;
-  id: number;
-  role: MembershipChange['role'];
+  /** The request's changes, as matched against committed config entries (see keyOf). */
+  key: string;
+  /** Its joint entry applied; answered when the leave entry does. */
+  joint: boolean;
 }
 
 const SERVER_ROLE = { voter: 'participant', neverLeader: 'neverleader', observer: 'observer' } as const;
 
+const keyOf = (changes: readonly MembershipChange[]) =>
+  changes
+    .map((c) => `${c.id}:${c.role}`)
+    .sort()
+    .join(',');
+
 export class ReconfigRequests {
-  /** Requests from clients here, answered when their change is applied. */
+  /** Requests from clients here, answered when their changes are in force. */
   private pending: PendingReconfig[] = [];
+  /** While a joint configuration is in force: the server lines of the members it removes (C_old still needs them). */
+  private readonly departing = new Map<number, ServerSpec>();
 
   constructor(private readonly host: ReconfigHost) {}
 
@@ -51,9 +70,9 @@ export class ReconfigRequests {
     const plan = planReconfig(req, state.servers, state.configVersion, Date.now());
     if ('err' in plan) return refuse(plan.err);
     conn.expectWrite(xid, OpCode.Reconfig);
-    const pending = { conn, xid, id: plan.change.id, role: plan.change.role };
+    const pending: PendingReconfig = { conn, xid, key: keyOf(plan.changes), joint: false };
     this.pending.push(pending);
-    void host.proposeMembership(plan.change).then((refusal) => {
+    void this.propose(plan.changes).then((refusal) => {
       if (refusal === undefined) return;
       this.pending = this.pending.filter((p) => p !== pending);
       const lastZxid = host.replicated().lastZxid;
@@ -64,21 +83,56 @@ export class ReconfigRequests {
     });
   }
 
-  /** A committed membership change: update /zookeeper/config, the peer list, and answer whoever asked for it. */
+  /** As ZooKeeper users expect, a leader that the request removes or demotes hands leadership over first. */
+  private async propose(changes: PlannedChange[]): Promise<MembershipRefusal> {
+    const { host } = this;
+    const own = changes.find((c) => c.id === host.selfId);
+    if (own && own.role !== 'voter' && host.leading()) await host.handOver();
+    return host.proposeMembership(changes);
+  }
+
+  /** A committed config entry: update /zookeeper/config and the peer list, and answer whoever asked for it. */
   applied(entry: Entry, zxid: number): void {
     const { host } = this;
     const state = host.replicated();
-    const { change } = decodeConfig(entry.data);
-    const info = change.info as ChangeInfo | undefined;
-    const previous = state.servers.get(change.id);
-    const spec = change.role === 'removed' ? undefined : (info?.spec ?? (previous && { ...previous, role: SERVER_ROLE[change.role] }));
-    host.watchEvents(state.applyConfig(change.id, spec, zxid, info?.time ?? 0).events);
-    host.serversChanged([...state.servers.values()]);
-    host.log.info({ member: change.id, role: change.role, version: hex(BigInt(zxid)) }, 'membership changed');
-    const i = this.pending.findIndex((p) => p.id === change.id && p.role === change.role);
-    if (i < 0) return;
-    const [{ conn, xid }] = this.pending.splice(i, 1) as [PendingReconfig];
+    const { changes, membership } = decodeConfig(entry.data);
+    if (changes.length === 0) return this.leftJoint(state, zxid);
+    const updates = changes.map((change) => {
+      const previous = state.servers.get(change.id);
+      const info = change.info as ChangeInfo | undefined;
+      if (change.role === 'removed') {
+        if (membership.outgoing && previous) this.departing.set(change.id, previous);
+        return { id: change.id, spec: undefined };
+      }
+      return { id: change.id, spec: info?.spec ?? (previous && { ...previous, role: SERVER_ROLE[change.role] }) };
+    });
+    const time = (changes[0]!.info as ChangeInfo | undefined)?.time ?? 0;
+    host.watchEvents(state.applyConfig(updates, zxid, time).events);
+    this.peersChanged(state);
+    host.log.info({ changes: keyOf(changes), joint: membership.outgoing !== undefined, version: hex(BigInt(zxid)) }, 'membership changed');
+    const key = keyOf(changes);
+    const p = this.pending.find((q) => q.key === key && !q.joint);
+    if (!p) return;
+    if (membership.outgoing) p.joint = true;
+    else this.answer(p, state, zxid);
+  }
+
+  /** The entry leaving a joint configuration: C_new alone is in force. */
+  private leftJoint(state: ReplicatedState, zxid: number): void {
+    state.lastZxid = zxid;
+    this.departing.clear();
+    this.peersChanged(state);
+    this.host.log.info({ version: hex(BigInt(state.configVersion)) }, 'joint configuration left');
+    for (const p of this.pending.filter((q) => q.joint)) this.answer(p, state, zxid);
+  }
+
+  private answer(p: PendingReconfig, state: ReplicatedState, zxid: number): void {
+    this.pending = this.pending.filter((q) => q !== p);
     const node = state.tree.get(CONFIG_PATH)!;
-    conn.complete(xid, host.reply(xid, ErrorCode.Ok, { type: OpCode.Reconfig, data: node.data, stat: statOf(node) }), zxid);
+    p.conn.complete(p.xid, this.host.reply(p.xid, ErrorCode.Ok, { type: OpCode.Reconfig, data: node.data, stat: statOf(node) }), zxid);
+  }
+
+  private peersChanged(state: ReplicatedState): void {
+    this.host.serversChanged([...state.servers.values(), ...this.departing.values()]);
   }
 }

@@ -1,6 +1,6 @@
 // The reconfig opcode: ZooKeeper's incremental (joining/leaving) and non-incremental (newMembers) forms, turned
-// into the single-server membership change the consensus core accepts (one change in flight at a time; a request
-// that would change several members at once is refused with BADARGUMENTS — send them one by one).
+// into the membership changes the consensus core takes in one request (several at once go through joint
+// consensus there; one request in flight at a time).
 import { ErrorCode } from '../../../protocol/src/constants.js';
 import type { ReconfigRequest } from '../../../protocol/src/records.js';
 import { ConfigError } from '../config/errors.js';
@@ -16,11 +16,17 @@ export interface ChangeInfo {
   time: number;
 }
 
-export type ReconfigPlan = { change: MembershipChange & { info: ChangeInfo } } | { err: ErrorCode };
+export type PlannedChange = MembershipChange & { info: ChangeInfo };
+export type ReconfigPlan = { changes: PlannedChange[] } | { err: ErrorCode };
 
 const CONSENSUS_ROLE: Record<ServerRole, MemberRole> = { participant: 'voter', neverleader: 'neverLeader', observer: 'observer' };
 
-/** Plans the one membership change `req` asks for against the current servers and config version. */
+/**
+ * Plans the membership changes `req` asks for against the current servers and config version: one per member
+ * that joins, leaves, or changes its server line (address or role). BADARGUMENTS for unparsable lists, a member
+ * both joining and leaving, a leaving member that is not in the configuration, a request that changes nothing,
+ * or one that leaves no participant.
+ */
 export function planReconfig(req: ReconfigRequest, servers: ReadonlyMap<number, ServerSpec>, configVersion: number, time: number): ReconfigPlan {
   if (req.curConfigId !== -1 && req.curConfigId !== configVersion) return { err: ErrorCode.BadVersion };
   let joining: ServerSpec[];
@@ -28,7 +34,7 @@ export function planReconfig(req: ReconfigRequest, servers: ReadonlyMap<number, 
   try {
     if (req.newMembers) {
       const wanted = new Map(parseNewMembers(req.newMembers).map((s) => [s.id, s]));
-      joining = [...wanted.values()].filter((s) => !sameSpec(servers.get(s.id), s));
+      joining = [...wanted.values()];
       leaving = [...servers.keys()].filter((id) => !wanted.has(id));
     } else {
       joining = req.joiningServers ? parseJoiningServers(req.joiningServers) : [];
@@ -38,12 +44,19 @@ export function planReconfig(req: ReconfigRequest, servers: ReadonlyMap<number, 
     if (err instanceof ConfigError) return { err: ErrorCode.BadArguments };
     throw err;
   }
-  if (joining.length + leaving.length !== 1) return { err: ErrorCode.BadArguments };
-  const spec = joining[0];
-  if (spec) return { change: { id: spec.id, role: CONSENSUS_ROLE[spec.role], info: { spec, time } } };
-  const id = leaving[0]!;
-  if (!servers.has(id)) return { err: ErrorCode.BadArguments };
-  return { change: { id, role: 'removed', info: { time } } };
+  const ids = [...joining.map((s) => s.id), ...leaving];
+  if (new Set(ids).size !== ids.length || leaving.some((id) => !servers.has(id))) return { err: ErrorCode.BadArguments };
+  const changes: PlannedChange[] = [
+    ...joining.filter((spec) => !sameSpec(servers.get(spec.id), spec)).map((spec) => ({ id: spec.id, role: CONSENSUS_ROLE[spec.role], info: { spec, time } })),
+    ...leaving.map((id) => ({ id, role: 'removed' as const, info: { time } })),
+  ];
+  const participants = new Set([...servers.values()].filter((s) => s.role === 'participant').map((s) => s.id));
+  for (const c of changes) {
+    if (c.role === 'voter') participants.add(c.id);
+    else participants.delete(c.id);
+  }
+  if (changes.length === 0 || participants.size === 0) return { err: ErrorCode.BadArguments };
+  return { changes };
 }
 
 function sameSpec(a: ServerSpec | undefined, b: ServerSpec): boolean {

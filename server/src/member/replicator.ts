@@ -30,7 +30,7 @@ export interface ReplicatorHost {
 type ForwardMessage =
   | { t: 'fwd'; ref: number; data: Uint8Array }
   | { t: 'fwdAck'; ref: number; ok: boolean }
-  | { t: 'cfg'; ref: number; change: MembershipChange }
+  | { t: 'cfg'; ref: number; changes: MembershipChange[] }
   | { t: 'cfgAck'; ref: number; error?: ProposeError | 'noLeader' };
 
 /** The part of the write-ahead log the replicator writes through (a simulation supplies an in-memory one). */
@@ -132,11 +132,11 @@ export class Replicator {
     this.schedule();
   }
 
-  /** Proposes a membership change through whoever leads; resolves once the leader took or refused it. */
-  proposeMembership(change: MembershipChange): Promise<MembershipRefusal> {
+  /** Proposes one request's membership changes through whoever leads; resolves once the leader took or refused them. */
+  proposeMembership(changes: MembershipChange[]): Promise<MembershipRefusal> {
     const core = this.core;
     if (core.role === 'leader') {
-      const r = core.proposeMembership(change);
+      const r = core.proposeMembership(changes);
       this.schedule();
       return Promise.resolve(r.ok ? undefined : r.error);
     }
@@ -144,7 +144,7 @@ export class Replicator {
     const ref = this.nextRef++;
     return new Promise((resolve) => {
       this.configAcks.set(ref, resolve);
-      if (!this.peers!.sendAux(core.leader, { t: 'cfg', ref, change } satisfies ForwardMessage)) {
+      if (!this.peers!.sendAux(core.leader, { t: 'cfg', ref, changes } satisfies ForwardMessage)) {
         this.configAcks.delete(ref);
         resolve('noLeader');
       }
@@ -168,7 +168,7 @@ export class Replicator {
       return true;
     }
     if (msg?.t === 'cfg') {
-      const r = this.core.role === 'leader' ? this.core.proposeMembership(msg.change) : undefined;
+      const r = this.core.role === 'leader' ? this.core.proposeMembership(msg.changes) : undefined;
       const error = r === undefined ? 'noLeader' : r.ok ? undefined : r.error;
       this.peers?.sendAux(from, { t: 'cfgAck', ref: msg.ref, ...(error ? { error } : {}) } satisfies ForwardMessage);
       this.schedule();

@@ -73,13 +73,15 @@ export class ReplicatedState {
   }
 
   /**
-   * A committed membership change (a Raft config entry): `spec` is the member's new server line, or undefined when
-   * it leaves. Updates /zookeeper/config as ZooKeeper's reconfig does, version = the change's zxid.
+   * A committed reconfig (a Raft config entry): each member's new server line, or undefined for a member that
+   * leaves. Updates /zookeeper/config as ZooKeeper's reconfig does, once for the whole request: version = its zxid.
    */
-  applyConfig(id: number, spec: ServerSpec | undefined, zxid: number, time: number): ApplyResult {
+  applyConfig(changes: ReadonlyArray<{ id: number; spec: ServerSpec | undefined }>, zxid: number, time: number): ApplyResult {
     this.lastZxid = zxid;
-    if (spec) this.servers.set(id, spec);
-    else this.servers.delete(id);
+    for (const { id, spec } of changes) {
+      if (spec) this.servers.set(id, spec);
+      else this.servers.delete(id);
+    }
     this.configVersion = zxid;
     this.tree.setData(CONFIG_PATH, Buffer.from(formatDynamicConfig([...this.servers.values()], zxid)), zxid, time);
     return { zxid, err: ErrorCode.Ok, events: [{ type: EventType.NodeDataChanged, path: CONFIG_PATH }] };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { pack } from 'msgpackr';
 import { RaftLog } from '../../src/consensus/log.js';
 import { applyChange, decodeConfig, encodeConfig, roleOf, type MembershipChange } from '../../src/consensus/membership.js';
 import { EntryKind, type Entry, type Membership } from '../../src/consensus/types.js';
@@ -64,12 +65,20 @@ describe('membership', () => {
     );
   });
 
-  it('config entries round-trip through their encoding', () => {
+  it('config entries round-trip through their encoding, joint ones included', () => {
     fc.assert(
-      fc.property(changeArb, (change) => {
-        const data = { change, membership: applyChange(empty, change) };
+      fc.property(fc.array(changeArb, { maxLength: 4 }), fc.boolean(), (changes, joint) => {
+        const incoming = changes.reduce(applyChange, empty);
+        const membership = joint ? { ...incoming, outgoing: { voters: [1, 2, 3], neverLeaders: [], observers: [4] } } : incoming;
+        const data = { changes, membership };
         expect(decodeConfig(encodeConfig(data))).toEqual(data);
       }),
     );
+  });
+
+  it('reads config entries written before joint consensus (one `change`)', () => {
+    const membership = applyChange(empty, { id: 2, role: 'voter' });
+    const legacy = pack({ change: { id: 2, role: 'voter', info: { time: 5 } }, membership });
+    expect(decodeConfig(legacy)).toEqual({ changes: [{ id: 2, role: 'voter', info: { time: 5 } }], membership });
   });
 });

@@ -354,7 +354,7 @@ describe('membership changes', () => {
     for (const n of c.nodes.values()) expect(n.core.membership.voters).toEqual([1, 2, 3, 4]);
     const config = c.node(4).core.entry(3)!;
     expect(config.kind).toBe(EntryKind.Config);
-    expect(decodeConfig(config.data).change).toEqual({ id: 4, role: 'voter' });
+    expect(decodeConfig(config.data).changes).toEqual([{ id: 4, role: 'voter' }]);
     // Quorum is now 3 of 4.
     c.isolate(3);
     c.isolate(4);
@@ -367,7 +367,8 @@ describe('membership changes', () => {
     const c = new Cluster(membershipOf([1, 2]));
     c.elect(1);
     const core = c.node(1).core;
-    expect(core.proposeMembership({ id: 2, role: 'voter' })).toMatchObject({ error: 'invalidChange' });
+    expect(core.proposeMembership({ id: 3, role: 'removed' })).toMatchObject({ error: 'invalidChange' });
+    expect(core.proposeMembership([{ id: 1, role: 'removed' }, { id: 2, role: 'removed' }])).toMatchObject({ error: 'invalidChange' });
     expect(core.proposeMembership({ id: 1, role: 'neverLeader' })).toMatchObject({ error: 'invalidChange' });
     expect(c.node(2).core.proposeMembership({ id: 3, role: 'observer' })).toMatchObject({ error: 'notLeader', leader: 1 });
   });
