@@ -4,7 +4,6 @@
 import { connect, type Socket } from 'node:net';
 import {
   DEFAULT_MAX_BUFFER,
-  FrameDecoder,
   OpCode,
   PROTOCOL_VERSION,
   SESSION_PASSWORD_LENGTH,
@@ -17,6 +16,13 @@ import {
   type WatcherEvent,
 } from '../../../protocol/src/index.js';
 import { now } from '../clock.js';
+import { FrameHeads } from './frame-heads.js';
+
+/**
+ * Every socket of this process reads into this one buffer (net's `onread`): each chunk is consumed before the
+ * read callback returns, so no per-read buffer is allocated.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
 /** Called with the reply's error code (0 = ok, or a ZooKeeper ErrorCode; CONNECTION_LOST when the socket died). */
 export type ReplyCallback = (err: number, sentAt: number) => void;
@@ -50,7 +56,6 @@ export class RawSession {
   outOfOrder = 0;
 
   private socket: Socket | null = null;
-  private readonly decoder: FrameDecoder;
   private nextXid = 1;
   // Outstanding requests: parallel arrays used as a FIFO from `head`.
   private xids: number[] = [];
@@ -60,9 +65,7 @@ export class RawSession {
   private corked = false;
   private onClosed: (() => void)[] = [];
 
-  constructor(private readonly opts: SessionOptions) {
-    this.decoder = new FrameDecoder(opts.maxFrame ?? DEFAULT_MAX_BUFFER);
-  }
+  constructor(private readonly opts: SessionOptions) {}
 
   get outstanding(): number {
     return this.xids.length - this.head;
@@ -71,9 +74,6 @@ export class RawSession {
   /** Connects and completes the handshake; rejects if refused, expired or timed out. */
   open(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const sock = connect({ host: this.opts.host, port: this.opts.port });
-      this.socket = sock;
-      sock.setNoDelay(true);
       let handshaking = true;
       const fail = (why: string) => {
         if (!handshaking) return;
@@ -82,6 +82,31 @@ export class RawSession {
         sock.destroy();
         reject(new Error(why));
       };
+      const onFrame = (frame: Buffer) => {
+        if (!handshaking) return this.onFrame(frame);
+        const res = decodeConnectResponse(frame);
+        if (res.timeOut <= 0) return fail('session refused (expired)');
+        handshaking = false;
+        clearTimeout(timer);
+        this.sessionId = res.sessionId;
+        this.timeoutMs = res.timeOut;
+        this.alive = true;
+        resolve();
+      };
+      const frames = new FrameHeads(this.opts.maxFrame ?? DEFAULT_MAX_BUFFER, onFrame);
+      const onRead = (bytes: number, buf: Uint8Array) => {
+        this.lastReceived = now();
+        try {
+          frames.push(Buffer.from(buf.buffer, buf.byteOffset, bytes));
+        } catch (err) {
+          fail((err as Error).message);
+          sock.destroy();
+        }
+        return true;
+      };
+      const sock = connect({ host: this.opts.host, port: this.opts.port, onread: { buffer: READ_BUFFER, callback: onRead } });
+      this.socket = sock;
+      sock.setNoDelay(true);
       const timer = setTimeout(() => fail('connect timed out'), this.opts.connectTimeoutMs ?? 30_000);
       sock.on('connect', () => {
         this.lastSent = now();
@@ -93,28 +118,6 @@ export class RawSession {
           passwd: Buffer.alloc(SESSION_PASSWORD_LENGTH),
           readOnly: false,
         }));
-      });
-      sock.on('data', (chunk: Buffer) => {
-        this.lastReceived = now();
-        this.decoder.push(chunk);
-        try {
-          if (handshaking) {
-            const frame = this.decoder.next();
-            if (!frame) return;
-            const res = decodeConnectResponse(frame);
-            if (res.timeOut <= 0) return fail('session refused (expired)');
-            handshaking = false;
-            clearTimeout(timer);
-            this.sessionId = res.sessionId;
-            this.timeoutMs = res.timeOut;
-            this.alive = true;
-            resolve();
-          }
-          this.drain();
-        } catch (err) {
-          fail((err as Error).message);
-          sock.destroy();
-        }
       });
       sock.on('error', (err) => fail(err.message));
       sock.on('close', () => {
@@ -173,27 +176,26 @@ export class RawSession {
     sock.write(frame);
   }
 
-  private drain(): void {
-    for (let frame = this.decoder.next(); frame; frame = this.decoder.next()) {
-      const msg = decodeServerFrame(frame);
-      if (msg.kind === 'notification') {
-        this.opts.onNotification?.(msg.event);
-        continue;
-      }
-      const { xid, err } = msg.header;
-      if (xid < 0) continue; // ping replies and other out-of-band answers
-      if (this.head >= this.xids.length) {
-        this.outOfOrder++;
-        continue;
-      }
-      if (this.xids[this.head] !== xid) this.outOfOrder++;
-      const cb = this.callbacks[this.head]!;
-      const sentAt = this.sentAts[this.head]!;
-      this.callbacks[this.head] = noop;
-      this.head++;
-      if (this.head > 1024 && this.head * 2 > this.xids.length) this.compact();
-      cb(err, sentAt);
+  /** A frame after the handshake (only the head of a large reply: see FrameHeads). */
+  private onFrame(frame: Buffer): void {
+    const msg = decodeServerFrame(frame);
+    if (msg.kind === 'notification') {
+      this.opts.onNotification?.(msg.event);
+      return;
     }
+    const { xid, err } = msg.header;
+    if (xid < 0) return; // ping replies and other out-of-band answers
+    if (this.head >= this.xids.length) {
+      this.outOfOrder++;
+      return;
+    }
+    if (this.xids[this.head] !== xid) this.outOfOrder++;
+    const cb = this.callbacks[this.head]!;
+    const sentAt = this.sentAts[this.head]!;
+    this.callbacks[this.head] = noop;
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.xids.length) this.compact();
+    cb(err, sentAt);
   }
 
   private compact(): void {
