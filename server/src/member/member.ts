@@ -19,7 +19,7 @@ import { authenticate } from '../tree/acl.js';
 import { Replicator } from './replicator.js';
 import { PeerNetwork } from '../peer/peer-network.js';
 import { peerAddresses } from '../peer/addresses.js';
-import { ClientConnection, hex, type ConnectionHost } from './connection.js';
+import { ClientConnection, hex, type ConnectionHost, type Slot } from './connection.js';
 import { isExpiredNode } from '../tree/znode.js';
 import { answerRead, isReadRequest, restoreWatches } from './reads.js';
 import { SessionRegistry, type SessionEntry } from './sessions.js';
@@ -430,7 +430,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     }
     const slot = conn.expectWrite(xid, req.type);
     const txn: Txn = { kind: TxnKind.Request, time: Date.now(), session: session.id, cxid: xid, auth: conn.auth, req, global: !session.local };
-    this.propose(txn, (term) => (slot.term = term));
+    this.propose(txn, this.handedTo(conn, slot));
   }
 
   private closeSession(conn: ClientConnection, session: SessionEntry, xid: number): void {
@@ -443,7 +443,18 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     }
     session.closeXid = xid;
     const slot = conn.expectWrite(xid, OpCode.CloseSession);
-    this.propose({ kind: TxnKind.CloseSession, time: Date.now(), session: session.id }, (term) => (slot.term = term));
+    this.propose({ kind: TxnKind.CloseSession, time: Date.now(), session: session.id }, this.handedTo(conn, slot));
+  }
+
+  /**
+   * Records the term of the leader that took a client's write. If entries of a later term are already applied
+   * here and the write is still unanswered, it was lost with that leader's log (see dropLostWrites).
+   */
+  private handedTo(conn: ClientConnection, slot: Slot): (term: number) => void {
+    return (term) => {
+      slot.term = term;
+      if (slot.reply === undefined && term < this.appliedTerm) conn.close('write lost in a leader change');
+    };
   }
 
   private reply(xid: number, err: ErrorCode, body?: ClientResponse): Buffer {

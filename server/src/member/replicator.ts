@@ -29,7 +29,8 @@ export interface ReplicatorHost {
 /** Forwarding protocol between members (aux messages). */
 type ForwardMessage =
   | { t: 'fwd'; ref: number; data: Uint8Array }
-  | { t: 'fwdAck'; ref: number; ok: boolean }
+  /** `term`: the term in which the leader appended the proposal. */
+  | { t: 'fwdAck'; ref: number; ok: boolean; term?: number }
   | { t: 'cfg'; ref: number; changes: MembershipChange[] }
   | { t: 'cfgAck'; ref: number; error?: ProposeError | 'noLeader' };
 
@@ -81,6 +82,8 @@ export class Replicator {
   private waiting: Proposal[] = [];
   /** Proposals sent to the leader, waiting for its acknowledgement. */
   private readonly forwarded = new Map<number, Forward>();
+  /** Members whose connection to us dropped and that have not been heard from since (see peerGone). */
+  private readonly unreachable = new Set<NodeId>();
   /** Membership changes sent to the leader, waiting for its answer. */
   private readonly configAcks = new Map<number, (refusal: MembershipRefusal) => void>();
   private nextRef = 1;
@@ -128,6 +131,7 @@ export class Replicator {
 
   /** A message from a peer (a Snapshot message only once its data is stored locally). */
   step(m: Message): void {
+    this.unreachable.delete(m.from);
     this.core.step(m);
     this.schedule();
   }
@@ -153,6 +157,7 @@ export class Replicator {
 
   /** The message connection from `id` dropped (see RaftCore.peerUnreachable). */
   peerGone(id: NodeId): void {
+    this.unreachable.add(id);
     for (const [ref, f] of this.forwarded) if (f.to === id) this.forwardLost(ref, f);
     this.core.peerUnreachable(id);
     this.schedule();
@@ -160,10 +165,12 @@ export class Replicator {
 
   /** Aux messages of the forwarding protocol; returns false for payloads that are not its own. */
   handleAux(from: NodeId, payload: unknown): boolean {
+    this.unreachable.delete(from);
     const msg = payload as ForwardMessage;
     if (msg?.t === 'fwd') {
       const result = this.core.propose(msg.data);
-      this.peers?.sendAux(from, { t: 'fwdAck', ref: msg.ref, ok: result.ok } satisfies ForwardMessage);
+      const ack: ForwardMessage = result.ok ? { t: 'fwdAck', ref: msg.ref, ok: true, term: result.term } : { t: 'fwdAck', ref: msg.ref, ok: false };
+      this.peers?.sendAux(from, ack);
       this.schedule();
       return true;
     }
@@ -185,7 +192,7 @@ export class Replicator {
       this.forwarded.delete(msg.ref);
       // Refused proposals were not appended anywhere, so sending them again cannot duplicate them: they wait
       // for the next tick or leader change (a leader handing over refuses until the new one is elected).
-      if (msg.ok) p.handed(p.term);
+      if (msg.ok) p.handed(msg.term ?? p.term);
       else this.waiting.push(p);
       this.schedule();
       return true;
@@ -247,7 +254,8 @@ export class Replicator {
       return;
     }
     const leader = core.leader;
-    if (leader === 0 || !this.peers) {
+    // A leader whose connection dropped may be dead: wait for it to be heard from again or replaced.
+    if (leader === 0 || !this.peers || this.unreachable.has(leader)) {
       this.waiting.push(p);
       return;
     }

@@ -11,38 +11,9 @@ import { fourLetterWord, parseMntr } from '../../../test-support/four-letter-wor
 import { ZooKeeperClient } from '../../../client/src/index.js';
 import { startEnsemble, type Ensemble, type EnsembleMember } from '../../../test-support/ensemble.js';
 import { WireClient } from '../member/wire-client.js';
+import { childrenOn, sleep, workload } from './workload.js';
 import { OpCode } from '../../../protocol/src/constants.js';
 import { generateDigest } from '../../src/tree/acl.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Creates sequential children of `dir` as fast as acknowledgements come back, recording each acknowledged name. */
-function workload(zk: ZooKeeperClient, dir: string) {
-  const acked: string[] = [];
-  let running = true;
-  let failures = 0;
-  const done = (async () => {
-    while (running) {
-      try {
-        acked.push(await zk.create(`${dir}/w-`, Buffer.from('x'), { mode: 2 /* persistent sequential */ }));
-      } catch {
-        failures++; // connection loss during a failover: outcome unknown, not counted as acknowledged
-        await sleep(20);
-      }
-    }
-  })();
-  return { acked, failures: () => failures, stop: async () => ((running = false), await done) };
-}
-
-async function childrenOn(port: number, dir: string): Promise<Set<string>> {
-  const zk = await ZooKeeperClient.connect(`127.0.0.1:${port}`, { sessionTimeout: 10_000 });
-  try {
-    await zk.sync(dir);
-    return new Set((await zk.getChildren(dir)).map((c) => (dir === '/' ? `/${c}` : `${dir}/${c}`)));
-  } finally {
-    await zk.close();
-  }
-}
 
 describe('a three-member ensemble under failures', () => {
   let ens: Ensemble;
