@@ -2,6 +2,8 @@
 // deterministic apply function (apply.ts) on every member and on recovery. Everything apply needs that is not
 // in the tree — the time, the session's identities — travels inside the transaction.
 import { statePackr } from './msgpack.js';
+import { JuteReader, JuteWriter, MarshallingError } from '../../../protocol/src/jute.js';
+import { decodeRequest, writeRequestBody } from '../../../protocol/src/request-codec.js';
 import type { Id, MultiOp, ReconfigRequest, SetACLRequest } from '../../../protocol/src/records.js';
 import type { OpCode } from '../../../protocol/src/constants.js';
 
@@ -36,10 +38,82 @@ export type Txn =
   | { kind: TxnKind.DeleteExpired; time: number; path: string };
 
 
+// Encoding: a jute record (big-endian, as the client protocol) starting with TXN_MAGIC, then the kind and time and
+// the kind's fields; a request's body is the jute request body exactly as a client sends it, decoded with the
+// protocol's request codec. Logs written before this format hold msgpack maps, whose first byte is never 0xc1
+// (msgpack leaves that byte unused), so both still decode.
+const TXN_MAGIC = 0xc1_00_00_01 | 0; // 0xc1, then the format version (1)
+const HAS_GLOBAL = 1;
+const GLOBAL = 2;
+
+// Views of this slab are kept in the consensus log: a slab holds consecutive transactions, so it is freed once
+// the log has let go of them (compaction).
+const writer = new JuteWriter();
+
 export function encodeTxn(txn: Txn): Buffer {
-  return statePackr.pack(txn);
+  const w = writer;
+  w.writeInt(TXN_MAGIC);
+  w.writeInt(txn.kind);
+  w.writeLong(txn.time);
+  switch (txn.kind) {
+    case TxnKind.CreateSession:
+      w.writeBigLong(txn.session);
+      w.writeInt(txn.timeout);
+      w.writeBuffer(txn.passwd);
+      break;
+    case TxnKind.CloseSession:
+      w.writeBigLong(txn.session);
+      break;
+    case TxnKind.DeleteExpired:
+      w.writeString(txn.path);
+      break;
+    case TxnKind.Request:
+      w.writeBigLong(txn.session);
+      w.writeInt(txn.cxid);
+      w.writeInt(txn.global === undefined ? 0 : HAS_GLOBAL | (txn.global ? GLOBAL : 0));
+      w.writeVector(txn.auth, writeId);
+      w.writeInt(txn.req.type);
+      writeRequestBody(w, txn.req);
+      break;
+  }
+  return w.finish();
 }
 
 export function decodeTxn(bytes: Uint8Array): Txn {
-  return statePackr.unpack(bytes) as Txn;
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf[0] !== TXN_MAGIC >>> 24) return statePackr.unpack(buf) as Txn;
+  const r = new JuteReader(buf);
+  if (r.readInt() !== TXN_MAGIC) throw new MarshallingError('unknown transaction format');
+  const kind = r.readInt();
+  const time = r.readLong();
+  switch (kind) {
+    case TxnKind.CreateSession:
+      return { kind, time, session: r.readBigLong(), timeout: r.readInt(), passwd: r.readBuffer() ?? Buffer.alloc(0) };
+    case TxnKind.CloseSession:
+      return { kind, time, session: r.readBigLong() };
+    case TxnKind.DeleteExpired:
+      return { kind, time, path: r.readString() };
+    case TxnKind.Request: {
+      const session = r.readBigLong();
+      const cxid = r.readInt();
+      const flags = r.readInt();
+      const auth = r.readVector(8, readId);
+      const type = r.readInt();
+      const req = decodeRequest({ xid: cxid, type }, r) as WriteRequest;
+      const txn: Txn = { kind, time, session, cxid, auth, req };
+      if (flags & HAS_GLOBAL) txn.global = (flags & GLOBAL) !== 0;
+      return txn;
+    }
+    default:
+      throw new MarshallingError(`unknown transaction kind ${kind}`);
+  }
+}
+
+function writeId(w: JuteWriter, id: Id): void {
+  w.writeString(id.scheme);
+  w.writeString(id.id);
+}
+
+function readId(r: JuteReader): Id {
+  return { scheme: r.readString(), id: r.readString() };
 }

@@ -1,0 +1,44 @@
+// The transaction encoding: a request travels as the jute body its client sent; older msgpack logs still decode.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { OpCode, Perms } from '../../../protocol/src/constants.js';
+import { encodeRequest } from '../../../protocol/src/messages.js';
+import { statePackr } from '../../src/state/msgpack.js';
+import { decodeTxn, encodeTxn, TxnKind, type Txn, type WriteRequest } from '../../src/state/txn.js';
+
+const create: WriteRequest = { type: OpCode.Create, path: '/a/é', data: Buffer.from('v1'), acl: [{ perms: Perms.All, id: { scheme: 'world', id: 'anyone' } }], flags: 0 };
+const request = (req: WriteRequest, global?: boolean): Txn => ({
+  kind: TxnKind.Request, time: 1_700_000_000_123, session: -0x7fffffffffffff00n, cxid: 42, auth: [{ scheme: 'ip', id: '127.0.0.1' }], req,
+  ...(global === undefined ? {} : { global }),
+});
+
+describe('transactions', () => {
+  it('carry a request body byte for byte as the client encodes it', () => {
+    const client = encodeRequest(42, create); // length | xid | type | body
+    const body = client.subarray(12);
+    const txn = encodeTxn(request(create));
+    expect(txn.subarray(txn.length - body.length).equals(body)).toBe(true);
+  });
+
+  it('keep whether the session was global, and its absence', () => {
+    fc.assert(
+      fc.property(fc.option(fc.boolean(), { nil: undefined }), (global) => {
+        expect(decodeTxn(encodeTxn(request(create, global)))).toEqual(request(create, global));
+      }),
+    );
+  });
+
+  it('decode the msgpack transactions that logs and snapshots written before this format hold', () => {
+    const old = request(create, true);
+    expect(decodeTxn(statePackr.pack(old))).toEqual(old);
+    const close: Txn = { kind: TxnKind.CloseSession, time: 5, session: 0x1234_5678_9abc_def0n };
+    expect(decodeTxn(statePackr.pack(close))).toEqual(close);
+  });
+
+  it('refuse bytes that are neither format', () => {
+    const bad = encodeTxn(request(create));
+    bad[3] = 9; // another format version
+    expect(() => decodeTxn(bad)).toThrow(/unknown transaction format/);
+    expect(() => decodeTxn(encodeTxn(request(create)).subarray(0, 30))).toThrow(/truncated/);
+  });
+});
