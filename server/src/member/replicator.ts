@@ -114,10 +114,18 @@ export class Replicator {
 
   /** Resolves once this member has applied everything committed before the call (ZooKeeper's sync). */
   barrier(): Promise<void> {
-    return new Promise((resolve) => {
-      this.askReadIndex(resolve);
-      this.schedule();
-    });
+    return new Promise((resolve) => this.afterBarrier(resolve));
+  }
+
+  /**
+   * Calls `done` once this member has applied everything committed before the call, synchronously, right after
+   * the entry that satisfies the barrier is applied and before any later entry of the same batch: what `done`
+   * reads is the state at that point (a promise callback would run only after the whole batch, and could see
+   * writes the same client sent after its sync).
+   */
+  afterBarrier(done: () => void): void {
+    this.askReadIndex(done);
+    this.schedule();
   }
 
   private askReadIndex(done: () => void): void {
@@ -333,31 +341,35 @@ export class Replicator {
   private afterPersist(messages: Message[], committed: Entry[], reads: ReadState[], softState: SoftState | undefined): void {
     if (messages.length > 0) this.sendMessages(messages);
     if (softState) this.roleChanged(softState);
-    if (committed.length > 0) {
-      const out = committed.map((entry) => {
-        this.lastZxid = nextZxid(this.lastZxid, entry.term);
-        return { entry, zxid: this.lastZxid };
-      });
-      this.host.committed(out);
-    }
     for (const r of reads) {
       const done = this.reads.get(r.ctx);
       if (!done) continue;
       this.reads.delete(r.ctx);
       this.readsPendingApply.push({ index: r.index, done });
     }
-    this.releaseReads();
+    // Apply in runs that end where a pending read becomes answerable, and answer it there.
+    let applied = committed.length > 0 ? committed[0]!.index - 1 : this.core.appliedIndex;
+    this.releaseReads(applied);
+    for (let start = 0; start < committed.length; ) {
+      const due = this.readsPendingApply.reduce((min, r) => (r.index > applied && r.index < min ? r.index : min), Infinity);
+      const end = Math.min(committed.length, start + (due - applied));
+      const out = committed.slice(start, end).map((entry) => {
+        this.lastZxid = nextZxid(this.lastZxid, entry.term);
+        return { entry, zxid: this.lastZxid };
+      });
+      this.host.committed(out);
+      applied = committed[end - 1]!.index;
+      this.releaseReads(applied);
+      start = end;
+    }
   }
 
-  private releaseReads(): void {
-    const applied = this.core.appliedIndex;
-    for (let i = this.readsPendingApply.length - 1; i >= 0; i--) {
-      const r = this.readsPendingApply[i]!;
-      if (r.index <= applied) {
-        this.readsPendingApply.splice(i, 1);
-        r.done();
-      }
-    }
+  /** Answers, in the order they were asked, the reads whose index is applied. */
+  private releaseReads(applied: number): void {
+    const due = this.readsPendingApply.filter((r) => r.index <= applied);
+    if (due.length === 0) return;
+    this.readsPendingApply.splice(0, this.readsPendingApply.length, ...this.readsPendingApply.filter((r) => r.index > applied));
+    for (const r of due) r.done();
   }
 
   private sendMessages(messages: Message[]): void {
