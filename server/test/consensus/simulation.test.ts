@@ -15,12 +15,17 @@ describe('cluster simulation', () => {
     const chunk = seeds.slice(i, i + CHUNK);
     it(`keeps safety and liveness for seeds ${chunk[0]}..${chunk[chunk.length - 1]}`, async () => {
       let committed = 0;
+      let jointConfigs = 0;
       for (const seed of chunk) {
-        committed += simulate(seed, SIM).committed;
+        const stats = simulate(seed, SIM);
+        committed += stats.committed;
+        jointConfigs += stats.jointConfigs;
         await new Promise((resolve) => setImmediate(resolve)); // let the worker answer vitest's RPCs
       }
-      // The workload must actually make progress, or the invariants prove little.
+      // The workload must actually make progress, and go through joint configurations, or the invariants prove little.
       expect(committed).toBeGreaterThan(chunk.length * 20);
+      if (chunk.length >= 50) expect(jointConfigs).toBeGreaterThan(chunk.length / 10);
+      if (process.env.SIM_STATS === '1') console.log({ seeds: chunk.length, committed, jointConfigs });
     }, 120_000);
   }
 });

@@ -4,11 +4,12 @@
 // message) and can be partitioned; nodes tick at different rates, persist in the background,
 // crash losing any unacknowledged persists (a random prefix of them may survive, as with a real
 // disk) and restart from durable state. Meanwhile clients propose, read, transfer leadership and
-// change membership, and hosts compact their logs. Safety invariants are checked after every step;
-// a calm final phase checks liveness.
+// change membership — one member at a time or several in one request (joint consensus: add two, remove
+// two, swap roles, replace a majority) — and hosts compact their logs. Safety invariants are checked
+// after every step; a calm final phase checks liveness.
 
 import { MsgType } from '../../src/consensus/messages.js';
-import { decodeConfig, type MembershipChange } from '../../src/consensus/membership.js';
+import { decodeConfig, mayLead, roleOf, type MembershipChange } from '../../src/consensus/membership.js';
 import { EntryKind, type Entry, type MemberRole, type Membership, type NodeId } from '../../src/consensus/types.js';
 import { mulberry32 } from './prng.js';
 import { SimNode, entryDigest, type WireMessage } from './sim-node.js';
@@ -28,6 +29,10 @@ export interface SimStats {
   crashes: number;
   snapshotsSent: number;
   configChanges: number;
+  /** Of those, requests changing several members at once. */
+  multiChanges: number;
+  /** Joint configurations seen committed. */
+  jointConfigs: number;
   transfers: number;
   reads: number;
   /** Calm phases that ended stuck in the documented unaware-voter limitation. */
@@ -35,6 +40,8 @@ export interface SimStats {
 }
 
 export class SimFailure extends Error {}
+
+const ROLES: (MemberRole | 'removed')[] = ['voter', 'neverLeader', 'observer', 'removed'];
 
 interface Committed {
   term: number;
@@ -50,8 +57,9 @@ export function simulate(seed: number, opts: SimOptions): SimStats {
 class Simulation {
   private readonly rand: () => number;
   private readonly nodes: SimNode[] = [];
-  private readonly neverLeaders = new Set<NodeId>();
-  private readonly mutable: NodeId[] = []; // ids membership changes may touch
+  /** Never-leaders of the initial membership that no committed config has made voters yet: they must never lead. */
+  private readonly neverPromoted = new Set<NodeId>();
+  private readonly ids: NodeId[] = []; // every node, spares included
   private network: WireMessage[] = [];
   private partition: Set<NodeId> | undefined;
   private readonly rate = new Map<NodeId, number>();
@@ -86,15 +94,15 @@ class Simulation {
     const neverLeaders: NodeId[] = [];
     if (this.rand() < 0.5) neverLeaders.push(voters.pop()!);
     if (n >= 4 && this.rand() < 0.4) observers.push(voters.pop()!);
-    neverLeaders.forEach((id) => this.neverLeaders.add(id));
+    neverLeaders.forEach((id) => this.neverPromoted.add(id));
     this.latestConfig = { voters, neverLeaders, observers };
-    const spare = n + 1; // starts outside the cluster; may be added later
-    this.mutable.push(...voters, ...observers, spare);
+    const spares = [n + 1, n + 2]; // start outside the cluster; may be added later
+    this.ids.push(...ids, ...spares);
     const electionTicks = 10;
     const options = { electionTicks, maxInflightMsgs: 4, maxMsgBytes: 64 };
     const hooks = { onApply: (id: NodeId, e: Entry) => this.onApply(id, e), onPersist: (id: NodeId, e: Entry) => this.onPersist(id, e) };
-    for (const id of [...ids, spare]) {
-      const membership = id === spare ? { voters: [], neverLeaders: [], observers: [] } : { voters, neverLeaders, observers };
+    for (const id of this.ids) {
+      const membership = spares.includes(id) ? { voters: [], neverLeaders: [], observers: [] } : { voters, neverLeaders, observers };
       this.nodes.push(new SimNode(id, membership, this.rand, options, hooks));
       this.rate.set(id, 0.6 + 0.8 * this.rand());
       this.tickDebt.set(id, 0);
@@ -102,7 +110,19 @@ class Simulation {
     this.trace(() => `members ${JSON.stringify({ voters, neverLeaders, observers })}`);
     this.loss = 0.15 * this.rand();
     this.dup = 0.05 * this.rand();
-    this.stats = { nodes: n, committed: 0, leaderChanges: 0, crashes: 0, snapshotsSent: 0, configChanges: 0, transfers: 0, reads: 0, unawareVoterStalls: 0 };
+    this.stats = {
+      nodes: n,
+      committed: 0,
+      leaderChanges: 0,
+      crashes: 0,
+      snapshotsSent: 0,
+      configChanges: 0,
+      multiChanges: 0,
+      jointConfigs: 0,
+      transfers: 0,
+      reads: 0,
+      unawareVoterStalls: 0,
+    };
   }
 
   run(): SimStats {
@@ -127,10 +147,10 @@ class Simulation {
     else if (r < 80) this.propose();
     else if (r < 83) this.read();
     else if (r < 85) this.compact();
-    else if (r < 86) this.changeMembership();
-    else if (r < 86.7) this.transfer();
-    else if (r < 87.2) this.crash();
-    else if (r < 88) this.repartition();
+    else if (r < 86.5) this.changeMembership();
+    else if (r < 87.2) this.transfer();
+    else if (r < 87.7) this.crash();
+    else if (r < 88.5) this.repartition();
     else this.deliverOne();
   }
 
@@ -196,11 +216,44 @@ class Simulation {
   private changeMembership(): void {
     const leader = this.currentLeader();
     if (!leader) return;
-    const roles: (MemberRole | 'removed')[] = ['voter', 'observer', 'removed'];
-    const change: MembershipChange = { id: this.pick(this.mutable)!, role: this.pick(roles)! };
-    const r = leader.core.proposeMembership(change);
-    this.trace(() => `membership ${JSON.stringify(change)} at ${leader.id}: ${r.ok ? 'ok' : r.error}`);
-    if (r.ok) this.stats.configChanges++;
+    const changes = this.rand() < 0.4 ? [{ id: this.pick(this.ids)!, role: this.pick(ROLES)! }] : this.multiChange(leader.core.membership);
+    const r = leader.core.proposeMembership(changes);
+    this.trace(() => `membership ${JSON.stringify(changes)} at ${leader.id}: ${r.ok ? 'ok' : r.error}`);
+    if (!r.ok) return;
+    this.stats.configChanges++;
+    if (changes.length > 1) this.stats.multiChanges++;
+  }
+
+  /** A request changing several members, shaped like what operators send. */
+  private multiChange(m: Membership): MembershipChange[] {
+    const members = this.ids.filter((id) => roleOf(m, id) !== 'removed');
+    const outsiders = this.ids.filter((id) => roleOf(m, id) === 'removed');
+    const take = (from: NodeId[], k: number) => this.shuffle(from).slice(0, k);
+    switch (this.int(5)) {
+      case 0: // add two
+        return take(outsiders, 2).map((id) => ({ id, role: this.rand() < 0.7 ? 'voter' : this.pick(ROLES.slice(1, 3))! }));
+      case 1: // remove two
+        return take(members, 2).map((id) => ({ id, role: 'removed' }));
+      case 2: {
+        // swap two members' roles (participant <-> observer, never-leader flag)
+        const [a, b] = take(members, 2);
+        if (a !== undefined && b !== undefined && roleOf(m, a) !== roleOf(m, b)) {
+          return [
+            { id: a, role: roleOf(m, b) },
+            { id: b, role: roleOf(m, a) },
+          ];
+        }
+        return [{ id: this.pick(this.ids)!, role: this.pick(ROLES)! }];
+      }
+      case 3: {
+        // replace a majority of the voters with outsiders (or demoted members)
+        const leaving = take(m.voters, Math.floor(m.voters.length / 2) + 1);
+        const joining = take([...outsiders, ...m.observers], leaving.length);
+        return [...leaving.map((id) => ({ id, role: 'removed' as const })), ...joining.map((id) => ({ id, role: 'voter' as const }))];
+      }
+      default: // anything
+        return take(this.ids, 2 + this.int(3)).map((id) => ({ id, role: this.pick(ROLES)! }));
+    }
   }
 
   private transfer(): void {
@@ -272,7 +325,7 @@ class Simulation {
     }
     // Known limitation (see raft.ts): if no eligible voter of the latest committed membership knows
     // that it is one, and every member that knows is barred from leading, nobody campaigns.
-    if (!this.nodes.some((n) => this.latestConfig.voters.includes(n.id) && n.core.membership.voters.includes(n.id))) {
+    if (!this.nodes.some((n) => mayLead(this.latestConfig, n.id) && mayLead(n.core.membership, n.id))) {
       this.stats.unawareVoterStalls++;
       return;
     }
@@ -289,12 +342,19 @@ class Simulation {
     for (const n of this.nodes) {
       if (!n.up) continue;
       const core = n.core;
-      if (core.role === 'leader') {
+      const from = Math.min(this.checkedCommit.get(n.id) ?? 0, core.commitIndex);
+      for (let i = Math.max(from, core.snapshotMeta.index) + 1; i <= core.commitIndex; i++) this.recordCommitted(n.id, core.entry(i)!);
+      this.checkedCommit.set(n.id, core.commitIndex);
+    }
+    for (const n of this.nodes) {
+      const core = n.core;
+      if (n.up && core.role === 'leader') {
         const prev = this.leaderOfTerm.get(core.term);
         if (prev !== undefined && prev !== n.id) this.fail(`two leaders in term ${core.term}: ${prev} and ${n.id}`);
-        if (this.neverLeaders.has(n.id)) this.fail(`never-leader ${n.id} leads term ${core.term}`);
+        if (this.neverPromoted.has(n.id)) this.fail(`never-leader ${n.id} leads term ${core.term}`);
         const own = core.membership;
-        if (own.neverLeaders.includes(n.id) || own.observers.includes(n.id)) this.fail(`node ${n.id} leads but is not an eligible voter`);
+        const barred = roleOf(own, n.id) === 'neverLeader' || roleOf(own, n.id) === 'observer' || (own.outgoing && roleOf(own.outgoing, n.id) === 'neverLeader');
+        if (barred) this.fail(`node ${n.id} leads but may not under its committed membership ${JSON.stringify(own)}`);
         if (this.wasLeader.get(n.id) !== core.term) {
           this.leaderOfTerm.set(core.term, n.id);
           this.wasLeader.set(n.id, core.term);
@@ -303,9 +363,6 @@ class Simulation {
           this.checkLeaderCompleteness(n);
         }
       }
-      const from = Math.min(this.checkedCommit.get(n.id) ?? 0, core.commitIndex);
-      for (let i = Math.max(from, core.snapshotMeta.index) + 1; i <= core.commitIndex; i++) this.recordCommitted(n.id, core.entry(i)!);
-      this.checkedCommit.set(n.id, core.commitIndex);
     }
   }
 
@@ -313,10 +370,7 @@ class Simulation {
     const known = this.committed.get(e.index);
     const digest = entryDigest(e);
     if (!known) {
-      if (e.kind === EntryKind.Config && e.index > this.latestConfigIndex) {
-        this.latestConfigIndex = e.index;
-        this.latestConfig = decodeConfig(e.data).membership;
-      }
+      if (e.kind === EntryKind.Config) this.configCommitted(e);
       const c = { term: e.term, digest };
       this.committed.set(e.index, c);
       this.maxCommitted = Math.max(this.maxCommitted, e.index);
@@ -326,6 +380,16 @@ class Simulation {
       this.fail(`node ${node} has a different committed entry at ${e.index}: term ${e.term} vs ${known.term}`);
     }
     return known;
+  }
+
+  private configCommitted(e: Entry): void {
+    const { membership } = decodeConfig(e.data);
+    if (membership.outgoing) this.stats.jointConfigs++;
+    for (const id of membership.voters) this.neverPromoted.delete(id);
+    if (e.index > this.latestConfigIndex) {
+      this.latestConfigIndex = e.index;
+      this.latestConfig = membership;
+    }
   }
 
   /** A new leader's log must hold every entry committed so far. */
@@ -398,6 +462,15 @@ class Simulation {
 
   private pick<T>(xs: T[]): T | undefined {
     return xs.length === 0 ? undefined : xs[this.int(xs.length)];
+  }
+
+  private shuffle<T>(xs: T[]): T[] {
+    const out = xs.slice();
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
   }
 
   private trace(line: () => string): void {

@@ -1,0 +1,119 @@
+// ReconfigRequests on one member: a request changing several members updates /zookeeper/config once (one new
+// version) when its joint entry applies, keeps the leaving members reachable until the joint config is left,
+// and is answered only then.
+import { describe, expect, it } from 'vitest';
+import { CONFIG_PATH, ErrorCode } from '../../../protocol/src/constants.js';
+import type { ClientResponse, ReconfigRequest } from '../../../protocol/src/records.js';
+import type { MemberConfig } from '../../src/config/member-config.js';
+import { parseServerSpec, type ServerSpec } from '../../src/config/server-line.js';
+import { encodeConfig, type MembershipChange } from '../../src/consensus/membership.js';
+import { EntryKind, type Membership } from '../../src/consensus/types.js';
+import { ReplicatedState } from '../../src/state/apply.js';
+import type { ClientConnection } from '../../src/member/connection.js';
+import { ReconfigRequests } from '../../src/member/reconfig-requests.js';
+
+const line = (id: number, role = 'participant') => `server.${id}=127.0.0.1:${2880 + id}:${3880 + id}:${role};${2180 + id}`;
+const spec = (id: number, role = 'participant'): ServerSpec => parseServerSpec(id, line(id, role).split('=')[1]!);
+const sets = (voters: number[], observers: number[] = []) => ({ voters, neverLeaders: [], observers });
+
+function setup(leading = false) {
+  const state = new ReplicatedState({ enforceQuota: false, extendedTypesEnabled: false, skipAcl: true });
+  state.initServers([spec(1), spec(2), spec(3)], 0x100000000);
+  const proposed: MembershipChange[][] = [];
+  const peers: number[][] = [];
+  const events: string[] = [];
+  let handOvers = 0;
+  const requests = new ReconfigRequests({
+    config: { reconfigEnabled: true, standalone: false, skipACL: true } as MemberConfig,
+    log: { info: () => {} } as never,
+    selfId: 1,
+    replicated: () => state,
+    leading: () => leading,
+    handOver: async () => {
+      handOvers++;
+      leading = false;
+    },
+    proposeMembership: async (changes) => {
+      proposed.push(changes);
+      return undefined;
+    },
+    serversChanged: (servers) => peers.push(servers.map((s) => s.id).sort()),
+    watchEvents: (evs) => events.push(...evs.map((e) => e.path)),
+    // A reply's bytes name its index in `replies`.
+    reply: (_xid: number, err: ErrorCode, body?: ClientResponse) => Buffer.from(String(replies.push({ err, body }) - 1)),
+  });
+  const replies: Array<{ err: ErrorCode; body?: ClientResponse }> = [];
+  const answers: Array<{ xid: number; reply: { err: ErrorCode; body?: ClientResponse }; zxid: number }> = [];
+  const conn = {
+    readOnly: false,
+    auth: [],
+    expectWrite: () => ({}),
+    answer: () => {},
+    complete: (xid: number, reply: Buffer, zxid: number) => answers.push({ xid, reply: replies[Number(reply.toString())]!, zxid }),
+    close: () => {},
+  } as unknown as ClientConnection;
+  const ask = (r: Partial<ReconfigRequest>) =>
+    requests.handle(conn, 7, { joiningServers: null, leavingServers: null, newMembers: null, curConfigId: -1, ...r });
+  let index = 10;
+  const commit = (changes: MembershipChange[], membership: Membership, zxid: number) =>
+    requests.applied({ index: index++, term: 1, kind: EntryKind.Config, data: encodeConfig({ changes, membership }) }, zxid);
+  return { state, requests, proposed, peers, events, answers, ask, commit, handOvers: () => handOvers };
+}
+
+const configText = (state: ReplicatedState) => state.tree.get(CONFIG_PATH)!.data.toString();
+
+describe('reconfig requests changing several members', () => {
+  it('adding two: one new config version at the joint entry, answered when the joint config is left', async () => {
+    const t = setup();
+    t.ask({ joiningServers: `${line(4)},${line(5)}` });
+    await Promise.resolve();
+    expect(t.proposed).toHaveLength(1);
+    const changes = t.proposed[0]!;
+    expect(changes.map((c) => c.id)).toEqual([4, 5]);
+
+    t.commit(changes, { ...sets([1, 2, 3, 4, 5]), outgoing: sets([1, 2, 3]) }, 0x100000005);
+    expect(t.state.configVersion).toBe(0x100000005);
+    expect(configText(t.state)).toBe([1, 2, 3, 4, 5].map((id) => line(id).replace(';', ';0.0.0.0:')).join('\n') + '\nversion=100000005');
+    expect(t.events).toEqual([CONFIG_PATH]);
+    expect(t.answers).toEqual([]); // not before the joint config is left
+
+    t.commit([], sets([1, 2, 3, 4, 5]), 0x100000006);
+    expect(t.answers).toHaveLength(1);
+    expect(t.answers[0]!.zxid).toBe(0x100000006);
+    expect(t.answers[0]!.reply.err).toBe(ErrorCode.Ok);
+    expect(t.answers[0]!.reply.body).toMatchObject({ data: Buffer.from(configText(t.state)), stat: { mzxid: 0x100000005 } });
+    expect(t.state.configVersion).toBe(0x100000005); // the leave entry adds no version
+    expect(t.state.lastZxid).toBe(0x100000006);
+    expect(t.events).toEqual([CONFIG_PATH]);
+  });
+
+  it('members removed by a joint config stay peers until it is left', () => {
+    const t = setup();
+    t.ask({ leavingServers: '2,3', joiningServers: `${line(4)},${line(5)}` });
+    const changes = t.proposed[0]!;
+    t.commit(changes, { ...sets([1, 4, 5]), outgoing: sets([1, 2, 3]) }, 0x100000007);
+    expect([...t.state.servers.keys()].sort()).toEqual([1, 4, 5]);
+    expect(t.peers.at(-1)).toEqual([1, 2, 3, 4, 5]);
+    t.commit([], sets([1, 4, 5]), 0x100000008);
+    expect(t.peers.at(-1)).toEqual([1, 4, 5]);
+  });
+
+  it('a single change is answered when its entry applies', () => {
+    const t = setup();
+    t.ask({ joiningServers: line(4, 'observer') });
+    t.commit(t.proposed[0]!, sets([1, 2, 3], [4]), 0x100000009);
+    expect(t.answers.map((a) => a.zxid)).toEqual([0x100000009]);
+  });
+
+  it('a leader that the request removes hands leadership over before proposing', async () => {
+    const t = setup(true);
+    t.ask({ leavingServers: '1' });
+    await new Promise((r) => setImmediate(r));
+    expect(t.handOvers()).toBe(1);
+    expect(t.proposed).toEqual([[{ id: 1, role: 'removed', info: expect.anything() }]]);
+    const u = setup(true);
+    u.ask({ joiningServers: line(4) });
+    await new Promise((r) => setImmediate(r));
+    expect(u.handOvers()).toBe(0);
+  });
+});
