@@ -6,9 +6,9 @@
 // Verdict (accepted, or refused with a reason), then the sender streams Raft and Aux frames one way. On a
 // snapshot connection the sender streams Chunk frames and an End (or an Abort), and the receiver's only Verdict
 // is the outcome of installing the snapshot (or the refusal of the Hello).
-import { Packr } from 'msgpackr';
+import { Packr, RESERVE_START_SPACE } from 'msgpackr';
 import type { NodeId } from '../consensus/types.js';
-import { FRAME_HEADER_BYTES, encodeFrame, readFrame } from '../storage/frame.js';
+import { FRAME_HEADER_BYTES, readFrame, sealFrame } from '../storage/frame.js';
 
 export const enum FrameKind {
   Hello = 1,
@@ -46,7 +46,10 @@ export class ProtocolError extends Error {}
 const packr = new Packr({ useRecords: false, useBigInt64: true, copyBuffers: true } as ConstructorParameters<typeof Packr>[0]);
 
 export function encodeValueFrame(kind: FrameKind, value: unknown): Buffer {
-  return encodeFrame(kind, packr.pack(value));
+  // msgpackr leaves room for the frame header in front of the value, so the frame needs no second copy.
+  const frame = packr.pack(value, RESERVE_START_SPACE | FRAME_HEADER_BYTES);
+  sealFrame(frame, 0, kind, frame.length - FRAME_HEADER_BYTES);
+  return frame;
 }
 
 export function decodeValue(payload: Buffer): unknown {
