@@ -28,7 +28,8 @@ export interface ReplicatorHost {
 
 /** Forwarding protocol between members (aux messages). */
 type ForwardMessage =
-  | { t: 'fwd'; ref: number; data: Uint8Array }
+  /** `retry`: the first forward after this leader refused one (see `refusing`). */
+  | { t: 'fwd'; ref: number; data: Uint8Array; retry?: boolean }
   /** `term`: the term in which the leader appended the proposal. */
   | { t: 'fwdAck'; ref: number; ok: boolean; term?: number }
   | { t: 'cfg'; ref: number; changes: MembershipChange[] }
@@ -68,6 +69,8 @@ interface Forward extends Proposal {
 const FORWARD_PATIENCE_MS = 1000;
 
 interface Proposal {
+  /** Submission order, which the leader's log must keep. */
+  seq: number;
   data: Uint8Array;
   /** Told the term of the leader that took the proposal, once one did. */
   handed(term: number): void;
@@ -82,6 +85,17 @@ export class Replicator {
   private waiting: Proposal[] = [];
   /** Proposals sent to the leader, waiting for its acknowledgement. */
   private readonly forwarded = new Map<number, Forward>();
+  private nextSeq = 1;
+  /** A leader refused a forward: later ones wait until every forward sent before is answered, then go again. */
+  private holdAfterRefusal = false;
+  /** Leaders that refused a forward of ours: the next forward to them carries `retry`. */
+  private readonly refusedBy = new Set<NodeId>();
+  /**
+   * Leader side: members whose forward was refused. Their later forwards, already on the way, are refused too
+   * until one marked `retry` arrives, so a refusal (say, during a transfer that then aborts) never lets a later
+   * write of theirs into the log ahead of the refused one.
+   */
+  private readonly refusing = new Set<NodeId>();
   /** Members whose connection to us dropped and that have not been heard from since (see peerGone). */
   private readonly unreachable = new Set<NodeId>();
   /** Membership changes sent to the leader, waiting for its answer. */
@@ -108,7 +122,7 @@ export class Replicator {
 
   /** Proposes `data`; `handed` is called with the leader's term once a leader has taken it into its log. */
   propose(data: Uint8Array, handed: (term: number) => void = () => {}): void {
-    this.route({ data, handed });
+    this.route({ seq: this.nextSeq++, data, handed });
     this.schedule();
   }
 
@@ -176,8 +190,10 @@ export class Replicator {
     this.unreachable.delete(from);
     const msg = payload as ForwardMessage;
     if (msg?.t === 'fwd') {
-      const result = this.core.propose(msg.data);
-      const ack: ForwardMessage = result.ok ? { t: 'fwdAck', ref: msg.ref, ok: true, term: result.term } : { t: 'fwdAck', ref: msg.ref, ok: false };
+      if (msg.retry) this.refusing.delete(from);
+      const result = this.refusing.has(from) ? undefined : this.core.propose(msg.data);
+      if (!result?.ok) this.refusing.add(from);
+      const ack: ForwardMessage = result?.ok ? { t: 'fwdAck', ref: msg.ref, ok: true, term: result.term } : { t: 'fwdAck', ref: msg.ref, ok: false };
       this.peers?.sendAux(from, ack);
       this.schedule();
       return true;
@@ -200,8 +216,14 @@ export class Replicator {
       this.forwarded.delete(msg.ref);
       // Refused proposals were not appended anywhere, so sending them again cannot duplicate them: they wait
       // for the next tick or leader change (a leader handing over refuses until the new one is elected).
-      if (msg.ok) p.handed(msg.term ?? p.term);
-      else this.waiting.push(p);
+      if (msg.ok) {
+        p.handed(msg.term ?? p.term);
+        this.routeWaiting();
+      } else {
+        this.holdAfterRefusal = true;
+        this.refusedBy.add(p.to);
+        this.wait(p);
+      }
       this.schedule();
       return true;
     }
@@ -232,6 +254,25 @@ export class Replicator {
   private forwardLost(ref: number, f: Forward): void {
     this.forwarded.delete(ref);
     f.handed(f.term);
+    this.routeWaiting();
+  }
+
+  /** Queues a proposal in submission order (a refused one goes back ahead of those submitted after it). */
+  private wait(p: Proposal): void {
+    let i = this.waiting.length;
+    while (i > 0 && this.waiting[i - 1]!.seq > p.seq) i--;
+    this.waiting.splice(i, 0, p);
+  }
+
+  /**
+   * Whether a proposal must wait to keep submission order: forwards to a member other than `target` (an
+   * earlier leader) are unanswered, or a refusal came back while other forwards were on their way.
+   */
+  private mustHold(target: NodeId): boolean {
+    if (this.holdAfterRefusal && this.forwarded.size === 0) this.holdAfterRefusal = false;
+    if (this.holdAfterRefusal) return true;
+    for (const f of this.forwarded.values()) if (f.to !== target) return true;
+    return false;
   }
 
   campaign(): void {
@@ -249,29 +290,31 @@ export class Replicator {
   }
 
   private route(p: Proposal): void {
-    // Keep submission order: nothing overtakes proposals already waiting.
-    if (this.waiting.length > 0) {
-      this.waiting.push(p);
+    // Keep submission order: nothing overtakes proposals already waiting or still on their way to another member.
+    const core = this.core;
+    if (this.waiting.length > 0 || this.mustHold(core.role === 'leader' ? core.id : core.leader)) {
+      this.wait(p);
       return;
     }
-    const core = this.core;
     if (core.role === 'leader') {
       const result = core.propose(p.data);
       if (result.ok) p.handed(result.term);
-      else this.waiting.push(p);
+      else this.wait(p);
       return;
     }
     const leader = core.leader;
     // A leader whose connection dropped may be dead: wait for it to be heard from again or replaced.
     if (leader === 0 || !this.peers || this.unreachable.has(leader)) {
-      this.waiting.push(p);
+      this.wait(p);
       return;
     }
     const ref = this.nextRef++;
     this.forwarded.set(ref, { ...p, to: leader, term: core.term, sentAt: this.clock.now() });
-    if (!this.peers.sendAux(leader, { t: 'fwd', ref, data: p.data } satisfies ForwardMessage)) {
+    const retry = this.refusedBy.delete(leader);
+    if (!this.peers.sendAux(leader, { t: 'fwd', ref, data: p.data, ...(retry ? { retry } : {}) } satisfies ForwardMessage)) {
       this.forwarded.delete(ref);
-      this.waiting.push(p);
+      if (retry) this.refusedBy.add(leader);
+      this.wait(p);
     }
   }
 
