@@ -1,0 +1,371 @@
+// Deterministic simulation of a whole ensemble above the consensus core, from one seed.
+//
+// Members run the real Replicator, RaftCore, apply function and snapshot code (sim-member.ts) over a simulated
+// network (peer-network.ts) and disks (memory-disk.ts); simulated ZooKeeper clients (sim-client.ts) run a
+// workload on a few keys. One event queue orders everything. The chaotic phase crashes members (losing unflushed
+// log writes) and restarts them from their disks, partitions the network, breaks links, drops client
+// connections, moves leadership and takes snapshots, while ticks run at a different rate on every member and the
+// network loses, duplicates and delays consensus messages. A calm phase then heals everything and lets the
+// ensemble converge.
+//
+// Checked after every event: at most one leader per term, never-leaders never lead. On every apply: an entry
+// committed at an index never changes, every member derives the same zxid for it, zxids grow strictly with the
+// index, and members at the same zxid hold the same state (digest of the whole tree and the sessions). At the
+// end: every member converged to the same state, the client history is linearizable (writes, and reads that
+// follow a sync), and the per-session guarantees hold (session-checks.ts).
+import type { Entry, Membership, NodeId } from '../../src/consensus/types.js';
+import type { ApplyResult, ReplicatedState } from '../../src/state/apply.js';
+import { TxnKind, type Txn } from '../../src/state/txn.js';
+import { mulberry32 } from '../consensus/prng.js';
+import { entryDigest } from '../consensus/sim-node.js';
+import { CommittedStates } from './committed-states.js';
+import { EventQueue } from './event-queue.js';
+import { checkLinearizable } from './linearizability.js';
+import { MemberDisk } from './memory-disk.js';
+import { SimPeerNetwork } from './peer-network.js';
+import { Recorder } from './recorder.js';
+import { checkSessions, hex } from './session-checks.js';
+import { KEYS, outcomeOf, SimClient, type ClientStats } from './sim-client.js';
+import { SimMember, type MemberObserver } from './sim-member.js';
+
+export interface EnsembleOptions {
+  /** Simulated milliseconds of chaos, then of calm. */
+  chaosMs: number;
+  calmMs: number;
+  clients: number;
+  /** The deliberately broken variant (see SimMember): the checkers must catch it. */
+  syncWithoutBarrier?: boolean;
+}
+
+export interface EnsembleStats extends ClientStats {
+  members: number;
+  events: number;
+  committed: number;
+  leaderTerms: number;
+  crashes: number;
+  partitions: number;
+  transfers: number;
+  snapshotsTaken: number;
+  snapshotsInstalled: number;
+  operations: number;
+  linearizableReads: number;
+  unknownOutcomes: number;
+}
+
+export class EnsembleFailure extends Error {}
+
+/** Raft tick and election timeout, as a member with tickTime=500 runs them (member.ts: a tenth of tickTime). */
+const TICK_MS = 50;
+const ELECTION_TICKS = 10;
+
+export async function simulateEnsemble(seed: number, opts: EnsembleOptions): Promise<EnsembleStats> {
+  return new EnsembleSimulation(seed, opts).run();
+}
+
+interface CommittedEntry {
+  term: number;
+  digest: number;
+  zxid: number;
+}
+
+class EnsembleSimulation implements MemberObserver {
+  private readonly rand: () => number;
+  private readonly events = new EventQueue();
+  private readonly ids: NodeId[];
+  private readonly membership: Membership;
+  private readonly disks = new Map<NodeId, MemberDisk>();
+  private readonly members = new Map<NodeId, SimMember>();
+  private readonly network: SimPeerNetwork;
+  private readonly recorder = new Recorder();
+  private readonly clients: SimClient[] = [];
+  private readonly committedStates = new CommittedStates(KEYS);
+  private readonly committed = new Map<number, CommittedEntry>();
+  private readonly digestAt = new Map<number, { digest: string; member: NodeId }>();
+  private readonly lastApplied = new Map<NodeId, number>();
+  private readonly leaderOfTerm = new Map<number, NodeId>();
+  private readonly tickPeriod = new Map<NodeId, number>();
+  private readonly flushScheduled = new Set<NodeId>();
+  private nextSession = 1n;
+  private chaos = true;
+  private failure: Error | undefined;
+  private readonly stats: EnsembleStats;
+
+  constructor(
+    private readonly seed: number,
+    private readonly opts: EnsembleOptions,
+  ) {
+    this.rand = mulberry32(seed);
+    const n = 3 + this.int(3);
+    this.ids = Array.from({ length: n }, (_, i) => i + 1);
+    const voters = this.ids.slice();
+    const neverLeaders: NodeId[] = [];
+    const observers: NodeId[] = [];
+    if (this.rand() < 0.4) neverLeaders.push(voters.pop()!);
+    if (n >= 4 && this.rand() < 0.4) observers.push(voters.pop()!);
+    this.membership = { voters: voters.sort(), neverLeaders, observers };
+    this.network = new SimPeerNetwork(this.events, this.rand, this.ids);
+    this.network.faults = { loss: 0.1 * this.rand(), duplication: 0.05 * this.rand() };
+    const clientStats: ClientStats = { requests: 0, connectionLosses: 0, sessionsLost: 0, timeouts: 0 };
+    this.stats = {
+      ...clientStats, members: n, events: 0, committed: 0, leaderTerms: 0, crashes: 0, partitions: 0, transfers: 0,
+      snapshotsTaken: 0, snapshotsInstalled: 0, operations: 0, linearizableReads: 0, unknownOutcomes: 0,
+    };
+    for (const id of this.ids) {
+      this.disks.set(id, new MemberDisk());
+      this.tickPeriod.set(id, TICK_MS * (0.7 + 0.6 * this.rand()));
+    }
+    for (let c = 1; c <= opts.clients; c++) {
+      this.clients.push(new SimClient(c, this.events, this.rand, this.recorder, this.ids, (id) => this.members.get(id), this.stats));
+    }
+  }
+
+  async run(): Promise<EnsembleStats> {
+    try {
+      for (const id of this.ids) await this.startMember(id);
+      for (const id of this.ids) this.scheduleTick(id);
+      for (const c of this.clients) c.start();
+      this.scheduleChaos();
+      const calmAt = this.opts.chaosMs;
+      const quietAt = calmAt + this.opts.calmMs * 0.6;
+      const end = calmAt + this.opts.calmMs;
+      this.events.at(calmAt, () => this.calm());
+      this.events.at(quietAt, () => this.clients.forEach((c) => (c.active = false)));
+      while (this.events.peekTime() <= end) {
+        const result = this.events.pop()!();
+        if (result) await result;
+        // Let promise callbacks (log writes completing, read barriers) run before the next event.
+        await null;
+        this.stats.events++;
+        if (this.failure) throw this.failure;
+        this.checkLeaders();
+      }
+      this.checkConverged();
+      this.checkHistory();
+    } catch (err) {
+      if (err instanceof EnsembleFailure) throw err;
+      this.fail(`error: ${(err as Error).stack ?? err}`);
+    }
+    return this.stats;
+  }
+
+  // ------------------------------------------------------------------ members
+
+  private async startMember(id: NodeId): Promise<void> {
+    const member = new SimMember({
+      id,
+      membership: this.membership,
+      disk: this.disks.get(id)!,
+      events: this.events,
+      network: this.network,
+      random: this.rand,
+      electionTicks: ELECTION_TICKS,
+      observer: this,
+      newSessionId: () => this.nextSession++,
+      onLogWrite: () => this.scheduleFlush(id),
+      ...(this.opts.syncWithoutBarrier ? { syncWithoutBarrier: true } : {}),
+    });
+    this.members.set(id, member);
+    this.lastApplied.set(id, 0);
+    await member.start();
+  }
+
+  private scheduleTick(id: NodeId): void {
+    this.events.after(this.tickPeriod.get(id)!, () => {
+      const m = this.members.get(id);
+      if (m?.alive) m.tick();
+      this.scheduleTick(id);
+    });
+  }
+
+  /** Group commit: pending log writes reach the disk after an fsync delay, sometimes only part of them. */
+  private scheduleFlush(id: NodeId): void {
+    if (this.flushScheduled.has(id)) return;
+    this.flushScheduled.add(id);
+    this.events.after(0.2 + this.rand() * 4, () => {
+      this.flushScheduled.delete(id);
+      const m = this.members.get(id);
+      if (!m?.alive) return;
+      const pending = m.wal.pendingWrites;
+      m.wal.flush(this.rand() < 0.8 ? pending : 1 + this.int(pending));
+      if (m.wal.pendingWrites > 0) this.scheduleFlush(id);
+    });
+  }
+
+  // ------------------------------------------------------------------ chaos
+
+  private scheduleChaos(): void {
+    this.events.after(20 + this.rand() * 260, () => {
+      if (!this.chaos) return;
+      this.chaosEvent();
+      this.scheduleChaos();
+    });
+  }
+
+  private chaosEvent(): void {
+    const r = this.rand() * 100;
+    if (r < 12) this.crash();
+    else if (r < 24) this.repartition();
+    else if (r < 38) this.breakLink();
+    else if (r < 56) this.transfer();
+    else if (r < 78) this.snapshot();
+    else this.pick(this.clients)?.disconnect('network hiccup');
+  }
+
+  private crash(): void {
+    const m = this.pick([...this.members.values()].filter((x) => x.alive));
+    if (!m) return;
+    const pending = m.wal.pendingWrites;
+    m.crash(this.rand() < 0.5 ? 0 : this.int(pending + 1));
+    this.stats.crashes++;
+    this.events.after(100 + this.rand() * 1500, () => (this.chaos && !this.members.get(m.id)?.alive ? this.startMember(m.id) : undefined));
+  }
+
+  private repartition(): void {
+    if (this.network.partitioned && this.rand() < 0.6) return this.network.setPartition(undefined);
+    const groups = new Map(this.ids.map((id) => [id, this.rand() < 0.5 ? 0 : 1]));
+    this.network.setPartition(groups);
+    this.stats.partitions++;
+  }
+
+  private breakLink(): void {
+    const a = this.pick(this.ids)!;
+    const b = this.pick(this.ids.filter((x) => x !== a))!;
+    this.network.breakLink(a, b);
+  }
+
+  private transfer(): void {
+    const leader = [...this.members.values()].find((m) => m.alive && m.core.role === 'leader');
+    if (!leader) return;
+    const target = this.rand() < 0.5 ? 'any' : this.pick(this.ids)!;
+    if (leader.core.transferLeadership(target).ok) this.stats.transfers++;
+    leader.replicator.schedule();
+  }
+
+  private snapshot(): void {
+    const m = this.pick([...this.members.values()].filter((x) => x.alive));
+    if (!m) return;
+    const before = m.core.snapshotMeta.index;
+    m.takeSnapshot();
+    if (m.core.snapshotMeta.index > before) this.stats.snapshotsTaken++;
+  }
+
+  /** Heals the network, restarts every member and lets the ensemble settle. */
+  private async calm(): Promise<void> {
+    this.chaos = false;
+    this.network.setPartition(undefined);
+    this.network.faults = { loss: 0, duplication: 0 };
+    for (const id of this.ids) if (!this.members.get(id)?.alive) await this.startMember(id);
+  }
+
+  // ------------------------------------------------------------------ invariants
+
+  private checkLeaders(): void {
+    for (const m of this.members.values()) {
+      if (!m.alive || m.core.role !== 'leader') continue;
+      const term = m.core.term;
+      const prev = this.leaderOfTerm.get(term);
+      if (prev !== undefined && prev !== m.id) this.fail(`two leaders in term ${term}: ${prev} and ${m.id}`);
+      if (!this.membership.voters.includes(m.id)) this.fail(`member ${m.id} leads term ${term} but may not lead`);
+      if (prev === undefined) {
+        this.leaderOfTerm.set(term, m.id);
+        this.stats.leaderTerms++;
+      }
+    }
+  }
+
+  applied(member: SimMember, entry: Entry, zxid: number, applied?: { txn: Txn; result: ApplyResult }): void {
+    if (applied?.txn.kind === TxnKind.Request) {
+      const { txn, result } = applied;
+      const first = this.recorder.applied(txn.session, txn.cxid, zxid, outcomeOf(result.err, result.response));
+      if (first !== undefined) this.fail(`write ${txn.cxid} of session ${txn.session} applied twice: at ${hex(first)} and ${hex(zxid)}`);
+    }
+    const known = this.committed.get(entry.index);
+    const digest = entryDigest(entry);
+    if (!known) {
+      const before = this.committed.get(entry.index - 1);
+      if (before && before.zxid >= zxid) this.fail(`zxid ${hex(zxid)} of entry ${entry.index} does not exceed ${hex(before.zxid)} of entry ${entry.index - 1}`);
+      this.committed.set(entry.index, { term: entry.term, digest, zxid });
+      this.stats.committed = Math.max(this.stats.committed, entry.index);
+    } else if (known.term !== entry.term || known.digest !== digest) {
+      this.fail(`member ${member.id} applied a different entry at ${entry.index} (term ${entry.term}, committed term ${known.term})`);
+    } else if (known.zxid !== zxid) {
+      this.fail(`member ${member.id} gives entry ${entry.index} zxid ${hex(zxid)}, another member ${hex(known.zxid)}`);
+    }
+    const last = this.lastApplied.get(member.id)!;
+    if (zxid <= last) this.fail(`member ${member.id} applied zxid ${hex(zxid)} after ${hex(last)}`);
+    this.lastApplied.set(member.id, zxid);
+    this.compareDigest(member, zxid);
+    this.committedStates.record(zxid, member.state);
+  }
+
+  installed(member: SimMember): void {
+    this.stats.snapshotsInstalled++;
+    this.lastApplied.set(member.id, member.state.lastZxid);
+    this.compareDigest(member, member.state.lastZxid);
+  }
+
+  failed(err: Error): void {
+    this.failure ??= err;
+  }
+
+  private compareDigest(member: SimMember, zxid: number): void {
+    const digest = stateDigest(member.state);
+    const seen = this.digestAt.get(zxid);
+    if (!seen) this.digestAt.set(zxid, { digest, member: member.id });
+    else if (seen.digest !== digest) this.fail(`members ${seen.member} and ${member.id} hold different states at zxid ${hex(zxid)}`);
+  }
+
+  private checkConverged(): void {
+    const live = [...this.members.values()].filter((m) => m.alive);
+    const top = Math.max(...live.map((m) => m.state.lastZxid));
+    const behind = live.filter((m) => m.state.lastZxid !== top);
+    if (behind.length > 0) {
+      this.fail(`liveness: after ${this.opts.calmMs} calm ms members ${behind.map((m) => `${m.id}@${hex(m.state.lastZxid)}`).join(', ')} lag ${hex(top)}`);
+    }
+    if (!live.some((m) => m.core.role === 'leader')) this.fail(`liveness: no leader after ${this.opts.calmMs} calm ms`);
+  }
+
+  private checkHistory(): void {
+    const history = this.recorder.history;
+    this.stats.unknownOutcomes = history.filter((h) => h.response === Infinity).length;
+    this.recorder.settleLostWrites();
+    this.stats.operations = history.length;
+    this.stats.linearizableReads = history.filter((h) => h.op.type === 'read').length;
+    const problems = checkSessions(this.recorder, this.committedStates);
+    if (problems.length > 0) this.fail(`session guarantees violated:\n${problems.slice(0, 10).join('\n')}`);
+    const lin = checkLinearizable(history);
+    if (!lin.ok) this.fail(`client history is not linearizable: ${lin.report}`);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private int(n: number): number {
+    return Math.floor(this.rand() * n);
+  }
+
+  private pick<T>(xs: readonly T[]): T | undefined {
+    return xs.length === 0 ? undefined : xs[this.int(xs.length)];
+  }
+
+  private fail(msg: string): never {
+    const members = [...this.members.values()].map(
+      (m) => `  ${m.id}: ${m.alive ? m.core.role : 'down'} term ${m.core.term} commit ${m.core.commitIndex} applied ${hex(m.state.lastZxid)}`,
+    );
+    throw new EnsembleFailure(
+      `seed ${this.seed} at ${this.events.now.toFixed(1)} ms: ${msg}\n${JSON.stringify(this.membership)}\n${members.join('\n')}\n` +
+        `replay: SIM_ENSEMBLE_SEED=${this.seed} npx vitest run server/test/simulation`,
+    );
+  }
+}
+
+/** A digest of everything apply decides: every znode's data and stat, and the global sessions. */
+export function stateDigest(state: ReplicatedState): string {
+  const parts: string[] = [];
+  const paths = [...state.tree.paths()].sort();
+  for (const p of paths) {
+    const n = state.tree.get(p)!;
+    parts.push(`${p}:${n.data?.toString('base64') ?? '-'}:${n.version}:${n.cversion}:${n.aversion}:${n.czxid}:${n.mzxid}:${n.pzxid}:${n.mtime}:${n.ephemeralOwner}`);
+  }
+  parts.push(`sessions:${[...state.sessions.keys()].sort().join(',')}`);
+  return parts.join('|');
+}

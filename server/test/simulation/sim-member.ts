@@ -1,0 +1,305 @@
+// One incarnation of a simulated member: the real Replicator (routing, forwarding, zxids, read barriers) over the
+// real RaftCore, the in-memory write-ahead log, the simulated peer network, and the real replicated state and its
+// one apply function, with snapshots made and restored by the real snapshot code. Around them, a condensed copy of
+// what member.ts does with client connections (it cannot run here: sockets, files, wall-clock timers): sessions are
+// created through the log, writes become Request transactions answered when applied here, reads are answered from
+// the local tree, sync waits for a read barrier, a client that has seen more than this member waits for it to catch
+// up, and clients whose writes were lost in a leader change are disconnected.
+import { ErrorCode, OpCode } from '../../../protocol/src/constants.js';
+import type { ClientRequest } from '../../../protocol/src/records.js';
+import { RaftCore, type SoftState } from '../../src/consensus/raft.js';
+import type { Message } from '../../src/consensus/messages.js';
+import { EntryKind, type Entry, type Membership, type NodeId, type SnapshotMeta } from '../../src/consensus/types.js';
+import { Replicator, type ReplicatorHost } from '../../src/member/replicator.js';
+import { answerRead, isReadRequest } from '../../src/member/reads.js';
+import { WatchManager, type Watcher } from '../../src/member/watches.js';
+import { ReplicatedState, type ApplyResult } from '../../src/state/apply.js';
+import { restoreSnapshot, StateSnapshot } from '../../src/state/snapshot.js';
+import { decodeTxn, encodeTxn, TxnKind, type Txn, type WriteRequest } from '../../src/state/txn.js';
+import type { SimConnection, HandshakeRequest, MemberEnd, Reply } from './connection.js';
+import type { EventQueue } from './event-queue.js';
+import { MemoryWal, type MemberDisk } from './memory-disk.js';
+import type { PeerEndpoint, SimPeerNetwork } from './peer-network.js';
+
+/** What the simulation watches on every member. */
+export interface MemberObserver {
+  /** An entry applied, with its transaction and result if it was one. */
+  applied(member: SimMember, entry: Entry, zxid: number, applied?: { txn: Txn; result: ApplyResult }): void;
+  /** A snapshot replaced the member's state. */
+  installed(member: SimMember): void;
+  /** Something the member cannot survive (a real member would exit). */
+  failed(err: Error): void;
+}
+
+export interface MemberSetup {
+  id: NodeId;
+  membership: Membership;
+  disk: MemberDisk;
+  events: EventQueue;
+  network: SimPeerNetwork;
+  random: () => number;
+  electionTicks: number;
+  observer: MemberObserver;
+  newSessionId: () => bigint;
+  /** The write-ahead log has writes waiting for the disk. */
+  onLogWrite: () => void;
+  /** Deliberately broken variant for the checker's own test: sync answers at once, without a read barrier. */
+  syncWithoutBarrier?: boolean;
+}
+
+const NO_WATCHER: Watcher = { notify: () => {} };
+
+async function* iterate(chunks: Buffer[]): AsyncIterable<Uint8Array> {
+  yield* chunks;
+}
+
+export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
+  readonly id: NodeId;
+  state = SimMember.freshState();
+  replicator!: Replicator;
+  wal: MemoryWal;
+  /** Serving clients: recovery done and the current leader's first entry applied (as member.ts waits for). */
+  serving = false;
+  alive = true;
+  appliedIndex = 0;
+  appliedTerm = 0;
+  private recoveredLastIndex = 0;
+  private readonly watches = new WatchManager();
+  private readonly connections = new Set<SimConnection>();
+  private readonly sessionConnection = new Map<bigint, SimConnection>();
+  private readonly pendingHandshakes = new Map<bigint, SimConnection>();
+
+  constructor(private readonly setup: MemberSetup) {
+    this.id = setup.id;
+    this.wal = new MemoryWal(setup.disk, setup.onLogWrite);
+  }
+
+  static freshState(): ReplicatedState {
+    return new ReplicatedState({ enforceQuota: false, extendedTypesEnabled: false, skipAcl: true });
+  }
+
+  get core(): RaftCore {
+    return this.replicator.core;
+  }
+
+  /** Recovery from the disk: the newest snapshot, then the log after it. */
+  async start(): Promise<void> {
+    const { disk, id, events } = this.setup;
+    let snapshot: SnapshotMeta = { index: 0, term: 0, membership: this.setup.membership };
+    const stored = disk.latestSnapshot();
+    if (stored) {
+      await restoreSnapshot(this.state, iterate(stored.chunks));
+      snapshot = stored.meta;
+    }
+    this.appliedIndex = snapshot.index;
+    this.appliedTerm = snapshot.term;
+    const entries = disk.entries.filter((e) => e.index > snapshot.index);
+    if (entries.length > 0 && entries[0]!.index !== snapshot.index + 1) {
+      throw new Error(`member ${id}: log resumes at ${entries[0]!.index} after a snapshot at ${snapshot.index}`);
+    }
+    this.recoveredLastIndex = entries.at(-1)?.index ?? snapshot.index;
+    const core = new RaftCore({
+      id,
+      snapshot,
+      ...(disk.hardState ? { hardState: disk.hardState } : {}),
+      entries,
+      random: this.setup.random,
+      electionTicks: this.setup.electionTicks,
+    });
+    const clock = { now: () => events.now, defer: (fn: () => void) => events.after(0, fn) };
+    this.replicator = new Replicator(core, this.wal, this, this.state.lastZxid, this.setup.network.transport(id), clock);
+    this.setup.network.attach(id, this);
+    this.replicator.schedule();
+  }
+
+  /** The process dies: the first `survive` pending log writes reach the disk; clients lose their connections. */
+  crash(survive: number): void {
+    this.alive = false;
+    this.serving = false;
+    this.replicator.stop();
+    this.wal.crash(survive);
+    this.setup.network.detach(this.id);
+    for (const conn of [...this.connections]) conn.close('member crashed');
+  }
+
+  tick(): void {
+    this.replicator.tick();
+  }
+
+  /** Writes a snapshot of the applied state and lets consensus compact its log up to it. */
+  takeSnapshot(): void {
+    const index = this.appliedIndex;
+    if (index <= this.core.snapshotMeta.index || this.appliedTerm === 0) return;
+    const writer = new StateSnapshot(this.state);
+    const chunks: Buffer[] = [];
+    for (let c = writer.next(); c; c = writer.next()) chunks.push(c);
+    this.setup.disk.storeSnapshot({ meta: { index, term: this.appliedTerm, membership: this.core.membership }, chunks });
+    this.replicator.compact(index);
+  }
+
+  // ---- PeerEndpoint ----
+
+  step(m: Message): void {
+    this.replicator.step(m);
+  }
+
+  aux(from: NodeId, payload: unknown): void {
+    this.replicator.handleAux(from, payload);
+  }
+
+  async snapshot(_from: NodeId, meta: Message, chunks: Buffer[]): Promise<void> {
+    this.setup.disk.storeSnapshot({ meta: meta.snapshot!, chunks });
+    if (this.alive) this.replicator.step(meta);
+  }
+
+  peerGone(id: NodeId): void {
+    this.replicator.peerGone(id);
+  }
+
+  // ---- ReplicatorHost ----
+
+  committed(entries: Array<{ entry: Entry; zxid: number }>): void {
+    if (!this.alive) return;
+    for (const { entry, zxid } of entries) {
+      if (entry.term > this.appliedTerm) this.dropLostWrites(entry.term);
+      this.appliedIndex = entry.index;
+      this.appliedTerm = entry.term;
+      if (entry.kind === EntryKind.Config) throw new Error('the ensemble simulation makes no membership changes');
+      if (entry.kind === EntryKind.Noop) {
+        this.state.lastZxid = zxid;
+        this.setup.observer.applied(this, entry, zxid);
+        continue;
+      }
+      const txn = decodeTxn(entry.data);
+      const result = this.state.apply(txn, zxid);
+      this.deliver(txn, result);
+      this.setup.observer.applied(this, entry, zxid, { txn, result });
+    }
+    if (!this.serving && this.appliedIndex > this.recoveredLastIndex && this.appliedTerm === this.core.term) this.serving = true;
+  }
+
+  roleChanged(_state: SoftState): void {}
+
+  async installSnapshot(meta: SnapshotMeta): Promise<number> {
+    const stored = this.setup.disk.snapshot(meta.index);
+    if (!stored) throw new Error(`member ${this.id}: snapshot ${meta.index} was never stored`);
+    const state = SimMember.freshState();
+    await restoreSnapshot(state, iterate(stored.chunks));
+    if (this.alive) {
+      this.state = state;
+      this.appliedIndex = meta.index;
+      this.appliedTerm = meta.term;
+      this.setup.observer.installed(this);
+    }
+    return state.lastZxid;
+  }
+
+  async snapshotChunks(index: number): Promise<AsyncIterable<Uint8Array>> {
+    const stored = this.setup.disk.snapshot(index);
+    if (!stored) throw new Error(`member ${this.id}: no snapshot at ${index} to send`);
+    return iterate(stored.chunks);
+  }
+
+  fatal(err: Error): void {
+    this.setup.observer.failed(err);
+  }
+
+  // ---- MemberEnd: clients ----
+
+  handshake(conn: SimConnection, req: HandshakeRequest): void {
+    this.connections.add(conn);
+    if (!this.serving) return conn.close('not serving yet');
+    if (req.lastZxidSeen <= this.state.lastZxid) return this.establish(conn, req);
+    // The client has seen more than this member applied: catch up with the leader first, then decide.
+    void this.replicator.barrier().then(() => {
+      if (!conn.open || !this.alive) return;
+      if (req.lastZxidSeen <= this.state.lastZxid) this.establish(conn, req);
+      else conn.close('client ahead');
+    });
+  }
+
+  private establish(conn: SimConnection, req: HandshakeRequest): void {
+    if (req.sessionId === 0n) {
+      const id = this.setup.newSessionId();
+      const passwd = Buffer.from(`pw${id}`);
+      this.pendingHandshakes.set(id, conn);
+      this.propose({ kind: TxnKind.CreateSession, time: Math.floor(this.setup.events.now), session: id, timeout: 30_000, passwd });
+      return;
+    }
+    const global = this.state.sessions.get(req.sessionId);
+    if (!global || !global.passwd.equals(req.passwd)) return conn.close('invalid session');
+    const previous = this.sessionConnection.get(req.sessionId);
+    this.sessionConnection.set(req.sessionId, conn);
+    if (previous && previous !== conn) previous.close('session moved to a new connection');
+    conn.accept(req.sessionId, req.passwd);
+  }
+
+  request(conn: SimConnection, xid: number, req: ClientRequest): void {
+    const session = conn.sessionId!;
+    if (req.type === OpCode.Sync) {
+      const path = req.path;
+      const answer = (): Reply => this.reply(xid, ErrorCode.Ok, { type: OpCode.Sync, path });
+      if (this.setup.syncWithoutBarrier) return conn.answer(xid, answer);
+      conn.expectWrite(xid);
+      // Unlike member.ts today (see the report of server/test/simulation): the barrier is met synchronously
+      // within the apply batch, the reply is computed only when its turn comes (after the session's earlier
+      // writes, so its zxid is never older than theirs), and the session's later writes wait for the barrier
+      // (so the reads behind the sync cannot see them, whatever happens to leadership meanwhile).
+      conn.syncsPending++;
+      this.replicator.afterBarrier(() => {
+        if (!this.alive) return;
+        conn.syncsPending--;
+        conn.complete(xid, answer);
+        if (conn.syncsPending === 0) for (const txn of conn.heldWrites.splice(0)) this.proposeWrite(conn, txn);
+      });
+      return;
+    }
+    if (isReadRequest(req)) {
+      conn.answer(xid, () => {
+        const a = answerRead(req, { tree: this.state.tree, watches: this.watches, watcher: NO_WATCHER, auth: [], skipAcl: true, session });
+        return this.reply(xid, a.err, a.body);
+      });
+      return;
+    }
+    conn.expectWrite(xid);
+    const txn: Txn = { kind: TxnKind.Request, time: Math.floor(this.setup.events.now), session, cxid: xid, auth: [], req: req as WriteRequest, global: true };
+    if (conn.syncsPending > 0) conn.heldWrites.push(txn);
+    else this.proposeWrite(conn, txn);
+  }
+
+  private proposeWrite(conn: SimConnection, txn: Extract<Txn, { kind: TxnKind.Request }>): void {
+    this.propose(txn, (term) => conn.handed(txn.cxid, term));
+  }
+
+  closed(conn: SimConnection): void {
+    this.connections.delete(conn);
+    if (conn.sessionId !== undefined && this.sessionConnection.get(conn.sessionId) === conn) this.sessionConnection.delete(conn.sessionId);
+  }
+
+  private reply(xid: number, err: ErrorCode, body?: Reply['body']): Reply {
+    return { xid, zxid: this.state.lastZxid, err, ...(body ? { body } : {}) };
+  }
+
+  private propose(txn: Txn, handed?: (term: number) => void): void {
+    this.replicator.propose(encodeTxn(txn), handed);
+  }
+
+  /** A new term's first entry applied: writes handed to older leaders and still unanswered never will be. */
+  private dropLostWrites(term: number): void {
+    for (const conn of [...this.connections]) if (conn.hasWriteHandedBefore(term)) conn.close('write lost in a leader change');
+  }
+
+  private deliver(txn: Txn, result: ApplyResult): void {
+    if (txn.kind === TxnKind.CreateSession) {
+      const conn = this.pendingHandshakes.get(txn.session);
+      if (!conn) return;
+      this.pendingHandshakes.delete(txn.session);
+      if (!conn.open) return;
+      this.sessionConnection.set(txn.session, conn);
+      conn.accept(txn.session, txn.passwd);
+      return;
+    }
+    if (txn.kind !== TxnKind.Request) return;
+    this.sessionConnection.get(txn.session)?.complete(txn.cxid, { xid: txn.cxid, zxid: result.zxid, err: result.err, ...(result.response ? { body: result.response } : {}) });
+  }
+}
