@@ -26,15 +26,15 @@ import { SimPeerNetwork } from './peer-network.js';
 import { Recorder } from './recorder.js';
 import { checkSessions, hex } from './session-checks.js';
 import { KEYS, outcomeOf, SimClient, type ClientStats } from './sim-client.js';
-import { SimMember, type MemberObserver } from './sim-member.js';
+import { SimMember, type MemberObserver, type SyncMode } from './sim-member.js';
 
 export interface EnsembleOptions {
   /** Simulated milliseconds of chaos, then of calm. */
   chaosMs: number;
   calmMs: number;
   clients: number;
-  /** The deliberately broken variant (see SimMember): the checkers must catch it. */
-  syncWithoutBarrier?: boolean;
+  /** Variants of sync the checkers must catch (see SimMember). */
+  syncMode?: SyncMode;
 }
 
 export interface EnsembleStats extends ClientStats {
@@ -162,7 +162,7 @@ class EnsembleSimulation implements MemberObserver {
       observer: this,
       newSessionId: () => this.nextSession++,
       onLogWrite: () => this.scheduleFlush(id),
-      ...(this.opts.syncWithoutBarrier ? { syncWithoutBarrier: true } : {}),
+      ...(this.opts.syncMode ? { syncMode: this.opts.syncMode } : {}),
     });
     this.members.set(id, member);
     this.lastApplied.set(id, 0);

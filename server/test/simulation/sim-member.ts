@@ -43,9 +43,16 @@ export interface MemberSetup {
   newSessionId: () => bigint;
   /** The write-ahead log has writes waiting for the disk. */
   onLogWrite: () => void;
-  /** Deliberately broken variant for the checker's own test: sync answers at once, without a read barrier. */
-  syncWithoutBarrier?: boolean;
+  syncMode?: SyncMode;
 }
+
+/**
+ * How sync is answered. 'ordered' (the default) is described in request(). Variants the checkers must catch:
+ * 'noBarrier' answers at once, without a read barrier (deliberately broken); 'afterBatch' is what member.ts does
+ * today: the reply is made when the barrier's promise settles, after the whole committed batch was applied, and
+ * the session's later writes are not held back.
+ */
+export type SyncMode = 'ordered' | 'noBarrier' | 'afterBatch';
 
 const NO_WATCHER: Watcher = { notify: () => {} };
 
@@ -239,9 +246,13 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
     if (req.type === OpCode.Sync) {
       const path = req.path;
       const answer = (): Reply => this.reply(xid, ErrorCode.Ok, { type: OpCode.Sync, path });
-      if (this.setup.syncWithoutBarrier) return conn.answer(xid, answer);
+      if (this.setup.syncMode === 'noBarrier') return conn.answer(xid, answer);
       conn.expectWrite(xid);
-      // Unlike member.ts today (see the report of server/test/simulation): the barrier is met synchronously
+      if (this.setup.syncMode === 'afterBatch') {
+        void this.replicator.barrier().then(() => this.alive && conn.complete(xid, answer()));
+        return;
+      }
+      // Unlike member.ts today ('afterBatch'): the barrier is met synchronously
       // within the apply batch, the reply is computed only when its turn comes (after the session's earlier
       // writes, so its zxid is never older than theirs), and the session's later writes wait for the barrier
       // (so the reads behind the sync cannot see them, whatever happens to leadership meanwhile).
