@@ -15,10 +15,10 @@ export const KEYS = ['/k0', '/k1', '/k2', '/k3'];
 const OPEN_ACL: ACL[] = [{ perms: Perms.All, id: { scheme: 'world', id: 'anyone' } }];
 const MAX_PIPELINE = 3;
 /** A client that waits this long for a reply drops the connection and moves on, as on a ping timeout. */
-export const REQUEST_TIMEOUT_MS = 2500;
+const REQUEST_TIMEOUT_MS = 2500;
 
 /** Members a client may connect to (undefined while down). */
-export type MemberDirectory = (id: NodeId) => (MemberEnd & { serving: boolean }) | undefined;
+export type MemberDirectory = (id: NodeId) => MemberEnd | undefined;
 
 interface InFlight {
   xid: number;
