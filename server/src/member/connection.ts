@@ -48,21 +48,43 @@ const OP_NAMES: Partial<Record<OpCode, string>> = {
   [OpCode.Auth]: 'AUTH', [OpCode.WhoAmI]: 'HOMI', [OpCode.Reconfig]: 'RECO', [OpCode.GetEphemerals]: 'GETE',
 };
 
+/** The connection a socket carries, so that one set of listener functions serves every socket. */
+const CONNECTION = Symbol('connection');
+type ConnectedSocket = Socket & { [CONNECTION]: ClientConnection };
+
+function onSocketData(this: ConnectedSocket, chunk: Buffer): void {
+  this[CONNECTION].onData(chunk);
+}
+
+function onSocketError(this: ConnectedSocket): void {
+  this[CONNECTION].close('socket error');
+}
+
+function onSocketClose(this: ConnectedSocket): void {
+  this[CONNECTION].close('peer closed');
+}
+
+/** Shared by connections with nothing queued (most idle ones): replaced by a real array on first use. */
+const NO_SLOTS: readonly Slot[] = Object.freeze([]);
+
+// A member may hold a hundred thousand idle connections, so what each costs matters: listeners are shared
+// functions, the frame decoder exists only while a frame is partly received, and the reply queue, held frames
+// and identities are made on first use.
 export class ClientConnection implements Watcher, ConnectionInfo {
-  readonly decoder: FrameDecoder;
+  /** Bytes of a frame not yet complete; undefined between frames. */
+  private decoder: FrameDecoder | undefined;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly established = Date.now();
-  /** Identities for ACL checks: the client's address, then whatever addauth added. */
-  auth: Id[];
+  private identities: Id[] | undefined;
   sessionId: bigint | undefined;
   sessionTimeout = 0;
   readOnly = false;
   private state: 'new' | 'connecting' | 'open' | 'closed' = 'new';
-  private readonly slots: Slot[] = [];
+  private slots = NO_SLOTS as Slot[];
   private corked = false;
   /** Frames that arrived while the handshake was being committed. */
-  private held: Buffer[] = [];
+  private held: Buffer[] | undefined;
 
   received = 0;
   sent = 0;
@@ -80,14 +102,18 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     readonly socket: Socket,
     private readonly host: ConnectionHost,
   ) {
-    this.decoder = new FrameDecoder(host.maxFrameSize);
     this.remoteAddress = normalizeAddress(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
-    this.auth = [{ scheme: 'ip', id: this.remoteAddress }];
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => this.close('socket error'));
-    socket.on('close', () => this.close('peer closed'));
+    (socket as ConnectedSocket)[CONNECTION] = this;
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+  }
+
+  /** Identities for ACL checks: the client's address, then whatever addauth added (the array may be edited). */
+  get auth(): Id[] {
+    return (this.identities ??= [{ scheme: 'ip', id: this.remoteAddress }]);
   }
 
   get watcherKey(): object {
@@ -111,19 +137,23 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     return this.state !== 'closed';
   }
 
-  private onData(chunk: Buffer): void {
+  /** @internal Bytes from the socket. */
+  onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
-    this.decoder.push(chunk);
+    const decoder = (this.decoder ??= new FrameDecoder(this.host.maxFrameSize));
+    decoder.push(chunk);
     try {
       if (this.state === 'new') {
-        const first = this.decoder.peekInt();
+        const first = decoder.peekInt();
         if (first === null) return;
         const word = fourLetterWord(first);
-        if (word !== undefined) return this.answerFourLetterWord(word);
+        if (word !== undefined) return this.answerFourLetterWord(decoder, word);
       }
-      for (let frame = this.decoder.next(); frame !== null && this.isOpen; frame = this.decoder.next()) {
+      for (let frame = decoder.next(); frame !== null && this.isOpen; frame = decoder.next()) {
         this.onFrame(frame);
       }
+      // Frames that arrived whole (the usual case) leave nothing behind to keep.
+      if (decoder.bufferedBytes === 0 && this.decoder === decoder) this.decoder = undefined;
     } catch (err) {
       this.protocolError(err);
     }
@@ -137,7 +167,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
         this.host.handshake(this, decodeConnectRequest(frame));
         return;
       case 'connecting':
-        this.held.push(frame);
+        (this.held ??= []).push(frame);
         return;
       case 'open':
         this.dispatch(frame);
@@ -170,8 +200,8 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     this.sessionTimeout = timeout;
     this.state = 'open';
     this.write(response);
-    const held = this.held;
-    this.held = [];
+    const held = this.held ?? [];
+    this.held = undefined;
     try {
       for (const frame of held) if (this.isOpen) this.dispatch(frame);
     } catch (err) {
@@ -190,14 +220,19 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     if (this.slots.length === 0) {
       this.writeReply(Date.now(), compute(), op !== OpCode.Ping);
     } else {
-      this.slots.push({ xid, op, started: Date.now(), run: compute });
+      this.queue({ xid, op, started: Date.now(), run: compute });
     }
+  }
+
+  private queue(slot: Slot): void {
+    if (this.slots === NO_SLOTS) this.slots = [];
+    this.slots.push(slot);
   }
 
   /** Reserves the reply slot of a write; `complete` fills it once the write is applied. */
   expectWrite(xid: number, op: OpCode): Slot {
     const slot: Slot = { xid, op, started: Date.now() };
-    this.slots.push(slot);
+    this.queue(slot);
     return slot;
   }
 
@@ -263,12 +298,12 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   }
 
   /** Answers a four-letter word (once its argument bytes, if any, have arrived) and closes, as ZooKeeper does. */
-  private answerFourLetterWord(word: string): void {
+  private answerFourLetterWord(decoder: FrameDecoder, word: string): void {
     const extra = argumentBytes(word);
-    if (this.decoder.bufferedBytes < 4 + extra) return;
+    if (decoder.bufferedBytes < 4 + extra) return;
     this.state = 'closed';
-    const head = this.decoder.takeBytes(4)!;
-    const argument = extra > 0 ? this.decoder.takeBytes(extra)! : undefined;
+    const head = decoder.takeBytes(4)!;
+    const argument = extra > 0 ? decoder.takeBytes(extra)! : undefined;
     this.socket.end(this.host.fourLetterWord(head, argument));
     this.host.closed(this, 'four-letter word answered');
   }

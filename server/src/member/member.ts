@@ -22,7 +22,7 @@ import { peerAddresses } from '../peer/addresses.js';
 import { ClientConnection, hex, type ConnectionHost, type Slot } from './connection.js';
 import { isExpiredNode } from '../tree/znode.js';
 import { answerRead, isReadRequest, restoreWatches } from './reads.js';
-import { SessionRegistry, type SessionEntry } from './sessions.js';
+import { SessionEntry, SessionRegistry } from './sessions.js';
 import { SessionAdmission } from './session-admission.js';
 import { SessionLiveness, type TouchReport } from './session-liveness.js';
 import { ReconfigRequests } from './reconfig-requests.js';
@@ -109,8 +109,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       registry: this.registry,
       selfId: this.nodeId,
       leader: () => this.replicator?.core.leader ?? 0,
-      sendAux: (to, report) => this.peers?.sendAux(to, report),
+      sendAux: (to, report) => this.peers?.sendAux(to, report) ?? false,
       propose,
+      now: Date.now,
+      afterIo: setImmediate,
     });
     this.reconfigs = new ReconfigRequests({
       config,
@@ -165,7 +167,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.appliedTerm = meta.term;
     const now = Date.now();
     for (const [id, s] of state.sessions) {
-      if (!this.registry.get(id)) this.registry.add({ id, timeout: s.timeout, passwd: s.passwd, local: false }, now);
+      if (!this.registry.get(id)) this.registry.add(new SessionEntry(id, s.timeout, false, s.passwd), now);
     }
     this.log.info({ index: meta.index, zxid: hex(BigInt(state.lastZxid)), nodes: state.tree.nodeCount }, 'installed snapshot from the leader');
     return state.lastZxid;
@@ -260,9 +262,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     // Sessions restored from the log get a full timeout to reconnect, as in ZooKeeper.
     const now = Date.now();
     for (const [id, s] of this.state.sessions) {
-      if (!this.registry.get(id)) this.registry.add({ id, timeout: s.timeout, passwd: s.passwd, local: false }, now);
+      if (!this.registry.get(id)) this.registry.add(new SessionEntry(id, s.timeout, false, s.passwd), now);
     }
     this.timers.push(setInterval(() => this.liveness.tick(), config.tickTime));
+    this.timers.push(setInterval(() => this.liveness.flush(), raftTickMs(config.tickTime)));
     this.timers.push(setInterval(() => this.sweepContainers(), this.options.containerCheckIntervalMs ?? CONTAINER_CHECK_INTERVAL_MS));
     this.running = true;
     log.info({ port, address: config.clientPortAddress || '0.0.0.0' }, 'serving clients');
@@ -323,7 +326,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     else this.perIp.set(conn.remoteAddress, n);
     this.watches.removeWatcher(conn);
     const session = conn.sessionId === undefined ? undefined : this.registry.get(conn.sessionId);
-    if (session?.connection === conn) delete session.connection;
+    if (session?.connection === conn) session.connection = undefined;
   }
 
   lastZxid(): number {

@@ -8,7 +8,7 @@ import type { MemberConfig } from '../config/member-config.js';
 import type { ReplicatedState } from '../state/apply.js';
 import { TxnKind, type Txn } from '../state/txn.js';
 import { hex, type ClientConnection } from './connection.js';
-import { SessionRegistry, type SessionEntry } from './sessions.js';
+import { SessionEntry, SessionRegistry } from './sessions.js';
 
 /** What admission needs from its member. */
 export interface AdmissionHost {
@@ -65,12 +65,14 @@ export class SessionAdmission {
     const pending = this.pending.get(txn.session);
     // Every member tracks every global session, so whichever leads next can expire it.
     if (!pending) {
-      if (!registry.get(txn.session)) registry.add({ id: txn.session, timeout: txn.timeout, passwd: txn.passwd, local: false }, Date.now());
+      if (!registry.get(txn.session)) registry.add(new SessionEntry(txn.session, txn.timeout, false, txn.passwd), Date.now());
       return;
     }
     this.pending.delete(txn.session);
     const { connection, timeout, passwd } = pending;
-    registry.add({ id: txn.session, timeout, passwd, local: false, connection }, Date.now());
+    const entry = new SessionEntry(txn.session, timeout, false, passwd);
+    entry.connection = connection;
+    registry.add(entry, Date.now());
     connection.accept(connectResponse(txn.session, timeout, passwd), txn.session, timeout);
   }
 
@@ -110,7 +112,7 @@ export class SessionAdmission {
       log.info({ session: hex(req.sessionId), client: conn.remoteAddress }, passwd ? 'refusing reconnect: wrong password or closing' : 'refusing reconnect: session expired');
       return refuseSession(conn);
     }
-    const session: SessionEntry = entry ?? { id: req.sessionId, timeout, passwd, local: false };
+    const session = entry ?? new SessionEntry(req.sessionId, timeout, false, passwd);
     session.timeout = timeout;
     this.bind(session, conn);
     conn.accept(connectResponse(session.id, timeout, passwd), session.id, timeout);
@@ -128,7 +130,8 @@ export class SessionAdmission {
     let session = req.sessionId === 0n ? undefined : registry.get(req.sessionId);
     const passwd = session?.passwd ?? this.host.replicated().sessions.get(req.sessionId)?.passwd;
     if (req.sessionId !== 0n && (!passwd || !passwd.equals(req.passwd))) return refuseSession(conn);
-    session ??= { id: req.sessionId === 0n ? registry.newSessionId() : req.sessionId, timeout, passwd: passwd ?? SessionRegistry.newPassword(), local: true };
+    // A new read-only session is local, with a derived password; a global one keeps its own.
+    session ??= new SessionEntry(req.sessionId === 0n ? registry.newSessionId() : req.sessionId, timeout, true, passwd);
     this.bind(session, conn);
     conn.readOnly = true;
     conn.accept(connectResponse(session.id, timeout, session.passwd, true), session.id, timeout);
@@ -145,12 +148,14 @@ export class SessionAdmission {
   private createSession(conn: ClientConnection, timeout: number): void {
     const { registry, config } = this.host;
     const id = registry.newSessionId();
-    const passwd = SessionRegistry.newPassword();
     if (config.localSessionsEnabled) {
-      registry.add({ id, timeout, passwd, local: true, connection: conn }, Date.now());
-      conn.accept(connectResponse(id, timeout, passwd), id, timeout);
+      const entry = new SessionEntry(id, timeout, true);
+      entry.connection = conn;
+      registry.add(entry, Date.now());
+      conn.accept(connectResponse(id, timeout, entry.passwd), id, timeout);
       return;
     }
+    const passwd = SessionRegistry.newPassword();
     this.pending.set(id, { connection: conn, timeout, passwd });
     this.host.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: id, timeout, passwd });
   }

@@ -1,25 +1,56 @@
 // Sessions as this member sees them: which connection serves each, which are local (known only here), and when
 // each expires. Global sessions are also in the replicated state; this registry only tracks liveness.
-import { randomBytes } from 'node:crypto';
+//
+// A member may hold a hundred thousand idle sessions, so an entry is one small object of fixed shape: its expiry
+// bucket lives on it (no side maps), and a local session stores no password at all — it is derived from the
+// session id with a per-process secret, so only this process can produce it, and a local session lives nowhere else.
+import { createHmac, randomBytes, randomFillSync } from 'node:crypto';
 import { SESSION_PASSWORD_LENGTH } from '../../../protocol/src/constants.js';
-import { ExpiryQueue } from './expiry-queue.js';
+import { ExpiryQueue, type Expiring } from './expiry-queue.js';
 
-export interface SessionEntry {
-  id: bigint;
-  timeout: number;
-  passwd: Buffer;
-  local: boolean;
+/** What a session needs of the connection serving it. */
+export interface SessionConnection {
+  close(reason: string): void;
+}
+
+const LOCAL_PASSWORD_SECRET = randomBytes(32);
+
+export class SessionEntry implements Expiring {
   /** The connection serving the session now, if any. */
-  connection?: { close(reason: string): void };
+  connection: SessionConnection | undefined = undefined;
   /** Set once a close (explicit or expiry) was submitted, so it is not submitted twice. */
-  closing?: boolean;
+  closing = false;
   /** xid of the closeSession request to answer once the close is applied. */
-  closeXid?: number;
+  closeXid: number | undefined = undefined;
+  /** Owned by the registry's expiry queue. */
+  expiryBucket = 0;
+  /** Owned by SessionLiveness: when this member last reported the session to the leader (its clock, ms). */
+  reportedAt = 0;
+  /** Owned by SessionLiveness: traffic seen here that the leader has not been told about yet. */
+  reportPending = false;
+
+  /** A global session's password comes from its CreateSession; a local one's is derived (see above). */
+  constructor(
+    readonly id: bigint,
+    public timeout: number,
+    public local: boolean,
+    private readonly password?: Buffer,
+  ) {}
+
+  get passwd(): Buffer {
+    return this.password ?? localPassword(this.id);
+  }
+}
+
+function localPassword(id: bigint): Buffer {
+  const idBytes = Buffer.allocUnsafe(8);
+  idBytes.writeBigInt64BE(id);
+  return createHmac('sha256', LOCAL_PASSWORD_SECRET).update(idBytes).digest().subarray(0, SESSION_PASSWORD_LENGTH);
 }
 
 export class SessionRegistry {
   private readonly entries = new Map<bigint, SessionEntry>();
-  private readonly expiry: ExpiryQueue<bigint>;
+  private readonly expiry: ExpiryQueue<SessionEntry>;
   private nextId: bigint;
 
   constructor(serverId: number, tickTime: number, now: number) {
@@ -34,37 +65,42 @@ export class SessionRegistry {
     return id;
   }
 
+  /** A random password for a new global session (carved from Node's shared pool, not an allocation of its own). */
   static newPassword(): Buffer {
-    return randomBytes(SESSION_PASSWORD_LENGTH);
+    return randomFillSync(Buffer.allocUnsafe(SESSION_PASSWORD_LENGTH));
   }
 
   get(id: bigint): SessionEntry | undefined {
     return this.entries.get(id);
   }
 
+  /** Registers (or re-registers) `entry` with a full timeout from `now`. */
   add(entry: SessionEntry, now: number): void {
     this.entries.set(entry.id, entry);
-    this.expiry.touch(entry.id, now, entry.timeout);
+    this.expiry.touch(entry, now, entry.timeout);
   }
 
-  touch(id: bigint, now: number): void {
-    const e = this.entries.get(id);
-    if (e && !e.closing) this.expiry.touch(id, now, e.timeout);
+  /** Gives `entry` a full timeout from `now`, unless it is closing or no longer registered. */
+  touch(entry: SessionEntry, now: number): void {
+    if (!entry.closing && this.entries.get(entry.id) === entry) this.expiry.touch(entry, now, entry.timeout);
+  }
+
+  /** When the session expires unless touched again (undefined once expired, closing or removed). */
+  deadlineOf(entry: SessionEntry): number | undefined {
+    return this.expiry.deadlineOf(entry);
   }
 
   remove(id: bigint): SessionEntry | undefined {
     const e = this.entries.get(id);
+    if (!e) return undefined;
     this.entries.delete(id);
-    this.expiry.remove(id);
+    this.expiry.remove(e);
     return e;
   }
 
   /** Sessions whose deadline passed; they stay registered until their close is applied. */
   expired(now: number): SessionEntry[] {
-    return this.expiry.expire(now).flatMap((id) => {
-      const e = this.entries.get(id);
-      return e ? [e] : [];
-    });
+    return this.expiry.expire(now);
   }
 
   all(): IterableIterator<SessionEntry> {
