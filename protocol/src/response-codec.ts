@@ -1,7 +1,7 @@
 // Reply bodies (after the ReplyHeader), in both directions: the server encodes, the client decodes.
 // A reply carries no opcode, so decoding needs the type of the request it answers.
 import { ErrorCode, OpCode } from './constants.js';
-import { MarshallingError, type JuteReader, type JuteWriter } from './jute.js';
+import { JuteWriter, MarshallingError, type JuteReader } from './jute.js';
 import {
   MULTI_END,
   readACLs,
@@ -9,9 +9,47 @@ import {
   readStat,
   writeACLs,
   writeMultiHeader,
+  writeReplyHeader,
   writeStat,
 } from './record-codec.js';
-import type { ClientInfo, ClientResponse, OpResult } from './records.js';
+import type { ClientInfo, ClientResponse, OpResult, Stat } from './records.js';
+
+/**
+ * One reply frame as the bytes to send: a single Buffer, or chunks sent back to back (with writev) so that a
+ * large body shared by many replies is never copied into each of them.
+ */
+export type ReplyBytes = Buffer | readonly Buffer[];
+
+/** Bytes of an encoded Stat. */
+const STAT_BYTES = 68;
+/** Bytes of the length prefix plus the ReplyHeader (xid, zxid, err). */
+const REPLY_HEAD_BYTES = 20;
+
+/**
+ * A getData reply body (data, then stat) in a Buffer of its own, which any number of replies may share
+ * (see sharedBodyReply): ZooKeeper sends every reader of one node version the same body bytes.
+ */
+export function encodeGetDataBody(data: Uint8Array | null, stat: Stat): Buffer {
+  const w = new JuteWriter(4 + (data?.length ?? 0) + STAT_BYTES);
+  w.writeBuffer(data);
+  writeStat(w, stat);
+  return w.finish();
+}
+
+/** Reply heads are small and sent at once, so they are views of one slab (see JuteWriter). */
+const heads = new JuteWriter();
+
+/** A successful reply around a body encoded beforehand: a 20-byte head (length prefix, ReplyHeader), then `body`. */
+export function sharedBodyReply(xid: number, zxid: number, body: Buffer): Buffer[] {
+  try {
+    heads.writeInt(REPLY_HEAD_BYTES - 4 + body.length);
+    writeReplyHeader(heads, { xid, zxid, err: ErrorCode.Ok });
+  } catch (e) {
+    heads.reset();
+    throw e;
+  }
+  return [heads.finish(), body];
+}
 
 /** Writes a successful reply's body (not the header). */
 export function writeResponseBody(w: JuteWriter, res: ClientResponse): void {

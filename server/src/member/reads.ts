@@ -2,11 +2,13 @@
 // session-local calls. Each returns the reply's error code and body; ACL and watch rules follow ZooKeeper's
 // FinalRequestProcessor.
 import { ErrorCode, EventType, OpCode, Perms, WatcherType } from '../../../protocol/src/constants.js';
+import { encodeReply } from '../../../protocol/src/messages.js';
 import type { ClientRequest, ClientResponse, Id, MultiReadOp, OpResult } from '../../../protocol/src/records.js';
+import { encodeGetDataBody, sharedBodyReply, type ReplyBytes } from '../../../protocol/src/response-codec.js';
 import { permits } from '../tree/acl.js';
 import type { DataTree } from '../tree/datatree.js';
 import { invalidPathReason } from '../tree/paths.js';
-import { statOf } from '../tree/znode.js';
+import { statOf, type ZNode } from '../tree/znode.js';
 import type { Watcher, WatchManager } from './watches.js';
 
 export interface ReadContext {
@@ -21,6 +23,48 @@ export interface ReadContext {
 export interface Answer {
   err: ErrorCode;
   body?: ClientResponse;
+  /** `body` encoded once per node version and shared by every reader of it (large getData replies). */
+  sharedBody?: Buffer;
+}
+
+/** The reply frame for an answer: one Buffer, or a head plus the shared body. */
+export function encodeAnswer(xid: number, zxid: number, a: Answer): ReplyBytes {
+  if (a.err === ErrorCode.Ok && a.sharedBody) return sharedBodyReply(xid, zxid, a.sharedBody);
+  return encodeReply(xid, zxid, a.err, a.body);
+}
+
+/**
+ * Nodes at least this big have their getData body encoded once per version: a herd of readers then costs one
+ * copy of the data, not one per reader. Smaller ones are cheaper to copy than to keep twice.
+ */
+export const SHARED_BODY_MIN_BYTES = 8 * 1024;
+
+/** The encoded body and everything it was encoded from that can change (the rest of the Stat never does). */
+interface EncodedBody {
+  data: Buffer | null;
+  mzxid: number;
+  version: number;
+  cversion: number;
+  children: number;
+  pzxid: number;
+  aversion: number;
+  body: Buffer;
+}
+
+/** Per node (dropped with it): the body of its last version read. Nodes are mutated in place, hence the check. */
+const encodedBodies = new WeakMap<ZNode, EncodedBody>();
+
+function sharedGetDataBody(node: ZNode): Buffer {
+  const known = encodedBodies.get(node);
+  if (known && known.data === node.data && known.mzxid === node.mzxid && known.version === node.version &&
+    known.cversion === node.cversion && known.children === node.children.size && known.pzxid === node.pzxid &&
+    known.aversion === node.aversion) {
+    return known.body;
+  }
+  const body = encodeGetDataBody(node.data, statOf(node));
+  encodedBodies.set(node, { data: node.data, mzxid: node.mzxid, version: node.version, cversion: node.cversion,
+    children: node.children.size, pzxid: node.pzxid, aversion: node.aversion, body });
+  return body;
 }
 
 /** The request variants whose opcode is in K (splitting variants that share a layout across opcodes). */
@@ -80,7 +124,7 @@ export function answerRead(req: ReadRequest, ctx: ReadContext): Answer {
     }
     case OpCode.GetData:
     case OpCode.GetChildren:
-      return answerMultiReadOp(req, ctx);
+      return answerMultiReadOp(req, ctx, true);
     case OpCode.GetChildren2: {
       const node = tree.get(req.path);
       if (!node) return error(ErrorCode.NoNode);
@@ -126,13 +170,16 @@ export function answerRead(req: ReadRequest, ctx: ReadContext): Answer {
   }
 }
 
-function answerMultiReadOp(req: MultiReadOp, ctx: ReadContext): Answer {
+/** `share`: a large getData body is also given encoded, shared (not inside a multiRead, whose body is one). */
+function answerMultiReadOp(req: MultiReadOp, ctx: ReadContext, share = false): Answer {
   const node = ctx.tree.get(req.path);
   if (!node) return error(ErrorCode.NoNode);
   if (!readable(node.acl, ctx)) return error(ErrorCode.NoAuth);
   if (req.type === OpCode.GetData) {
     if (req.watch) ctx.watches.addData(req.path, ctx.watcher);
-    return ok({ type: OpCode.GetData, data: node.data, stat: statOf(node) });
+    const answer = ok({ type: OpCode.GetData, data: node.data, stat: statOf(node) });
+    if (share && (node.data?.length ?? 0) >= SHARED_BODY_MIN_BYTES) answer.sharedBody = sharedGetDataBody(node);
+    return answer;
   }
   if (req.watch) ctx.watches.addChild(req.path, ctx.watcher);
   return ok({ type: OpCode.GetChildren, children: [...node.children] });
