@@ -249,6 +249,14 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     slot.reply = reply;
     this.flushSlots();
   }
+  /** Like complete, but the reply is made only once every earlier reply has gone out, so it shows the state then. */
+  completeWhenDue(xid: number, compute: () => Buffer): void {
+    const slot = this.slots.find((s) => s.xid === xid && s.reply === undefined && s.run === undefined);
+    if (!slot) return;
+    slot.run = compute;
+    this.flushSlots();
+  }
+
 
   private flushSlots(): void {
     while (this.slots.length > 0) {

@@ -69,6 +69,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   private readonly admission: SessionAdmission;
   private readonly liveness: SessionLiveness;
   private readonly reconfigs: ReconfigRequests;
+  /** Per connection: syncs whose barrier is not met yet, and the writes sent after them, held until it is. */
+  private readonly syncBarriers = new WeakMap<ClientConnection, { pending: number; held: Array<() => void> }>();
   /** Transactions proposed by this member, by their encoded bytes, until those are garbage. */
   private readonly proposedHere = new WeakMap<Uint8Array, Txn>();
   private wal: WriteAheadLog | undefined;
@@ -387,14 +389,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
           return this.reply(xid, ErrorCode.Ok);
         });
         return;
-      case OpCode.Sync: {
-        if (conn.readOnly) return conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.NotReadOnly));
-        // Answered once this member has applied everything the leader had committed when the sync arrived.
-        conn.expectWrite(xid, req.type);
-        const path = req.path;
-        void this.replicator!.barrier().then(() => conn.complete(xid, this.reply(xid, ErrorCode.Ok, { type: OpCode.Sync, path }), this.state.lastZxid));
-        return;
-      }
+      case OpCode.Sync:
+        return this.sync(conn, xid, req.path);
       case OpCode.Sasl:
         conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Unimplemented));
         return;
@@ -433,7 +429,37 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     }
     const slot = conn.expectWrite(xid, req.type);
     const txn: Txn = { kind: TxnKind.Request, time: Date.now(), session: session.id, cxid: xid, auth: conn.auth, req, global: !session.local };
-    this.propose(txn, this.handedTo(conn, slot));
+    this.afterSyncs(conn, () => this.propose(txn, this.handedTo(conn, slot)));
+  }
+
+  /**
+   * ZooKeeper's sync: answered once this member has applied everything the leader had committed when it arrived.
+   * The barrier is met right after the entry that satisfies it is applied; the reply is made only when every
+   * earlier reply of the session has gone (so its zxid is never older than theirs), and the session's writes sent
+   * after the sync wait for the barrier, so reads queued behind the sync cannot see them.
+   */
+  private sync(conn: ClientConnection, xid: number, path: string): void {
+    if (conn.readOnly) return conn.answer(xid, OpCode.Sync, () => this.reply(xid, ErrorCode.NotReadOnly));
+    conn.expectWrite(xid, OpCode.Sync);
+    let barrier = this.syncBarriers.get(conn);
+    if (!barrier) this.syncBarriers.set(conn, (barrier = { pending: 0, held: [] }));
+    const syncs = barrier;
+    syncs.pending++;
+    this.replicator!.afterBarrier(() => {
+      syncs.pending--;
+      conn.completeWhenDue(xid, () => this.reply(xid, ErrorCode.Ok, { type: OpCode.Sync, path }));
+      if (syncs.pending > 0) return;
+      const held = syncs.held.splice(0);
+      // A connection that closed meanwhile gave its client CONNECTIONLOSS: its held writes never happen.
+      if (conn.isOpen) for (const propose of held) propose();
+    });
+  }
+
+  /** Runs `propose` now, or once the connection's pending syncs have met their barriers. */
+  private afterSyncs(conn: ClientConnection, propose: () => void): void {
+    const barrier = this.syncBarriers.get(conn);
+    if (barrier && barrier.pending > 0) barrier.held.push(propose);
+    else propose();
   }
 
   private closeSession(conn: ClientConnection, session: SessionEntry, xid: number): void {
@@ -446,7 +472,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     }
     session.closeXid = xid;
     const slot = conn.expectWrite(xid, OpCode.CloseSession);
-    this.propose({ kind: TxnKind.CloseSession, time: Date.now(), session: session.id }, this.handedTo(conn, slot));
+    this.afterSyncs(conn, () => this.propose({ kind: TxnKind.CloseSession, time: Date.now(), session: session.id }, this.handedTo(conn, slot)));
   }
 
   /**
