@@ -9,9 +9,9 @@
 // single-server changes in one entry, larger ones through a joint configuration that the leader leaves
 // automatically as soon as the joint entry commits (see membership.ts); observers (learners) and
 // never-leader voters; leadership transfer via TimeoutNow; ReadIndex; pipelined replication with flow
-// control; snapshot catch-up. A leader never proposes a change demoting itself (it hands over first, or
-// its host does), never commits an inherited entry that demotes it to never-leader/observer (it hands
-// over instead), and hands over once a committed change removes it.
+// control; snapshot catch-up. A leader asked to remove or demote itself hands over first; it never
+// commits an inherited entry that demotes it to never-leader/observer (it hands over instead), and
+// hands over once a committed change removes it.
 //
 // Host contract.
 // - Inputs: tick() at a fixed interval; step(msg) for every message received; propose(),
@@ -159,7 +159,7 @@ export class RaftCore {
   private transferee: NodeId = 0;
   private transferElapsed = 0;
   /** Leader only: index of an uncommitted config entry demoting us, or 0. */
-  private demotionIndex = 0;
+  private demotion: { index: number; membership: Membership } | undefined;
   /** Index of the latest config entry the leader appended (or its term's first index). */
   private pendingConfigIndex = 0;
   /** Committed config changes after the snapshot, to know the membership at a compaction point. */
@@ -275,8 +275,10 @@ export class RaftCore {
 
   /**
    * Proposes one member change, or several at once (joint consensus when the voting set changes by more than
-   * one member). Refused while another change is in flight, and if invalid (see changeMembership) or if it
-   * would make this leader a never-leader or observer: hand leadership over first and propose it there.
+   * one member). Refused while another change is in flight, and if invalid (see changeMembership). A change
+   * that removes or demotes this leader is refused with 'transferring' while it hands leadership to an eligible
+   * voter first (ZooKeeper users expect that): the host proposes it again at the new leader. With nobody to
+   * hand over to, a leader carries its own removal through and hands over once it commits; a demotion is invalid.
    */
   proposeMembership(request: MembershipChange | readonly MembershipChange[]): ProposeResult {
     const refusal = this.refuseProposal();
@@ -286,8 +288,13 @@ export class RaftCore {
     }
     const changes = 'id' in request ? [request] : [...request];
     const next = changeMembership(this.membershipValue, changes);
-    const ownRole = next && roleOf(next, this.id);
-    if (!next || ownRole === 'neverLeader' || ownRole === 'observer') return { ok: false, error: 'invalidChange', leader: this.id };
+    if (!next) return { ok: false, error: 'invalidChange', leader: this.id };
+    const ownRole = roleOf(next, this.id);
+    if (ownRole !== 'voter') {
+      const target = this.bestTransferTarget((id) => roleOf(next, id) === 'voter' && mayLead(next, id));
+      if (target !== undefined && this.transferLeadership(target).ok) return { ok: false, error: 'transferring', leader: this.id };
+      if (ownRole !== 'removed') return { ok: false, error: 'invalidChange', leader: this.id };
+    }
     const result = this.appendOwn(EntryKind.Config, encodeConfig({ changes, membership: next }));
     this.pendingConfigIndex = result.index;
     return result;
@@ -490,16 +497,18 @@ export class RaftCore {
     this.syncProgress();
     // An earlier leader may have left an uncommitted entry demoting us to never-leader or observer. We must
     // not lead once it commits, so we never commit it ourselves and hand leadership over.
-    this.demotionIndex = 0;
-    for (let i = this.log.committed + 1; i <= this.log.lastIndex() && this.demotionIndex === 0; i++) {
+    this.demotion = undefined;
+    for (let i = this.log.committed + 1; i <= this.log.lastIndex() && !this.demotion; i++) {
       const e = this.log.entry(i)!;
-      if (e.kind === EntryKind.Config && isDemoted(decodeConfig(e.data).membership, this.id)) this.demotionIndex = i;
+      if (e.kind !== EntryKind.Config) continue;
+      const { membership } = decodeConfig(e.data);
+      if (isDemoted(membership, this.id)) this.demotion = { index: i, membership };
     }
     this.appendOwn(EntryKind.Noop, EMPTY);
     // No membership change (nor leaving an inherited joint config) until our Noop commits: a change proposed
     // under a membership a previous leader may have changed concurrently could skip a step (Ongaro's fix).
     this.pendingConfigIndex = this.log.lastIndex();
-    if (!this.fitToLead()) this.transferLeadership('any');
+    if (!this.fitToLead()) this.handOver();
   }
 
   private tickElection(): void {
@@ -515,7 +524,7 @@ export class RaftCore {
       this.electionElapsed = 0;
       if (!this.quorumRecentlyActive()) return this.becomeFollower(this.termValue, 0);
     }
-    if (this.transferee === 0 && !this.fitToLead()) this.transferLeadership('any');
+    if (this.transferee === 0 && !this.fitToLead()) this.handOver();
     if (this.heartbeatElapsed >= this.heartbeatTicks) {
       this.heartbeatElapsed = 0;
       this.broadcastHeartbeat();
@@ -770,7 +779,7 @@ export class RaftCore {
 
   private maybeCommit(): void {
     let index = quorumIndex(this.membershipValue, (id) => (id === this.id ? this.log.persisted : (this.progress.get(id)?.match ?? 0)));
-    if (this.demotionIndex !== 0) index = Math.min(index, this.demotionIndex - 1);
+    if (this.demotion) index = Math.min(index, this.demotion.index - 1);
     // Only entries of the current term are committed by counting (Raft §5.4.2).
     if (index <= this.log.committed || this.log.term(index) !== this.termValue) return;
     this.commitTo(index);
@@ -792,10 +801,11 @@ export class RaftCore {
     return hasQuorum(this.membershipValue, ids);
   }
 
-  private bestTransferTarget(): NodeId | undefined {
+  /** The most up-to-date eligible voter (among those `also` accepts). */
+  private bestTransferTarget(also: (id: NodeId) => boolean = () => true): NodeId | undefined {
     let best: NodeId | undefined;
     for (const [id, pr] of this.progress) {
-      if (!this.isEligible(id)) continue;
+      if (!this.isEligible(id) || !also(id)) continue;
       if (best === undefined || pr.match > this.progress.get(best)!.match) best = id;
     }
     return best;
@@ -835,7 +845,7 @@ export class RaftCore {
       if (this.roleValue !== 'leader') continue;
       this.syncProgress();
       if (this.transferee !== 0 && !this.isEligible(this.transferee)) this.transferee = 0;
-      if (!this.fitToLead()) this.transferLeadership('any'); // we were removed: hand over
+      if (!this.fitToLead()) this.handOver(); // we were removed: hand over
     }
   }
 
@@ -851,7 +861,17 @@ export class RaftCore {
 
   /** May keep leading: may lead under the committed membership, and no config entry in our log demotes us (see becomeLeader). */
   private fitToLead(): boolean {
-    return mayLead(this.membershipValue, this.id) && this.demotionIndex === 0;
+    return mayLead(this.membershipValue, this.id) && !this.demotion;
+  }
+
+  /**
+   * Hands leadership to the most up-to-date eligible voter, preferring one that the entry demoting us (if any)
+   * leaves eligible: handing over to a member it demotes too would only pass the problem on.
+   */
+  private handOver(): void {
+    const demotion = this.demotion;
+    const target = (demotion && this.bestTransferTarget((id) => mayLead(demotion.membership, id))) ?? this.bestTransferTarget();
+    if (target !== undefined) this.transferLeadership(target);
   }
 
   private otherVoters(): NodeId[] {

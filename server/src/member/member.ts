@@ -119,10 +119,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.reconfigs = new ReconfigRequests({
       config,
       log,
-      selfId: this.nodeId,
       replicated,
-      leading: () => this.replicator?.core.role === 'leader',
-      handOver: () => this.transferLeadership('any'),
       proposeMembership: (changes) => this.replicator!.proposeMembership(changes),
       serversChanged: (servers) => this.peers?.setPeers(peerAddresses(servers, this.nodeId)),
       watchEvents: (events) => {

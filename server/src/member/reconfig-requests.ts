@@ -21,12 +21,7 @@ import type { MembershipRefusal } from './replicator.js';
 export interface ReconfigHost {
   readonly config: MemberConfig;
   readonly log: Logger;
-  readonly selfId: number;
   replicated(): ReplicatedState;
-  /** Does this member lead now? */
-  leading(): boolean;
-  /** Hands leadership to the best eligible member; resolves once another member leads (or it failed). */
-  handOver(): Promise<unknown>;
   proposeMembership(changes: MembershipChange[]): Promise<MembershipRefusal>;
   /** The servers to keep connections with changed: reconnect the peer network to the new list. */
   serversChanged(servers: ServerSpec[]): void;
@@ -44,6 +39,9 @@ interface PendingReconfig {
 }
 
 const SERVER_ROLE = { voter: 'participant', neverLeader: 'neverleader', observer: 'observer' } as const;
+
+/** How many times a request refused while leadership moves is proposed (half a tickTime apart). */
+const TRANSFER_RETRIES = 8;
 
 const keyOf = (changes: readonly MembershipChange[]) =>
   changes
@@ -83,12 +81,17 @@ export class ReconfigRequests {
     });
   }
 
-  /** As ZooKeeper users expect, a leader that the request removes or demotes hands leadership over first. */
+  /**
+   * A leader that the request removes or demotes refuses it while it hands leadership over first (as ZooKeeper
+   * users expect); so does one in the middle of an operator's transfer. Propose again at the next leader.
+   */
   private async propose(changes: PlannedChange[]): Promise<MembershipRefusal> {
     const { host } = this;
-    const own = changes.find((c) => c.id === host.selfId);
-    if (own && own.role !== 'voter' && host.leading()) await host.handOver();
-    return host.proposeMembership(changes);
+    for (let attempt = 1; ; attempt++) {
+      const refusal = await host.proposeMembership(changes);
+      if (refusal !== 'transferring' || attempt === TRANSFER_RETRIES) return refusal;
+      await new Promise((r) => setTimeout(r, host.config.tickTime / 2));
+    }
   }
 
   /** A committed config entry: update /zookeeper/config and the peer list, and answer whoever asked for it. */

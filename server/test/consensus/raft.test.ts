@@ -369,22 +369,38 @@ describe('membership changes', () => {
     const core = c.node(1).core;
     expect(core.proposeMembership({ id: 3, role: 'removed' })).toMatchObject({ error: 'invalidChange' });
     expect(core.proposeMembership([{ id: 1, role: 'removed' }, { id: 2, role: 'removed' }])).toMatchObject({ error: 'invalidChange' });
-    expect(core.proposeMembership({ id: 1, role: 'neverLeader' })).toMatchObject({ error: 'invalidChange' });
     expect(c.node(2).core.proposeMembership({ id: 3, role: 'observer' })).toMatchObject({ error: 'notLeader', leader: 1 });
+    // A leader may not demote itself when it has nobody to hand over to.
+    const alone = new Cluster(membershipOf([1], [], [2]));
+    alone.elect(1);
+    expect(alone.node(1).core.proposeMembership({ id: 1, role: 'neverLeader' })).toMatchObject({ error: 'invalidChange' });
   });
 
-  it('a removed leader hands leadership to the most up-to-date remaining voter', () => {
+  it('a leader asked to remove itself hands over first to the most up-to-date voter, which carries the removal', () => {
     const c = new Cluster(membershipOf([1, 2, 3]));
     c.elect(1);
     c.filters.push((m) => m.to === 2 && m.type === MsgType.Append);
-    expect(c.node(1).core.proposeMembership({ id: 1, role: 'removed' }).ok).toBe(true);
+    proposeOk(c, 1, 1);
+    expect(c.node(1).core.proposeMembership({ id: 1, role: 'removed' })).toEqual({ ok: false, error: 'transferring', leader: 1 });
     c.stabilize();
-    c.heal();
-    c.tick(3);
     expect(c.leaders()).toEqual([3]);
+    c.heal();
+    expect(c.node(3).core.proposeMembership({ id: 1, role: 'removed' }).ok).toBe(true);
+    c.stabilize();
     expect(c.node(3).core.membership.voters).toEqual([2, 3]);
+    c.tick(2);
     proposeOk(c, 3, 9);
     expect(c.node(2).core.commitIndex).toBe(c.node(3).core.commitIndex);
+  });
+
+  it('a leader with nobody to hand over to carries its own removal through, then hands over', () => {
+    const c = new Cluster(membershipOf([1], [], [2]));
+    c.elect(1);
+    expect(c.node(1).core.proposeMembership([{ id: 1, role: 'removed' }, { id: 2, role: 'voter' }]).ok).toBe(true);
+    c.stabilize();
+    c.tick(2);
+    expect(c.leaders()).toEqual([2]);
+    expect(c.node(2).core.membership).toEqual(membershipOf([2]));
   });
 });
 

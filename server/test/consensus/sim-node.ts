@@ -31,8 +31,8 @@ export interface NodeOptions {
 export interface NodeHooks {
   /** Every entry the state machine applies, in order. */
   onApply?: (node: NodeId, entry: Entry) => void;
-  /** Every entry handed to the host for persistence. */
-  onPersist?: (node: NodeId, entry: Entry) => void;
+  /** Entries handed to the host for persistence, and the terms by index of the entries they replace or drop. */
+  onPersist?: (node: NodeId, entries: Entry[], replaced: ReadonlyMap<number, number>) => void;
 }
 
 export function entryDigest(e: Entry): number {
@@ -51,6 +51,8 @@ export class SimNode {
   /** Snapshot data this host holds, by index (its own compactions and ones received). */
   private snapshots = new Map<number, AppState>();
   private durable: Durable;
+  /** Term by index of the log as handed out for persistence (durable or pending). */
+  private handed = new Map<number, number>();
 
   constructor(
     readonly id: NodeId,
@@ -76,6 +78,7 @@ export class SimNode {
       ...this.options,
     });
     this.app = { ...d.app };
+    this.handed = new Map(d.entries.map((e) => [e.index, e.term]));
     this.snapshots = new Map([[d.snapshot.index, { ...d.app }]]);
     this.pending = [];
     this.reads = [];
@@ -98,7 +101,12 @@ export class SimNode {
         if (!data) throw new Error(`node ${this.id}: snapshot ${rd.persist.snapshot.index} data never arrived`);
         this.app = { ...data };
       }
-      rd.persist.entries.forEach((e) => this.hooks.onPersist?.(this.id, e));
+      if (rd.persist.snapshot) this.handed.clear();
+      const first = rd.persist.entries[0]?.index ?? Infinity;
+      const replaced = new Map([...this.handed].filter(([i]) => i >= first));
+      for (const i of replaced.keys()) this.handed.delete(i);
+      for (const e of rd.persist.entries) this.handed.set(e.index, e.term);
+      this.hooks.onPersist?.(this.id, rd.persist.entries, replaced);
       this.pending.push(rd.persist);
     }
     for (const e of rd.committed) {
@@ -129,6 +137,7 @@ export class SimNode {
     const index = this.app.index;
     if (index <= this.core.snapshotMeta.index) return;
     this.core.compact(index);
+    for (const i of this.handed.keys()) if (i <= index) this.handed.delete(i);
     this.snapshots.set(index, { ...this.app });
     this.durable.snapshot = this.core.snapshotMeta;
     this.durable.app = { ...this.app };

@@ -100,7 +100,7 @@ class Simulation {
     this.ids.push(...ids, ...spares);
     const electionTicks = 10;
     const options = { electionTicks, maxInflightMsgs: 4, maxMsgBytes: 64 };
-    const hooks = { onApply: (id: NodeId, e: Entry) => this.onApply(id, e), onPersist: (id: NodeId, e: Entry) => this.onPersist(id, e) };
+    const hooks = { onApply: (id: NodeId, e: Entry) => this.onApply(id, e), onPersist: (id: NodeId, es: Entry[], replaced: ReadonlyMap<number, number>) => this.onPersist(id, es, replaced) };
     for (const id of this.ids) {
       const membership = spares.includes(id) ? { voters: [], neverLeaders: [], observers: [] } : { voters, neverLeaders, observers };
       this.nodes.push(new SimNode(id, membership, this.rand, options, hooks));
@@ -409,10 +409,20 @@ class Simulation {
     else if (c.hash !== hash) this.fail(`node ${node} state diverged after applying ${e.index}`);
   }
 
-  /** Nothing may overwrite a committed entry, even in a write that is not durable yet. */
-  private onPersist(node: NodeId, e: Entry): void {
-    const c = this.committed.get(e.index);
-    if (c && (c.term !== e.term || c.digest !== entryDigest(e))) this.fail(`node ${node} overwrites committed entry ${e.index}`);
+  /**
+   * No node may overwrite or drop a committed entry it holds, even in a write that is not durable yet. (A node
+   * that never held it — one left behind or removed — may take a stale entry there from a deposed leader or a
+   * catch-up push; that entry never commits, and its log stays less up to date than any log holding the
+   * committed one.)
+   */
+  private onPersist(node: NodeId, entries: Entry[], replaced: ReadonlyMap<number, number>): void {
+    const written = new Map(entries.map((e) => [e.index, e]));
+    for (const [index, term] of replaced) {
+      const c = this.committed.get(index);
+      if (!c || c.term !== term) continue;
+      const e = written.get(index);
+      if (!e || e.term !== c.term || entryDigest(e) !== c.digest) this.fail(`node ${node} overwrites committed entry ${index}`);
+    }
   }
 
   private checkReads(n: SimNode): void {

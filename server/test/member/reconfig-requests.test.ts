@@ -11,31 +11,26 @@ import { EntryKind, type Membership } from '../../src/consensus/types.js';
 import { ReplicatedState } from '../../src/state/apply.js';
 import type { ClientConnection } from '../../src/member/connection.js';
 import { ReconfigRequests } from '../../src/member/reconfig-requests.js';
+import type { MembershipRefusal } from '../../src/member/replicator.js';
 
 const line = (id: number, role = 'participant') => `server.${id}=127.0.0.1:${2880 + id}:${3880 + id}:${role};${2180 + id}`;
 const spec = (id: number, role = 'participant'): ServerSpec => parseServerSpec(id, line(id, role).split('=')[1]!);
 const sets = (voters: number[], observers: number[] = []) => ({ voters, neverLeaders: [], observers });
 
-function setup(leading = false) {
+/** `refusals`: what the leader answers the first proposals with (then it takes them). */
+function setup(refusals: MembershipRefusal[] = []) {
   const state = new ReplicatedState({ enforceQuota: false, extendedTypesEnabled: false, skipAcl: true });
   state.initServers([spec(1), spec(2), spec(3)], 0x100000000);
   const proposed: MembershipChange[][] = [];
   const peers: number[][] = [];
   const events: string[] = [];
-  let handOvers = 0;
   const requests = new ReconfigRequests({
-    config: { reconfigEnabled: true, standalone: false, skipACL: true } as MemberConfig,
+    config: { reconfigEnabled: true, standalone: false, skipACL: true, tickTime: 2 } as MemberConfig,
     log: { info: () => {} } as never,
-    selfId: 1,
     replicated: () => state,
-    leading: () => leading,
-    handOver: async () => {
-      handOvers++;
-      leading = false;
-    },
     proposeMembership: async (changes) => {
       proposed.push(changes);
-      return undefined;
+      return refusals.shift();
     },
     serversChanged: (servers) => peers.push(servers.map((s) => s.id).sort()),
     watchEvents: (evs) => events.push(...evs.map((e) => e.path)),
@@ -43,6 +38,7 @@ function setup(leading = false) {
     reply: (_xid: number, err: ErrorCode, body?: ClientResponse) => Buffer.from(String(replies.push({ err, body }) - 1)),
   });
   const replies: Array<{ err: ErrorCode; body?: ClientResponse }> = [];
+  let closed = 0;
   const answers: Array<{ xid: number; reply: { err: ErrorCode; body?: ClientResponse }; zxid: number }> = [];
   const conn = {
     readOnly: false,
@@ -50,14 +46,14 @@ function setup(leading = false) {
     expectWrite: () => ({}),
     answer: () => {},
     complete: (xid: number, reply: Buffer, zxid: number) => answers.push({ xid, reply: replies[Number(reply.toString())]!, zxid }),
-    close: () => {},
+    close: () => closed++,
   } as unknown as ClientConnection;
   const ask = (r: Partial<ReconfigRequest>) =>
     requests.handle(conn, 7, { joiningServers: null, leavingServers: null, newMembers: null, curConfigId: -1, ...r });
   let index = 10;
   const commit = (changes: MembershipChange[], membership: Membership, zxid: number) =>
     requests.applied({ index: index++, term: 1, kind: EntryKind.Config, data: encodeConfig({ changes, membership }) }, zxid);
-  return { state, requests, proposed, peers, events, answers, ask, commit, handOvers: () => handOvers };
+  return { state, requests, proposed, peers, events, answers, ask, commit, closed: () => closed };
 }
 
 const configText = (state: ReplicatedState) => state.tree.get(CONFIG_PATH)!.data.toString();
@@ -105,15 +101,21 @@ describe('reconfig requests changing several members', () => {
     expect(t.answers.map((a) => a.zxid)).toEqual([0x100000009]);
   });
 
-  it('a leader that the request removes hands leadership over before proposing', async () => {
-    const t = setup(true);
+  it('proposes again while leadership moves (a leader the request removes hands over first), then answers', async () => {
+    const t = setup(['transferring', 'transferring']);
     t.ask({ leavingServers: '1' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.proposed).toHaveLength(3);
+    t.commit(t.proposed[2]!, sets([2, 3]), 0x20000000a);
+    expect(t.answers.map((a) => a.zxid)).toEqual([0x20000000a]);
+  });
+
+  it('RECONFIGINPROGRESS from the leader is the answer; an unknown outcome closes the connection', async () => {
+    const t = setup(['reconfigInProgress', 'noLeader']);
+    t.ask({ leavingServers: '2' });
+    t.ask({ leavingServers: '3' });
     await new Promise((r) => setImmediate(r));
-    expect(t.handOvers()).toBe(1);
-    expect(t.proposed).toEqual([[{ id: 1, role: 'removed', info: expect.anything() }]]);
-    const u = setup(true);
-    u.ask({ joiningServers: line(4) });
-    await new Promise((r) => setImmediate(r));
-    expect(u.handOvers()).toBe(0);
+    expect(t.answers.map((a) => ErrorCode[a.reply.err])).toEqual(['ReconfigInProgress']);
+    expect(t.closed()).toBe(1);
   });
 });
