@@ -96,10 +96,11 @@ export class SimConnection {
     this.slots.push({ xid });
   }
 
-  /** The write `xid` was taken by the leader of `term`. */
-  handed(xid: number, term: number): void {
+  /** The write `xid` was taken by the leader of `term`; false if it is answered already. */
+  handed(xid: number, term: number): boolean {
     const slot = this.slots.find((s) => s.xid === xid && s.reply === undefined && s.run === undefined);
     if (slot) slot.term = term;
+    return slot !== undefined;
   }
 
   hasWriteHandedBefore(term: number): boolean {

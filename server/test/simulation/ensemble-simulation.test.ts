@@ -51,7 +51,7 @@ describe('ensemble simulation (replicator, apply, sessions, clients)', () => {
     expect(failure).toMatch(/SIM_ENSEMBLE_SEED=\d+ npx vitest run server\/test\/simulation/);
   }, 300_000);
 
-  it("catches member.ts's sync, answered after the whole batch: replies go back in time", async () => {
+  it('catches the sync member.ts had before 9aa18f6 (answered after the whole batch): replies go back in time', async () => {
     expect(await firstFailure('afterBatch')).toMatch(/session guarantees violated:\n.*sync reply .* carries zxid/);
   }, 300_000);
 });

@@ -48,9 +48,9 @@ export interface MemberSetup {
 
 /**
  * How sync is answered. 'ordered' (the default) is described in request(). Variants the checkers must catch:
- * 'noBarrier' answers at once, without a read barrier (deliberately broken); 'afterBatch' is what member.ts does
- * today: the reply is made when the barrier's promise settles, after the whole committed batch was applied, and
- * the session's later writes are not held back.
+ * 'noBarrier' answers at once, without a read barrier (deliberately broken); 'afterBatch' is what member.ts did
+ * before 9aa18f6: the reply is made when the barrier's promise settles, after the whole committed batch was
+ * applied, and the session's later writes are not held back.
  */
 export type SyncMode = 'ordered' | 'noBarrier' | 'afterBatch';
 
@@ -252,7 +252,7 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
         void this.replicator.barrier().then(() => this.alive && conn.complete(xid, answer()));
         return;
       }
-      // Unlike member.ts today ('afterBatch'): the barrier is met synchronously
+      // As member.ts does (since 9aa18f6; before, 'afterBatch'): the barrier is met synchronously
       // within the apply batch, the reply is computed only when its turn comes (after the session's earlier
       // writes, so its zxid is never older than theirs), and the session's later writes wait for the barrier
       // (so the reads behind the sync cannot see them, whatever happens to leadership meanwhile).
@@ -261,7 +261,10 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
         if (!this.alive) return;
         conn.syncsPending--;
         conn.complete(xid, answer);
-        if (conn.syncsPending === 0) for (const txn of conn.heldWrites.splice(0)) this.proposeWrite(conn, txn);
+        if (conn.syncsPending > 0) return;
+        const held = conn.heldWrites.splice(0);
+        // A connection that closed meanwhile gave its client CONNECTIONLOSS: its held writes never happen.
+        if (conn.open) for (const txn of held) this.proposeWrite(conn, txn);
       });
       return;
     }
@@ -278,8 +281,11 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
     else this.proposeWrite(conn, txn);
   }
 
+  /** A write handed to a leader whose term is already superseded here was lost with that leader's log. */
   private proposeWrite(conn: SimConnection, txn: Extract<Txn, { kind: TxnKind.Request }>): void {
-    this.propose(txn, (term) => conn.handed(txn.cxid, term));
+    this.propose(txn, (term) => {
+      if (conn.handed(txn.cxid, term) && term < this.appliedTerm) conn.close('write lost in a leader change');
+    });
   }
 
   closed(conn: SimConnection): void {
