@@ -7,7 +7,7 @@
 // share their bytes and most of the frame checksum (SharedPrefixFrame): only the tail differs.
 import { MsgType, type Message } from '../consensus/messages.js';
 import type { Entry, NodeId } from '../consensus/types.js';
-import { decodeEntryRecords, entryRecord } from '../storage/entry-record.js';
+import { decodeEntryRecords, entryRecords, joinRecords } from '../storage/entry-record.js';
 import { FRAME_HEADER_BYTES, SharedPrefixFrame, sealFrame } from '../storage/frame.js';
 import { FrameKind, ProtocolError } from './wire.js';
 
@@ -39,7 +39,7 @@ export class RaftFrameEncoder {
     const first = entries[0]!;
     const known = this.blocks.get(first);
     if (known?.count === entries.length) return known.frame;
-    const frame = new SharedPrefixFrame(FrameKind.Raft, Buffer.concat(entries.map(entryRecord)), TAIL_BYTES);
+    const frame = new SharedPrefixFrame(FrameKind.Raft, joinRecords(entryRecords(entries)), TAIL_BYTES);
     this.blocks.set(first, { count: entries.length, frame });
     return frame;
   }

@@ -18,30 +18,54 @@ const FIELD_BYTES = 17;
  */
 const pending = new WeakMap<Entry, Buffer>();
 
-/** The record of `e`, encoded on first use and reused until forgetRecord. */
-export function entryRecord(e: Entry): Buffer {
-  let record = pending.get(e);
-  if (record === undefined) {
-    record = encodeEntryRecord(e);
-    pending.set(e, record);
+/**
+ * The records of `entries`, reusing kept ones; the others are encoded back to back into one new buffer and kept
+ * until forgetRecord, so that joinRecords can hand them on without copying.
+ */
+export function entryRecords(entries: readonly Entry[]): Buffer[] {
+  const records = new Array<Buffer>(entries.length);
+  let missing = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const known = pending.get(entries[i]!);
+    if (known) records[i] = known;
+    else missing += FRAME_HEADER_BYTES + FIELD_BYTES + entries[i]!.data.length;
   }
-  return record;
+  if (missing === 0) return records;
+  const buf = Buffer.allocUnsafe(missing);
+  let at = 0;
+  for (let i = 0; i < entries.length; i++) {
+    if (records[i]) continue;
+    const e = entries[i]!;
+    const length = FIELD_BYTES + e.data.length;
+    const fields = at + FRAME_HEADER_BYTES;
+    buf.writeDoubleLE(e.index, fields);
+    buf.writeDoubleLE(e.term, fields + 8);
+    buf[fields + 16] = e.kind;
+    buf.set(e.data, fields + FIELD_BYTES);
+    sealFrame(buf, at, ENTRY_RECORD_TYPE, length);
+    const record = buf.subarray(at, fields + length);
+    pending.set(e, record);
+    records[i] = record;
+    at = fields + length;
+  }
+  return records;
 }
 
 export function forgetRecord(e: Entry): void {
   pending.delete(e);
 }
 
-function encodeEntryRecord(e: Entry): Buffer {
-  const length = FIELD_BYTES + e.data.length;
-  const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
-  const at = FRAME_HEADER_BYTES;
-  buf.writeDoubleLE(e.index, at);
-  buf.writeDoubleLE(e.term, at + 8);
-  buf[at + 16] = e.kind;
-  buf.set(e.data, at + FIELD_BYTES);
-  sealFrame(buf, 0, ENTRY_RECORD_TYPE, length);
-  return buf;
+/** Records laid end to end: a view spanning them when they already are adjacent in one buffer, else a copy. */
+export function joinRecords(records: readonly Buffer[]): Buffer {
+  const first = records[0];
+  if (first === undefined) return Buffer.alloc(0);
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.buffer !== first.buffer || r.byteOffset !== end) return Buffer.concat(records);
+    end += r.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 /** Decodes a record's payload; `data` is a view into it. Throws if the fields are not counts. */

@@ -10,7 +10,7 @@ import type { Entry, HardState } from '../consensus/types.js';
 import { fsyncDir } from './fs-util.js';
 import { toLog, type Log, type StorageLogger } from './logger.js';
 import { recoverSegments, WalCorruptionError, type SegmentState } from './wal-recovery.js';
-import { entryRecord, forgetRecord } from './entry-record.js';
+import { entryRecords, forgetRecord, joinRecords } from './entry-record.js';
 import { encodeHardState, encodeReset } from './wal-records.js';
 import { listSegments, segmentFileName } from './wal-segments.js';
 
@@ -160,7 +160,7 @@ export class WriteAheadLog {
   append(hardState: HardState | undefined, entries: readonly Entry[]): Promise<void> {
     const refusal = this.refusal() ?? checkEntries(entries, this.acceptedLast);
     if (refusal) return Promise.reject(refusal);
-    const records = entries.map(entryRecord);
+    const records = entries.length > 0 ? [joinRecords(entryRecords(entries))] : [];
     if (hardState) records.push(encodeHardState(hardState));
     const endIndex = entries.at(-1)?.index;
     if (endIndex !== undefined) this.acceptedLast = endIndex;
@@ -283,13 +283,13 @@ export class WriteAheadLog {
     return batch;
   }
 
-  /** One write call and (with forceSync) one fdatasync for the whole batch; then resolves it in order. */
+  /** One (vectored) write call and (with forceSync) one fdatasync for the whole batch; then resolves it in order. */
   private async writeBatch(batch: WriteOp[]): Promise<void> {
     const tail = this.segments.at(-1)!;
     const buffers: Buffer[] = [];
     if (!tail.hasHardState && this.writtenHardState) buffers.push(encodeHardState(this.writtenHardState));
     for (const op of batch) buffers.push(...op.records);
-    await this.writeAt(tail, Buffer.concat(buffers));
+    await this.writeAt(tail, buffers);
     for (const op of batch) for (const e of op.entries) forgetRecord(e);
     if (this.forceSync) await this.datasync(this.tail!);
     for (const op of batch) {
@@ -301,14 +301,19 @@ export class WriteAheadLog {
     for (const op of batch) op.done.resolve();
   }
 
-  private async writeAt(segment: SegmentState, data: Buffer): Promise<void> {
-    for (let done = 0; done < data.length; ) {
-      const { bytesWritten } = await this.tail!.write(data, done, data.length - done, segment.end + done);
+  /** Writes the buffers one after another at the segment's end (the records stay where they were encoded). */
+  private async writeAt(segment: SegmentState, data: Buffer | Buffer[]): Promise<void> {
+    let pieces = Buffer.isBuffer(data) ? [data] : data;
+    let total = 0;
+    for (const piece of pieces) total += piece.length;
+    for (let done = 0; done < total; ) {
+      const { bytesWritten } = await this.tail!.writev(pieces, segment.end + done);
       done += bytesWritten;
+      pieces = unwritten(pieces, bytesWritten);
     }
-    segment.end += data.length;
+    segment.end += total;
     segment.size = Math.max(segment.size, segment.end);
-    this.stats.bytesWritten += data.length;
+    this.stats.bytesWritten += total;
   }
 
   private async datasync(handle: FileHandle): Promise<void> {
@@ -377,6 +382,14 @@ export class WriteAheadLog {
       this.segments.shift();
     }
   }
+}
+
+/** What remains of `pieces` after the first `written` bytes. */
+function unwritten(pieces: Buffer[], written: number): Buffer[] {
+  let i = 0;
+  while (i < pieces.length && written >= pieces[i]!.length) written -= pieces[i++]!.length;
+  if (i === pieces.length) return [];
+  return [pieces[i]!.subarray(written), ...pieces.slice(i + 1)];
 }
 
 function checkEntries(entries: readonly Entry[], lastIndex: number): Error | undefined {

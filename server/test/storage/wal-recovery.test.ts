@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Entry, HardState } from '../../src/consensus/types.js';
 import { encodeHardState } from '../../src/storage/wal-records.js';
-import { entryRecord } from '../../src/storage/entry-record.js';
+import { entryRecords } from '../../src/storage/entry-record.js';
 import { WriteAheadLog } from '../../src/storage/wal.js';
 import { captureLog, entry, plain, tempDir } from './helpers.js';
 
@@ -47,7 +47,7 @@ async function writeLog(dir: string, appends: Append[], preallocate: boolean): P
   let end = 0;
   for (const a of appends) {
     await wal.append(a.hardState, a.entries);
-    for (const e of a.entries) records.push({ entry: e, end: (end += entryRecord(e).length) });
+    for (const e of a.entries) records.push({ entry: e, end: (end += entryRecords([e])[0]!.length) });
     if (a.hardState) records.push({ hardState: a.hardState, end: (end += encodeHardState(a.hardState).length) });
   }
   await wal.close();
