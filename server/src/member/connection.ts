@@ -9,6 +9,8 @@ import { MarshallingError } from '../../../protocol/src/jute.js';
 import { decodeConnectRequest, decodeRequestFrame, encodeNotification, encodeReply } from '../../../protocol/src/messages.js';
 import type { ClientRequest, ConnectRequest, Id } from '../../../protocol/src/records.js';
 import { UnknownOpCodeError } from '../../../protocol/src/request-codec.js';
+import type { ReplyBytes } from '../../../protocol/src/response-codec.js';
+import type { TurnBudget } from './turn-budget.js';
 import type { Watcher } from './watches.js';
 import type { ConnectionInfo } from './view.js';
 
@@ -17,6 +19,8 @@ export interface ConnectionHost {
   readonly maxFrameSize: number;
   /** Largest backlog of unsent bytes before a client that does not read is disconnected. */
   readonly maxOutputBytes: number;
+  /** Bounds the client work (frames handled, socket writes) of one turn of the event loop. */
+  readonly turns: TurnBudget;
   handshake(conn: ClientConnection, req: ConnectRequest): void;
   request(conn: ClientConnection, xid: number, req: ClientRequest): void;
   /** The answer to a four-letter word: its 4 bytes and the argument bytes it takes (stmk's trace mask). */
@@ -34,9 +38,9 @@ export interface Slot {
   /** For writes: the term of the leader that took the proposal, once one did. */
   term?: number;
   /** The reply once known; a slot without one is a write waiting for its commit. */
-  reply?: Buffer;
+  reply?: ReplyBytes;
   /** A read waiting for earlier requests to be answered first. */
-  run?: () => Buffer;
+  run?: () => ReplyBytes;
 }
 
 const OP_NAMES: Partial<Record<OpCode, string>> = {
@@ -83,6 +87,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   private state: 'new' | 'connecting' | 'open' | 'closed' = 'new';
   private slots = NO_SLOTS as Slot[];
   private corked = false;
+  private inputPaused = false;
   /** Frames that arrived while the handshake was being committed. */
   private held: Buffer[] | undefined;
 
@@ -149,7 +154,11 @@ export class ClientConnection implements Watcher, ConnectionInfo {
         const word = fourLetterWord(first);
         if (word !== undefined) return this.answerFourLetterWord(decoder, word);
       }
-      for (let frame = decoder.next(); frame !== null && this.isOpen; frame = decoder.next()) {
+      while (this.isOpen) {
+        // In a storm, frames wait (in the decoder, the socket paused) for a turn with time for them.
+        if (!this.host.turns.hasTime()) return this.pauseInput();
+        const frame = decoder.next();
+        if (frame === null) break;
         this.onFrame(frame);
       }
       // Frames that arrived whole (the usual case) leave nothing behind to keep.
@@ -157,6 +166,21 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     } catch (err) {
       this.protocolError(err);
     }
+  }
+
+  private pauseInput(): void {
+    if (this.inputPaused) return;
+    this.inputPaused = true;
+    this.socket.pause();
+    this.host.turns.later(resumeInput, this);
+  }
+
+  /** @internal Carries on with frames that waited for a turn (see pauseInput). */
+  resumeInput(): void {
+    this.inputPaused = false;
+    if (!this.isOpen) return;
+    this.socket.resume();
+    this.onData(NO_BYTES);
   }
 
   private onFrame(frame: Buffer): void {
@@ -216,7 +240,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   }
 
   /** A reply that can be computed now, in order behind anything still pending. */
-  answer(xid: number, op: OpCode, compute: () => Buffer): void {
+  answer(xid: number, op: OpCode, compute: () => ReplyBytes): void {
     if (this.slots.length === 0) {
       this.writeReply(Date.now(), compute(), op !== OpCode.Ping);
     } else {
@@ -267,7 +291,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     }
   }
 
-  private writeReply(started: number, reply: Buffer, counted: boolean): void {
+  private writeReply(started: number, reply: ReplyBytes, counted: boolean): void {
     if (counted) {
       const now = Date.now();
       const latency = now - started;
@@ -286,19 +310,20 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     this.write(encodeNotification({ type, state: this.readOnly ? KeeperState.ConnectedReadOnly : KeeperState.SyncConnected, path }));
   }
 
-  /** Queues bytes; everything written in one turn of the event loop leaves in one batch. */
-  write(buf: Buffer): void {
+  /**
+   * Queues one frame. Everything written in one callback leaves in one batch (writev, no copy), at its end or, in
+   * a storm, in a later turn (see TurnBudget): the order of this connection's frames never changes.
+   */
+  write(frame: ReplyBytes): void {
     if (this.state === 'closed') return;
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
+      this.host.turns.run(uncork, this);
     }
     this.sent++;
-    this.socket.write(buf);
+    if (Buffer.isBuffer(frame)) this.socket.write(frame);
+    else for (const chunk of frame) this.socket.write(chunk);
     if (this.socket.writableLength > this.host.maxOutputBytes) {
       this.host.log.warn({ client: this.remoteAddress, session: hex(this.sessionId), backlog: this.socket.writableLength }, 'client is not reading its replies; closing its connection');
       this.close('output backlog');
@@ -322,10 +347,18 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     this.close(reason);
   }
 
+  /** @internal Sends what write() queued. */
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+
   private closeAfterFlush(reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.socket.end();
+    // Ends after the queued frames, in a turn with time for it (closing thousands at once is a storm of its own).
+    this.host.turns.run(endSocket, this.socket);
     this.host.closed(this, reason);
   }
 
@@ -343,6 +376,20 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   finish(): void {
     this.closeAfterFlush('session closed');
   }
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+function resumeInput(conn: ClientConnection): void {
+  conn.resumeInput();
+}
+
+function uncork(conn: ClientConnection): void {
+  conn.uncork();
+}
+
+function endSocket(socket: Socket): void {
+  socket.end();
 }
 
 export function hex(id: bigint | undefined): string {

@@ -21,7 +21,7 @@ import { PeerNetwork } from '../peer/peer-network.js';
 import { peerAddresses } from '../peer/addresses.js';
 import { ClientConnection, hex, type ConnectionHost, type Slot } from './connection.js';
 import { isExpiredNode } from '../tree/znode.js';
-import { answerRead, isReadRequest, restoreWatches } from './reads.js';
+import { answerRead, encodeAnswer, isReadRequest, restoreWatches } from './reads.js';
 import { SessionEntry, SessionRegistry } from './sessions.js';
 import { SessionAdmission } from './session-admission.js';
 import { SessionLiveness, type TouchReport } from './session-liveness.js';
@@ -29,12 +29,15 @@ import { ReconfigRequests } from './reconfig-requests.js';
 import { ensembleMode, memberStatuses, quorumView } from './ensemble-status.js';
 import { ServerStatsCounter } from './server-stats.js';
 import type { ConnectionInfo, MemberView, QuorumView, ServerMode } from './view.js';
+import { TurnBudget } from './turn-budget.js';
 import { WatchManager } from './watches.js';
 import { registerEnsembleCommands, type EnsembleControl, type MemberStatus, type TransferOutcome } from './ensemble-commands.js';
 
 export const CORRAL_VERSION = '0.1.0';
 /** A client that lets this much reply data pile up unread is disconnected. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** Milliseconds of client socket work per turn of the event loop, so a storm leaves time for consensus. */
+const CLIENT_SLICE_MS = 8;
 const CONTAINER_CHECK_INTERVAL_MS = 60_000;
 /** Raft election timeout in ticks (randomised between this and twice this). */
 const ELECTION_TICKS = 10;
@@ -61,6 +64,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   state: ReplicatedState;
   readonly maxFrameSize: number;
   readonly maxOutputBytes = MAX_OUTPUT_BYTES;
+  readonly turns = new TurnBudget(CLIENT_SLICE_MS);
   readonly registry: SessionRegistry;
   private readonly connectionSet = new Set<ClientConnection>();
   private readonly perIp = new Map<string, number>();
@@ -406,7 +410,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
           skipAcl: this.config.skipACL,
           session: sessionId,
         });
-        return this.reply(xid, a.err, a.body);
+        this.stats.sent();
+        return encodeAnswer(xid, this.state.lastZxid, a);
       });
       return;
     }
