@@ -54,8 +54,9 @@ export interface EnsembleStats extends ClientStats {
 
 export class EnsembleFailure extends Error {}
 
-/** Raft tick and election timeout, as a member with tickTime=500 runs them (member.ts: a tenth of tickTime). */
-const TICK_MS = 50;
+/** ZooKeeper's tickTime; the Raft tick is a tenth of it, with an election timeout of 10-20 Raft ticks (member.ts). */
+const TICK_TIME = 500;
+const TICK_MS = TICK_TIME / 10;
 const ELECTION_TICKS = 10;
 
 export async function simulateEnsemble(seed: number, opts: EnsembleOptions): Promise<EnsembleStats> {
@@ -86,6 +87,8 @@ class EnsembleSimulation implements MemberObserver {
   private readonly tickPeriod = new Map<NodeId, number>();
   private readonly flushScheduled = new Set<NodeId>();
   private nextSession = 1n;
+  /** Per seed: from short (sessions expire during outages) to long enough to ride out most of them. */
+  private readonly sessionTimeout: number;
   private chaos = true;
   private failure: Error | undefined;
   private readonly stats: EnsembleStats;
@@ -110,12 +113,13 @@ class EnsembleSimulation implements MemberObserver {
       ...clientStats, members: n, events: 0, committed: 0, leaderTerms: 0, crashes: 0, partitions: 0, transfers: 0,
       snapshotsTaken: 0, snapshotsInstalled: 0, operations: 0, linearizableReads: 0, unknownOutcomes: 0,
     };
+    this.sessionTimeout = 800 + Math.floor(this.rand() * 3200);
     for (const id of this.ids) {
       this.disks.set(id, new MemberDisk());
       this.tickPeriod.set(id, TICK_MS * (0.7 + 0.6 * this.rand()));
     }
     for (let c = 1; c <= opts.clients; c++) {
-      this.clients.push(new SimClient(c, this.events, this.rand, this.recorder, this.ids, (id) => this.members.get(id), this.stats));
+      this.clients.push(new SimClient(c, this.events, this.rand, this.recorder, this.ids, (id) => this.members.get(id), this.stats, this.sessionTimeout));
     }
   }
 
@@ -159,6 +163,8 @@ class EnsembleSimulation implements MemberObserver {
       network: this.network,
       random: this.rand,
       electionTicks: ELECTION_TICKS,
+      tickTime: TICK_TIME,
+      sessionTimeout: this.sessionTimeout,
       observer: this,
       newSessionId: () => this.nextSession++,
       onLogWrite: () => this.scheduleFlush(id),

@@ -1,5 +1,6 @@
 // Everything clients observed, on one total order of client events (`seq`): the operations for the
 // linearizability checker, and every reply and read for the per-session checks.
+import { ErrorCode } from '../../../protocol/src/constants.js';
 import type { HistoryOp, Outcome, ZkOp } from './history.js';
 
 export interface ReplyRecord {
@@ -81,7 +82,8 @@ export class Recorder {
   settleLostWrites(): void {
     for (const { op, session, xid } of this.lostWrites.splice(0)) {
       const applied = this.appliedWrites.get(`${session}:${xid}`);
-      if (!applied) this.discard(op);
+      // Applied after its session expired, a write has no effect.
+      if (!applied || applied.outcome.err === ErrorCode.SessionExpired) this.discard(op);
       else {
         op.response = applied.seq;
         op.outcome = applied.outcome;

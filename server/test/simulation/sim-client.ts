@@ -14,8 +14,6 @@ import type { Recorder } from './recorder.js';
 export const KEYS = ['/k0', '/k1', '/k2', '/k3'];
 const OPEN_ACL: ACL[] = [{ perms: Perms.All, id: { scheme: 'world', id: 'anyone' } }];
 const MAX_PIPELINE = 3;
-/** A client that waits this long for a reply drops the connection and moves on, as on a ping timeout. */
-const REQUEST_TIMEOUT_MS = 2500;
 
 /** Members a client may connect to (undefined while down). */
 export type MemberDirectory = (id: NodeId) => MemberEnd | undefined;
@@ -49,6 +47,7 @@ export class SimClient implements ClientEnd {
   private readonly versions = new Map<string, number>();
   /** The sync just sent, whose following read is linearizable from the sync's invocation on. */
   private syncInvoke: number | undefined;
+  private readonly requestTimeout: number;
 
   constructor(
     readonly id: number,
@@ -58,7 +57,11 @@ export class SimClient implements ClientEnd {
     private readonly memberIds: readonly NodeId[],
     private readonly members: MemberDirectory,
     readonly stats: ClientStats,
-  ) {}
+    sessionTimeout: number,
+  ) {
+    // ZooKeeper clients give up on a connection that stays silent for 2/3 of the session timeout.
+    this.requestTimeout = (sessionTimeout * 2) / 3;
+  }
 
   start(): void {
     this.events.after(this.rand() * 20, () => this.act());
@@ -74,7 +77,7 @@ export class SimClient implements ClientEnd {
     if (!this.conn) this.connect();
     else if (this.ready) {
       const head = this.inFlight[0];
-      if (head && this.events.now - head.sentAt > REQUEST_TIMEOUT_MS) {
+      if (head && this.events.now - head.sentAt > this.requestTimeout) {
         this.stats.timeouts++;
         this.conn.close('client timed out waiting for a reply');
       } else if (this.active && this.inFlight.length < MAX_PIPELINE) {
@@ -110,7 +113,7 @@ export class SimClient implements ClientEnd {
     }
     this.inFlight = [];
     this.syncInvoke = undefined;
-    if (reason === 'invalid session') {
+    if (reason === 'invalid session' || reason === 'session expired') {
       // The member does not know the session: a real application would have to start a new one.
       this.stats.sessionsLost++;
       this.session = undefined;
@@ -123,6 +126,12 @@ export class SimClient implements ClientEnd {
     this.recorder.replies.push({ seq: this.recorder.tick(), client: this.id, session: this.session!.id, member: conn.memberId, xid: r.xid, zxid: r.zxid, kind: f?.kind ?? '?' });
     if (!f || f.xid !== r.xid) throw new Error(`client ${this.id}: reply to xid ${r.xid} while xid ${f?.xid} was next`);
     this.lastZxidSeen = Math.max(this.lastZxidSeen, r.zxid);
+    if (r.err === ErrorCode.SessionExpired) {
+      // The session is gone (the write had no effect, the read saw nothing): start over with a new one.
+      if (f.history) this.recorder.discard(f.history);
+      conn.close('session expired');
+      return;
+    }
     if (f.kind === 'sync') return;
     const outcome = outcomeOf(r.err, r.body);
     if (f.history) this.recorder.respond(f.history, outcome);

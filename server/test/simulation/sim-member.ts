@@ -4,14 +4,18 @@
 // what member.ts does with client connections (it cannot run here: sockets, files, wall-clock timers): sessions are
 // created through the log, writes become Request transactions answered when applied here, reads are answered from
 // the local tree, sync waits for a read barrier, a client that has seen more than this member waits for it to catch
-// up, and clients whose writes were lost in a leader change are disconnected.
+// up, and clients whose writes were lost in a leader change are disconnected. Session liveness is the real code
+// (SessionRegistry, SessionLiveness): followers report touches to the leader, which alone expires sessions.
+import { pino } from 'pino';
 import { ErrorCode, OpCode } from '../../../protocol/src/constants.js';
 import type { ClientRequest } from '../../../protocol/src/records.js';
 import { RaftCore, type SoftState } from '../../src/consensus/raft.js';
 import type { Message } from '../../src/consensus/messages.js';
 import { EntryKind, type Entry, type Membership, type NodeId, type SnapshotMeta } from '../../src/consensus/types.js';
-import { Replicator, type ReplicatorHost } from '../../src/member/replicator.js';
+import { Replicator, type PeerTransport, type ReplicatorHost } from '../../src/member/replicator.js';
 import { answerRead, isReadRequest } from '../../src/member/reads.js';
+import { SessionLiveness } from '../../src/member/session-liveness.js';
+import { SessionEntry, SessionRegistry } from '../../src/member/sessions.js';
 import { WatchManager, type Watcher } from '../../src/member/watches.js';
 import { ReplicatedState, type ApplyResult } from '../../src/state/apply.js';
 import { restoreSnapshot, StateSnapshot } from '../../src/state/snapshot.js';
@@ -39,6 +43,9 @@ export interface MemberSetup {
   network: SimPeerNetwork;
   random: () => number;
   electionTicks: number;
+  /** ZooKeeper's tickTime: sessions are expired and reported in its units; the Raft tick is a tenth of it. */
+  tickTime: number;
+  sessionTimeout: number;
   observer: MemberObserver;
   newSessionId: () => bigint;
   /** The write-ahead log has writes waiting for the disk. */
@@ -55,6 +62,7 @@ export interface MemberSetup {
 export type SyncMode = 'ordered' | 'noBarrier' | 'afterBatch';
 
 const NO_WATCHER: Watcher = { notify: () => {} };
+const SILENT = pino({ level: 'silent' });
 
 async function* iterate(chunks: Buffer[]): AsyncIterable<Uint8Array> {
   yield* chunks;
@@ -73,16 +81,37 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
   private recoveredLastIndex = 0;
   private readonly watches = new WatchManager();
   private readonly connections = new Set<SimConnection>();
-  private readonly sessionConnection = new Map<bigint, SimConnection>();
   private readonly pendingHandshakes = new Map<bigint, SimConnection>();
+  private readonly transport: PeerTransport;
+  private readonly registry: SessionRegistry;
+  private readonly liveness: SessionLiveness;
+  private raftTicks = 0;
 
   constructor(private readonly setup: MemberSetup) {
     this.id = setup.id;
     this.wal = new MemoryWal(setup.disk, setup.onLogWrite);
+    this.transport = setup.network.transport(setup.id);
+    const { events } = setup;
+    this.registry = new SessionRegistry(setup.id, setup.tickTime, this.now());
+    this.liveness = new SessionLiveness({
+      log: SILENT,
+      registry: this.registry,
+      selfId: setup.id,
+      leader: () => this.core.leader,
+      sendAux: (to, payload) => this.transport.sendAux(to, payload),
+      propose: (txn) => this.propose(txn),
+      now: () => this.now(),
+      afterIo: (fn) => events.after(0, fn),
+    });
   }
 
   static freshState(): ReplicatedState {
     return new ReplicatedState({ enforceQuota: false, extendedTypesEnabled: false, skipAcl: true });
+  }
+
+  /** The member's wall clock: whole simulated milliseconds, as Date.now() gives. */
+  private now(): number {
+    return Math.floor(this.setup.events.now);
   }
 
   get core(): RaftCore {
@@ -114,7 +143,8 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       electionTicks: this.setup.electionTicks,
     });
     const clock = { now: () => events.now, defer: (fn: () => void) => events.after(0, fn) };
-    this.replicator = new Replicator(core, this.wal, this, this.state.lastZxid, this.setup.network.transport(id), clock);
+    this.replicator = new Replicator(core, this.wal, this, this.state.lastZxid, this.transport, clock);
+    this.trackSessions(this.state);
     this.setup.network.attach(id, this);
     this.replicator.schedule();
   }
@@ -129,8 +159,18 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
     for (const conn of [...this.connections]) conn.close('member crashed');
   }
 
+  /** A Raft tick; every tenth is also a tickTime for session liveness, as member.ts runs them. */
   tick(): void {
     this.replicator.tick();
+    this.liveness.flush();
+    if (++this.raftTicks % 10 === 0) this.liveness.tick();
+  }
+
+  /** Sessions from the log or a snapshot get a full timeout here, as in member.ts. */
+  private trackSessions(state: ReplicatedState): void {
+    for (const [id, s] of state.sessions) {
+      if (!this.registry.get(id)) this.registry.add(new SessionEntry(id, s.timeout, false, s.passwd), this.now());
+    }
   }
 
   /** Writes a snapshot of the applied state and lets consensus compact its log up to it. */
@@ -151,7 +191,7 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
   }
 
   aux(from: NodeId, payload: unknown): void {
-    this.replicator.handleAux(from, payload);
+    if (!this.replicator.handleAux(from, payload)) this.liveness.receive(payload);
   }
 
   async snapshot(_from: NodeId, meta: Message, chunks: Buffer[]): Promise<void> {
@@ -185,7 +225,9 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
     if (!this.serving && this.appliedIndex > this.recoveredLastIndex && this.appliedTerm === this.core.term) this.serving = true;
   }
 
-  roleChanged(_state: SoftState): void {}
+  roleChanged(state: SoftState): void {
+    if (state.role === 'leader') this.liveness.leadershipGained();
+  }
 
   async installSnapshot(meta: SnapshotMeta): Promise<number> {
     const stored = this.setup.disk.snapshot(meta.index);
@@ -196,6 +238,7 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       this.state = state;
       this.appliedIndex = meta.index;
       this.appliedTerm = meta.term;
+      this.trackSessions(state);
       this.setup.observer.installed(this);
     }
     return state.lastZxid;
@@ -230,19 +273,25 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       const id = this.setup.newSessionId();
       const passwd = Buffer.from(`pw${id}`);
       this.pendingHandshakes.set(id, conn);
-      this.propose({ kind: TxnKind.CreateSession, time: Math.floor(this.setup.events.now), session: id, timeout: 30_000, passwd });
+      this.propose({ kind: TxnKind.CreateSession, time: this.now(), session: id, timeout: this.setup.sessionTimeout, passwd });
       return;
     }
-    const global = this.state.sessions.get(req.sessionId);
-    if (!global || !global.passwd.equals(req.passwd)) return conn.close('invalid session');
-    const previous = this.sessionConnection.get(req.sessionId);
-    this.sessionConnection.set(req.sessionId, conn);
+    const entry = this.registry.get(req.sessionId);
+    const passwd = entry?.passwd ?? this.state.sessions.get(req.sessionId)?.passwd;
+    if (!passwd || entry?.closing || !passwd.equals(req.passwd)) return conn.close('invalid session');
+    const session = entry ?? new SessionEntry(req.sessionId, this.setup.sessionTimeout, false, passwd);
+    const previous = session.connection;
+    session.connection = conn;
     if (previous && previous !== conn) previous.close('session moved to a new connection');
-    conn.accept(req.sessionId, req.passwd);
+    this.registry.add(session, this.now());
+    conn.accept(req.sessionId, passwd);
   }
 
   request(conn: SimConnection, xid: number, req: ClientRequest): void {
-    const session = conn.sessionId!;
+    const entry = this.registry.get(conn.sessionId!);
+    if (entry) this.liveness.seen(entry);
+    if (!entry || entry.closing) return conn.answer(xid, () => this.reply(xid, ErrorCode.SessionExpired));
+    const session = entry.id;
     if (req.type === OpCode.Sync) {
       const path = req.path;
       const answer = (): Reply => this.reply(xid, ErrorCode.Ok, { type: OpCode.Sync, path });
@@ -276,7 +325,7 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       return;
     }
     conn.expectWrite(xid);
-    const txn: Txn = { kind: TxnKind.Request, time: Math.floor(this.setup.events.now), session, cxid: xid, auth: [], req: req as WriteRequest, global: true };
+    const txn: Txn = { kind: TxnKind.Request, time: this.now(), session, cxid: xid, auth: [], req: req as WriteRequest, global: true };
     if (conn.syncsPending > 0) conn.heldWrites.push(txn);
     else this.proposeWrite(conn, txn);
   }
@@ -290,7 +339,8 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
 
   closed(conn: SimConnection): void {
     this.connections.delete(conn);
-    if (conn.sessionId !== undefined && this.sessionConnection.get(conn.sessionId) === conn) this.sessionConnection.delete(conn.sessionId);
+    const session = conn.sessionId === undefined ? undefined : this.registry.get(conn.sessionId);
+    if (session?.connection === conn) session.connection = undefined;
   }
 
   private reply(xid: number, err: ErrorCode, body?: Reply['body']): Reply {
@@ -307,16 +357,29 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
   }
 
   private deliver(txn: Txn, result: ApplyResult): void {
-    if (txn.kind === TxnKind.CreateSession) {
-      const conn = this.pendingHandshakes.get(txn.session);
-      if (!conn) return;
-      this.pendingHandshakes.delete(txn.session);
-      if (!conn.open) return;
-      this.sessionConnection.set(txn.session, conn);
-      conn.accept(txn.session, txn.passwd);
-      return;
+    const now = this.now();
+    switch (txn.kind) {
+      case TxnKind.CreateSession: {
+        // Every member tracks every global session, so whichever leads next can expire it.
+        const entry = this.registry.get(txn.session) ?? new SessionEntry(txn.session, txn.timeout, false, txn.passwd);
+        const conn = this.pendingHandshakes.get(txn.session);
+        this.pendingHandshakes.delete(txn.session);
+        if (conn?.open) entry.connection = conn;
+        this.registry.add(entry, now);
+        if (conn?.open) conn.accept(txn.session, txn.passwd);
+        return;
+      }
+      case TxnKind.CloseSession:
+        // Expired (the simulated clients never close their sessions): the client finds its connection closed.
+        this.registry.remove(txn.session)?.connection?.close('session expired');
+        return;
+      case TxnKind.Request: {
+        const conn = this.registry.get(txn.session)?.connection as SimConnection | undefined;
+        conn?.complete(txn.cxid, { xid: txn.cxid, zxid: result.zxid, err: result.err, ...(result.response ? { body: result.response } : {}) });
+        return;
+      }
+      case TxnKind.DeleteExpired:
+        return;
     }
-    if (txn.kind !== TxnKind.Request) return;
-    this.sessionConnection.get(txn.session)?.complete(txn.cxid, { xid: txn.cxid, zxid: result.zxid, err: result.err, ...(result.response ? { body: result.response } : {}) });
   }
 }
