@@ -107,7 +107,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       replicated,
       serving: () => this.running,
       barrier: () => this.replicator!.barrier(),
-      propose,
+      propose: (txn, handed) => this.propose(txn, handed),
+      appliedTerm: () => this.appliedTerm,
       connections: () => this.connectionSet,
     });
     this.liveness = new SessionLiveness({
@@ -194,6 +195,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
    * client sees CONNECTIONLOSS and reconnects).
    */
   private dropLostWrites(term: number): void {
+    this.admission.dropLostHandshakes(term);
     for (const conn of this.connectionSet) {
       if (conn.hasWriteHandedBefore(term)) conn.close('write lost in a leader change');
     }

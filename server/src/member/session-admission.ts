@@ -21,7 +21,10 @@ export interface AdmissionHost {
   serving(): boolean;
   /** Resolves once everything committed before the call is applied here. */
   barrier(): Promise<void>;
-  propose(txn: Txn): void;
+  /** Proposes `txn`; `handed` hears the term of the leader that took it. */
+  propose(txn: Txn, handed: (term: number) => void): void;
+  /** The term of the last entry applied here. */
+  appliedTerm(): number;
   connections(): Iterable<ClientConnection>;
 }
 
@@ -29,6 +32,8 @@ interface PendingHandshake {
   connection: ClientConnection;
   timeout: number;
   passwd: Buffer;
+  /** The term of the leader that took the CreateSession, once one did. */
+  term?: number;
 }
 
 export class SessionAdmission {
@@ -74,6 +79,18 @@ export class SessionAdmission {
     entry.connection = connection;
     registry.add(entry, Date.now());
     connection.accept(connectResponse(txn.session, timeout, passwd), txn.session, timeout);
+  }
+
+  /**
+   * Entries of `term` are being applied, so a CreateSession handed to an older leader and not applied by now never
+   * will be: close its connection so the client connects again instead of waiting out its connect timeout.
+   */
+  dropLostHandshakes(term: number): void {
+    for (const [id, p] of this.pending) {
+      if (p.term === undefined || p.term >= term) continue;
+      this.pending.delete(id);
+      p.connection.close('session creation lost in a leader change');
+    }
   }
 
   /** Called every tickTime: enters read-only mode after two checks without a leader. */
@@ -156,8 +173,12 @@ export class SessionAdmission {
       return;
     }
     const passwd = SessionRegistry.newPassword();
-    this.pending.set(id, { connection: conn, timeout, passwd });
-    this.host.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: id, timeout, passwd });
+    const pending: PendingHandshake = { connection: conn, timeout, passwd };
+    this.pending.set(id, pending);
+    this.host.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: id, timeout, passwd }, (term) => {
+      pending.term = term;
+      if (term < this.host.appliedTerm()) this.dropLostHandshakes(this.host.appliedTerm());
+    });
   }
 }
 

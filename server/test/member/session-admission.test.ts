@@ -1,0 +1,81 @@
+// New global sessions go through the log: a handshake whose CreateSession was lost in a leader change must not
+// hang until the client's connect timeout.
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '../../../protocol/src/constants.js';
+import type { MemberConfig } from '../../src/config/member-config.js';
+import { ReplicatedState } from '../../src/state/apply.js';
+import { TxnKind, type Txn } from '../../src/state/txn.js';
+import type { ClientConnection } from '../../src/member/connection.js';
+import { SessionAdmission } from '../../src/member/session-admission.js';
+import { SessionRegistry } from '../../src/member/sessions.js';
+
+function admission() {
+  const proposals: Array<{ txn: Txn; handed: (term: number) => void }> = [];
+  let appliedTerm = 1;
+  const state = new ReplicatedState({ enforceQuota: false, extendedTypesEnabled: false, skipAcl: false });
+  const config = { minSessionTimeout: 4000, maxSessionTimeout: 40000, localSessionsEnabled: false } as MemberConfig;
+  const registry = new SessionRegistry(1, 2000, Date.now());
+  const a = new SessionAdmission({
+    config,
+    log: pino({ level: 'silent' }),
+    registry,
+    replicated: () => state,
+    serving: () => true,
+    barrier: async () => {},
+    propose: (txn, handed) => proposals.push({ txn, handed }),
+    appliedTerm: () => appliedTerm,
+    connections: () => [],
+  });
+  return { a, proposals, registry, setAppliedTerm: (t: number) => (appliedTerm = t) };
+}
+
+function connection() {
+  const events: string[] = [];
+  const conn = {
+    isOpen: true,
+    readOnly: false,
+    remoteAddress: '127.0.0.1',
+    accept: (_reply: Buffer, session: bigint) => events.push(`accept ${session}`),
+    refuse: (_reply: Buffer | undefined, reason: string) => events.push(`refuse ${reason}`),
+    close: (reason: string) => events.push(`close ${reason}`),
+  };
+  return { conn: conn as unknown as ClientConnection, events };
+}
+
+const connect = { protocolVersion: PROTOCOL_VERSION, lastZxidSeen: 0, timeOut: 10_000, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false };
+
+describe('session admission', () => {
+  it('answers the handshake when its CreateSession is applied', () => {
+    const { a, proposals } = admission();
+    const { conn, events } = connection();
+    a.handshake(conn, connect);
+    expect(proposals).toHaveLength(1);
+    const txn = proposals[0]!.txn as Extract<Txn, { kind: TxnKind.CreateSession }>;
+    proposals[0]!.handed(1);
+    a.dropLostHandshakes(1); // entries of the same term: nothing lost
+    a.sessionCreated(txn);
+    expect(events).toEqual([`accept ${txn.session}`]);
+  });
+
+  it('closes a handshake whose CreateSession was handed to a leader that was replaced', () => {
+    const { a, proposals } = admission();
+    const { conn, events } = connection();
+    a.handshake(conn, connect);
+    proposals[0]!.handed(1);
+    a.dropLostHandshakes(2);
+    expect(events).toEqual(['close session creation lost in a leader change']);
+    // Should the entry come back after all, nobody is waiting for it any more: it is only tracked.
+    a.sessionCreated(proposals[0]!.txn as Extract<Txn, { kind: TxnKind.CreateSession }>);
+    expect(events).toHaveLength(1);
+  });
+
+  it('closes at once a handshake handed to a term that entries of a later term already superseded', () => {
+    const { a, proposals, setAppliedTerm } = admission();
+    const { conn, events } = connection();
+    a.handshake(conn, connect);
+    setAppliedTerm(3);
+    proposals[0]!.handed(2);
+    expect(events).toEqual(['close session creation lost in a leader change']);
+  });
+});
