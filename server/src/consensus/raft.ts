@@ -158,7 +158,7 @@ export class RaftCore {
   private progress = new Map<NodeId, Progress>();
   private transferee: NodeId = 0;
   private transferElapsed = 0;
-  /** Leader only: index of an uncommitted config entry demoting us, or 0. */
+  /** Leader only: the first uncommitted config entry in our log that demotes us (see becomeLeader), if any. */
   private demotion: { index: number; membership: Membership } | undefined;
   /** Index of the latest config entry the leader appended (or its term's first index). */
   private pendingConfigIndex = 0;
@@ -814,7 +814,13 @@ export class RaftCore {
   /** Keeps one Progress per replica in the committed membership. */
   private syncProgress(): void {
     const peers = new Set(replicaPeers(this.membershipValue, this.id));
-    for (const id of this.progress.keys()) if (!peers.has(id)) this.progress.delete(id);
+    for (const [id, pr] of this.progress) {
+      if (peers.has(id)) continue;
+      // A last append tells a member removed by the change that it committed: it would otherwise stay in the
+      // configuration it knew (a joint one lets it campaign) and never answer a reconfig request it forwarded.
+      if (pr.state !== 'snapshot') this.sendAppend(id, pr);
+      this.progress.delete(id);
+    }
     for (const id of peers) if (!this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1));
   }
 

@@ -149,6 +149,22 @@ describe('joint consensus', () => {
     expect(c.node(1).core.commitIndex).toBe(r.ok ? r.index : -1);
   });
 
+  it('members a joint change removes learn that the leave entry committed, and stay quiet', () => {
+    const c = new Cluster(membershipOf([1, 2, 3]), 1, {}, {}, [4, 5]);
+    c.elect(1);
+    expect(c.node(1).core.proposeMembership(swapMajority).ok).toBe(true);
+    c.stabilize();
+    const leave = c.node(1).core.commitIndex;
+    c.tick(50);
+    for (const id of [2, 3]) {
+      expect(c.node(id).core.membership).toEqual({ voters: [1, 4, 5], neverLeaders: [], observers: [] });
+      expect(c.node(id).core.commitIndex).toBe(leave);
+      expect(c.node(id).core.role).toBe('follower');
+    }
+    expect(c.leaders()).toEqual([1]);
+    expect(c.node(1).core.term).toBe(1);
+  });
+
   it('a leader that the request removes hands over first to a voter that stays, which carries the change', () => {
     const c = new Cluster(membershipOf([1, 2, 3]), 1, {}, {}, [4, 5]);
     c.elect(1);
