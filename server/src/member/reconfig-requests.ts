@@ -3,7 +3,8 @@
 //
 // A request changing several members goes through a joint configuration: its entry updates /zookeeper/config
 // (one new version for the whole request), and the request is answered when the entry leaving the joint
-// configuration applies. Until then the members that leave stay in the peer list: C_old still votes.
+// configuration applies. Until then the members that leave stay in the peer list: C_old still votes. Removed
+// members stay in it a little longer, so the leader's last append (telling them the change committed) gets out.
 import type { Logger } from 'pino';
 import { CONFIG_PATH, ErrorCode, OpCode, Perms } from '../../../protocol/src/constants.js';
 import type { ClientResponse, ReconfigRequest } from '../../../protocol/src/records.js';
@@ -42,6 +43,8 @@ const SERVER_ROLE = { voter: 'participant', neverLeader: 'neverleader', observer
 
 /** How many times a request refused while leadership moves is proposed (half a tickTime apart). */
 const TRANSFER_RETRIES = 8;
+/** How long, in tickTimes, removed members stay peers once their removal is in force. */
+const DEPARTURE_GRACE_TICKS = 2;
 
 const keyOf = (changes: readonly MembershipChange[]) =>
   changes
@@ -52,7 +55,7 @@ const keyOf = (changes: readonly MembershipChange[]) =>
 export class ReconfigRequests {
   /** Requests from clients here, answered when their changes are in force. */
   private pending: PendingReconfig[] = [];
-  /** While a joint configuration is in force: the server lines of the members it removes (C_old still needs them). */
+  /** Server lines of removed members still kept as peers: while a joint config is in force, and a grace period after. */
   private readonly departing = new Map<number, ServerSpec>();
 
   constructor(private readonly host: ReconfigHost) {}
@@ -104,7 +107,7 @@ export class ReconfigRequests {
       const previous = state.servers.get(change.id);
       const info = change.info as ChangeInfo | undefined;
       if (change.role === 'removed') {
-        if (membership.outgoing && previous) this.departing.set(change.id, previous);
+        if (previous) this.departing.set(change.id, previous);
         return { id: change.id, spec: undefined };
       }
       return { id: change.id, spec: info?.spec ?? (previous && { ...previous, role: SERVER_ROLE[change.role] }) };
@@ -112,6 +115,7 @@ export class ReconfigRequests {
     const time = (changes[0]!.info as ChangeInfo | undefined)?.time ?? 0;
     host.watchEvents(state.applyConfig(updates, zxid, time).events);
     this.peersChanged(state);
+    if (!membership.outgoing) this.releaseDeparting(state);
     host.log.info({ changes: keyOf(changes), joint: membership.outgoing !== undefined, version: hex(BigInt(zxid)) }, 'membership changed');
     const key = keyOf(changes);
     const p = this.pending.find((q) => q.key === key && !q.joint);
@@ -123,8 +127,7 @@ export class ReconfigRequests {
   /** The entry leaving a joint configuration: C_new alone is in force. */
   private leftJoint(state: ReplicatedState, zxid: number): void {
     state.lastZxid = zxid;
-    this.departing.clear();
-    this.peersChanged(state);
+    this.releaseDeparting(state);
     this.host.log.info({ version: hex(BigInt(state.configVersion)) }, 'joint configuration left');
     for (const p of this.pending.filter((q) => q.joint)) this.answer(p, state, zxid);
   }
@@ -133,6 +136,16 @@ export class ReconfigRequests {
     this.pending = this.pending.filter((q) => q !== p);
     const node = state.tree.get(CONFIG_PATH)!;
     p.conn.complete(p.xid, this.host.reply(p.xid, ErrorCode.Ok, { type: OpCode.Reconfig, data: node.data, stat: statOf(node) }), zxid);
+  }
+
+  /** The removal of the departing members is in force: drop them from the peers after the grace period. */
+  private releaseDeparting(state: ReplicatedState): void {
+    const ids = [...this.departing.keys()];
+    if (ids.length === 0) return;
+    setTimeout(() => {
+      for (const id of ids) this.departing.delete(id);
+      this.peersChanged(state);
+    }, DEPARTURE_GRACE_TICKS * this.host.config.tickTime);
   }
 
   private peersChanged(state: ReplicatedState): void {
