@@ -116,8 +116,8 @@ export class ReconfigRequests {
     host.watchEvents(state.applyConfig(updates, zxid, time).events);
     this.peersChanged(state);
     if (!membership.outgoing) this.releaseDeparting(state);
-    host.log.info({ changes: keyOf(changes), joint: membership.outgoing !== undefined, version: hex(BigInt(zxid)) }, 'membership changed');
     const key = keyOf(changes);
+    host.log.info({ changes: key, joint: membership.outgoing !== undefined, version: hex(BigInt(zxid)) }, 'membership changed');
     const p = this.pending.find((q) => q.key === key && !q.joint);
     if (!p) return;
     if (membership.outgoing) p.joint = true;
@@ -142,10 +142,11 @@ export class ReconfigRequests {
   private releaseDeparting(state: ReplicatedState): void {
     const ids = [...this.departing.keys()];
     if (ids.length === 0) return;
-    setTimeout(() => {
+    const release = setTimeout(() => {
       for (const id of ids) this.departing.delete(id);
       this.peersChanged(state);
     }, DEPARTURE_GRACE_TICKS * this.host.config.tickTime);
+    release.unref();
   }
 
   private peersChanged(state: ReplicatedState): void {
