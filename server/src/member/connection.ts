@@ -10,6 +10,7 @@ import { decodeConnectRequest, decodeRequestFrame, encodeNotification, encodeRep
 import type { ClientRequest, ConnectRequest, Id } from '../../../protocol/src/records.js';
 import { UnknownOpCodeError } from '../../../protocol/src/request-codec.js';
 import type { ReplyBytes } from '../../../protocol/src/response-codec.js';
+import { isReadOp } from './reads.js';
 import type { TurnBudget } from './turn-budget.js';
 import type { Watcher } from './watches.js';
 import type { ConnectionInfo } from './view.js';
@@ -87,7 +88,8 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   private state: 'new' | 'connecting' | 'open' | 'closed' = 'new';
   private slots = NO_SLOTS as Slot[];
   private corked = false;
-  private inputPaused = false;
+  /** A frame waiting for a turn with time for it, the socket paused meanwhile (see TurnBudget). */
+  private waitingFrame: Buffer | undefined;
   /** Frames that arrived while the handshake was being committed. */
   private held: Buffer[] | undefined;
 
@@ -147,6 +149,8 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     if (this.state === 'closed') return;
     const decoder = (this.decoder ??= new FrameDecoder(this.host.maxFrameSize));
     decoder.push(chunk);
+    // Behind a frame that waits for a turn, everything waits: a session's requests are handled in order.
+    if (this.waitingFrame !== undefined) return;
     try {
       if (this.state === 'new') {
         const first = decoder.peekInt();
@@ -154,11 +158,10 @@ export class ClientConnection implements Watcher, ConnectionInfo {
         const word = fourLetterWord(first);
         if (word !== undefined) return this.answerFourLetterWord(decoder, word);
       }
-      while (this.isOpen) {
-        // In a storm, frames wait (in the decoder, the socket paused) for a turn with time for them.
-        if (!this.host.turns.hasTime()) return this.pauseInput();
-        const frame = decoder.next();
-        if (frame === null) break;
+      for (let frame = decoder.next(); frame !== null && this.isOpen; frame = decoder.next()) {
+        // In a storm, costly frames (handshakes, writes, closes) wait with the socket paused for a turn with time
+        // for them; reads and pings are answered at once, so a client that only reads never queues behind it.
+        if (!this.host.turns.hasTime() && !this.isCheap(frame)) return this.pauseInput(frame);
         this.onFrame(frame);
       }
       // Frames that arrived whole (the usual case) leave nothing behind to keep.
@@ -168,18 +171,31 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     }
   }
 
-  private pauseInput(): void {
-    if (this.inputPaused) return;
-    this.inputPaused = true;
+  /** Frames answered from this member's memory: local reads and pings, and anything held during a handshake. */
+  private isCheap(frame: Buffer): boolean {
+    if (this.state === 'connecting') return true;
+    if (this.state !== 'open' || frame.length < 8) return false;
+    const op = frame.readInt32BE(4); // after the xid
+    return op === OpCode.Ping || isReadOp(op);
+  }
+
+  private pauseInput(frame: Buffer): void {
+    this.waitingFrame = frame;
     this.socket.pause();
     this.host.turns.later(resumeInput, this);
   }
 
-  /** @internal Carries on with frames that waited for a turn (see pauseInput). */
+  /** @internal Carries on with the frame that waited for a turn, and those behind it (see pauseInput). */
   resumeInput(): void {
-    this.inputPaused = false;
+    const frame = this.waitingFrame!;
+    this.waitingFrame = undefined;
     if (!this.isOpen) return;
     this.socket.resume();
+    try {
+      this.onFrame(frame);
+    } catch (err) {
+      return this.protocolError(err);
+    }
     this.onData(NO_BYTES);
   }
 
@@ -319,7 +335,10 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      this.host.turns.run(uncork, this);
+      // A small batch leaves at the end of this callback; a large one (say a 64 KiB map for each of a herd of
+      // readers) when a turn has time for it.
+      if (frameBytes(frame) < SMALL_BATCH_BYTES) process.nextTick(uncork, this);
+      else this.host.turns.run(uncork, this);
     }
     this.sent++;
     if (Buffer.isBuffer(frame)) this.socket.write(frame);
@@ -379,6 +398,15 @@ export class ClientConnection implements Watcher, ConnectionInfo {
 }
 
 const NO_BYTES = Buffer.alloc(0);
+/** Output batches that start with a frame smaller than this are sent without waiting for the budget. */
+const SMALL_BATCH_BYTES = 4096;
+
+function frameBytes(frame: ReplyBytes): number {
+  if (Buffer.isBuffer(frame)) return frame.length;
+  let n = 0;
+  for (const chunk of frame) n += chunk.length;
+  return n;
+}
 
 function resumeInput(conn: ClientConnection): void {
   conn.resumeInput();

@@ -107,7 +107,12 @@ const READ_OPS = new Set<number>([
 ]);
 
 export function isReadRequest(req: ClientRequest): req is ReadRequest {
-  return READ_OPS.has(req.type);
+  return isReadOp(req.type);
+}
+
+/** Whether an opcode is one of the requests answered here from the tree (see isReadRequest). */
+export function isReadOp(type: number): boolean {
+  return READ_OPS.has(type);
 }
 
 const ok = (body: ClientResponse): Answer => ({ err: ErrorCode.Ok, body });
