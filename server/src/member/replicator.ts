@@ -67,6 +67,8 @@ interface Forward extends Proposal {
 
 /** How long an unacknowledged forward to a member that no longer leads is given before it counts as lost. */
 const FORWARD_PATIENCE_MS = 1000;
+/** How long a read index request may go unanswered before it is sent again. */
+const READ_PATIENCE_MS = 1000;
 
 interface Proposal {
   /** Submission order, which the leader's log must keep. */
@@ -102,7 +104,8 @@ export class Replicator {
   private readonly configAcks = new Map<number, (refusal: MembershipRefusal) => void>();
   private nextRef = 1;
   private nextReadCtx = 1;
-  private readonly reads = new Map<number, () => void>();
+  /** Read index requests sent to the leader, by context, with when they were sent. */
+  private readonly reads = new Map<number, { done: () => void; askedAt: number }>();
   /** Barriers asked for while no leader was known: retried on the next role change. */
   private retryReads: Array<() => void> = [];
   private readonly readsPendingApply: Array<{ index: number; done: () => void }> = [];
@@ -144,7 +147,7 @@ export class Replicator {
 
   private askReadIndex(done: () => void): void {
     const ctx = this.nextReadCtx++;
-    this.reads.set(ctx, done);
+    this.reads.set(ctx, { done, askedAt: this.clock.now() });
     if (!this.core.readIndex(ctx).ok) {
       this.reads.delete(ctx);
       this.retryReads.push(done);
@@ -238,6 +241,12 @@ export class Replicator {
       if (f.to !== leader && now - f.sentAt > FORWARD_PATIENCE_MS) this.forwardLost(ref, f);
     }
     if (leader !== 0) this.routeWaiting();
+    // A read index request or its answer may be lost with a connection (nothing retries it in the core): ask again.
+    const stale = [...this.reads].filter(([, r]) => now - r.askedAt > READ_PATIENCE_MS);
+    for (const [ctx, r] of stale) {
+      this.reads.delete(ctx);
+      this.askReadIndex(r.done);
+    }
     this.schedule();
   }
 
@@ -325,7 +334,7 @@ export class Replicator {
     for (const resolve of this.configAcks.values()) resolve('noLeader');
     this.configAcks.clear();
     // The core drops read requests pending across a leadership change: ask again.
-    for (const done of this.reads.values()) this.retryReads.push(done);
+    for (const { done } of this.reads.values()) this.retryReads.push(done);
     this.reads.clear();
     if (state.leader !== 0) {
       this.routeWaiting();
@@ -385,10 +394,10 @@ export class Replicator {
     if (messages.length > 0) this.sendMessages(messages);
     if (softState) this.roleChanged(softState);
     for (const r of reads) {
-      const done = this.reads.get(r.ctx);
-      if (!done) continue;
+      const pending = this.reads.get(r.ctx);
+      if (!pending) continue;
       this.reads.delete(r.ctx);
-      this.readsPendingApply.push({ index: r.index, done });
+      this.readsPendingApply.push({ index: r.index, done: pending.done });
     }
     // Apply in runs that end where a pending read becomes answerable, and answer it there.
     let applied = committed.length > 0 ? committed[0]!.index - 1 : this.core.appliedIndex;

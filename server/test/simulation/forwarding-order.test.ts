@@ -2,46 +2,7 @@
 // leader that was then replaced came back refused after a later write had already gone to the new leader, so the
 // same client's writes were applied in the opposite order (both acknowledged, in order, to the client).
 import { describe, expect, it } from 'vitest';
-import { MsgType } from '../../src/consensus/messages.js';
-import { RaftCore } from '../../src/consensus/raft.js';
-import { Replicator, type PeerTransport, type ReplicatorHost } from '../../src/member/replicator.js';
-
-interface Aux {
-  to: number;
-  payload: { t: string; ref: number; data?: Uint8Array; ok?: boolean; retry?: boolean };
-}
-
-/** A replicator for member `id` of `voters`, with a hand-cranked clock and recorded aux traffic. */
-function member(id: number, voters: number[]) {
-  const core = new RaftCore({ id, snapshot: { index: 0, term: 0, membership: { voters, neverLeaders: [], observers: [] } }, random: () => 0.5 });
-  const aux: Aux[] = [];
-  const peers: PeerTransport = {
-    send: () => {},
-    sendAux: (to, payload) => (aux.push({ to, payload: payload as Aux['payload'] }), true),
-    sendSnapshot: async () => {},
-  };
-  const host: ReplicatorHost = {
-    committed: () => {},
-    roleChanged: () => {},
-    installSnapshot: async () => 0,
-    snapshotChunks: async () => (async function* () {})(),
-    fatal: (err) => {
-      throw err;
-    },
-  };
-  const deferred: Array<() => void> = [];
-  const wal = { append: async () => {}, reset: async () => {} };
-  const replicator = new Replicator(core, wal, host, 0, peers, { now: () => 0, defer: (fn) => deferred.push(fn) });
-  const settle = async () => {
-    for (let i = 0; i < 20; i++) {
-      while (deferred.length > 0) deferred.shift()!();
-      await Promise.resolve();
-    }
-  };
-  const heartbeat = (leader: number, term: number) => replicator.step({ type: MsgType.Heartbeat, from: leader, to: id, term, commit: 0 });
-  const forwards = () => aux.filter((a) => a.payload.t === 'fwd');
-  return { core, replicator, aux, settle, heartbeat, forwards };
-}
+import { member, type Aux } from './replicator-harness.js';
 
 const bytes = (a: Aux) => [...a.payload.data!];
 
