@@ -226,6 +226,8 @@ export class Replicator {
         this.holdAfterRefusal = true;
         this.refusedBy.add(p.to);
         this.wait(p);
+        // Refused by a member that no longer leads: the new leader need not wait for the next tick.
+        if (this.core.leader !== 0 && this.core.leader !== p.to) this.routeWaiting();
       }
       this.schedule();
       return true;
