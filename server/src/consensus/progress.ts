@@ -19,6 +19,8 @@ export class Progress {
   probeSent = false;
   /** Heard from since the last check-quorum round. */
   recentActive = true;
+  /** Heard from during the previous check-quorum round. */
+  wasActive = false;
   /** Commit index last sent, so a commit advance alone still reaches the follower. */
   sentCommit = 0;
   /** Last index of each unacknowledged append, oldest first (replicate state). */

@@ -125,7 +125,7 @@ export interface Ready {
   membership?: Membership;
 }
 
-export type ProposeError = 'notLeader' | 'transferring' | 'reconfigInProgress' | 'invalidChange';
+export type ProposeError = 'notLeader' | 'transferring' | 'reconfigInProgress' | 'invalidChange' | 'newConfigNoQuorum';
 export type ProposeResult =
   | { ok: true; index: number; term: number }
   | { ok: false; error: ProposeError; leader: NodeId };
@@ -289,6 +289,7 @@ export class RaftCore {
     const changes = 'id' in request ? [request] : [...request];
     const next = changeMembership(this.membershipValue, changes);
     if (!next) return { ok: false, error: 'invalidChange', leader: this.id };
+    if (!this.newConfigReachable(next)) return { ok: false, error: 'newConfigNoQuorum', leader: this.id };
     const ownRole = roleOf(next, this.id);
     if (ownRole !== 'voter') {
       const target = this.bestTransferTarget((id) => roleOf(next, id) === 'voter' && mayLead(next, id));
@@ -792,9 +793,25 @@ export class RaftCore {
     const active = new Set<NodeId>([this.id]);
     for (const [id, pr] of this.progress) {
       if (pr.recentActive) active.add(id);
+      pr.wasActive = pr.recentActive;
       pr.recentActive = false;
     }
     return this.hasQuorum(active);
+  }
+
+  /**
+   * ZooKeeper's NEWCONFIGNOQUORUM check: the new configuration's voting members that are up — this leader and
+   * followers heard from lately that replicate in step — together with the members joining (which the leader
+   * cannot see before the change) must be a quorum of it. Otherwise the change would commit under the old
+   * configuration and leave a cluster that cannot commit anything.
+   */
+  private newConfigReachable(next: Membership): boolean {
+    const up = new Set<NodeId>([this.id]);
+    for (const id of allQuorumMembers(leaveJoint(next))) {
+      const pr = this.progress.get(id);
+      if (!pr || ((pr.recentActive || pr.wasActive) && pr.state === 'replicate')) up.add(id);
+    }
+    return hasQuorum(leaveJoint(next), up);
   }
 
   private hasQuorum(ids: Set<NodeId>): boolean {

@@ -79,6 +79,7 @@ export class ReconfigRequests {
       const lastZxid = host.replicated().lastZxid;
       if (refusal === 'reconfigInProgress') conn.complete(xid, host.reply(xid, ErrorCode.ReconfigInProgress), lastZxid);
       else if (refusal === 'invalidChange') conn.complete(xid, host.reply(xid, ErrorCode.BadArguments), lastZxid);
+      else if (refusal === 'newConfigNoQuorum') conn.complete(xid, host.reply(xid, ErrorCode.NewConfigNoQuorum), lastZxid);
       // No leader took it, or one may have: like a write lost in a leader change, the client must find out itself.
       else conn.close(`reconfig outcome unknown (${refusal})`);
     });

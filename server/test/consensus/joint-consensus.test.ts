@@ -224,6 +224,23 @@ describe('joint consensus', () => {
     expect(c.node(leaders[0]!).core.commitIndex).toBeGreaterThanOrEqual(leave.index);
   });
 
+  it("NEWCONFIGNOQUORUM: refuses a change whose new configuration lacks a quorum of members that are up", () => {
+    const c = new Cluster(membershipOf([1, 2, 3, 4, 5]), 1, {}, {}, [6, 7]);
+    c.elect(1);
+    c.isolate(4);
+    c.isolate(5);
+    c.tick(25); // two check-quorum rounds: 4 and 5 count as down
+    const core = c.node(1).core;
+    expect(core.role).toBe('leader');
+    // {1,4,5}: only the leader is up. {1,2,4,5} (remove 3): 2 of 4. Joiners 6 and 7 are given the benefit of the doubt.
+    expect(core.proposeMembership([{ id: 2, role: 'removed' }, { id: 3, role: 'removed' }])).toMatchObject({ ok: false, error: 'newConfigNoQuorum' });
+    expect(core.proposeMembership({ id: 3, role: 'removed' })).toMatchObject({ ok: false, error: 'newConfigNoQuorum' });
+    expect(core.proposeMembership([{ id: 4, role: 'removed' }, { id: 5, role: 'removed' }]).ok).toBe(true);
+    c.stabilize();
+    expect(core.membership).toEqual(membershipOf([1, 2, 3]));
+    expect(core.proposeMembership([{ id: 6, role: 'voter' }, { id: 7, role: 'voter' }]).ok).toBe(true);
+  });
+
   it('refuses a second change while joint', () => {
     const c = new Cluster(membershipOf([1, 2, 3]), 1, {}, {}, [4, 5]);
     c.elect(1);

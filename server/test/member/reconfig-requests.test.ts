@@ -112,12 +112,13 @@ describe('reconfig requests changing several members', () => {
     expect(t.answers.map((a) => a.zxid)).toEqual([0x20000000a]);
   });
 
-  it('RECONFIGINPROGRESS from the leader is the answer; an unknown outcome closes the connection', async () => {
-    const t = setup(['reconfigInProgress', 'noLeader']);
+  it("the leader's refusals are ZooKeeper's errors; an unknown outcome closes the connection", async () => {
+    const t = setup(['reconfigInProgress', 'newConfigNoQuorum', 'noLeader']);
     t.ask({ leavingServers: '2' });
     t.ask({ leavingServers: '3' });
+    t.ask({ joiningServers: line(4) });
     await new Promise((r) => setImmediate(r));
-    expect(t.answers.map((a) => ErrorCode[a.reply.err])).toEqual(['ReconfigInProgress']);
+    expect(t.answers.map((a) => ErrorCode[a.reply.err])).toEqual(['ReconfigInProgress', 'NewConfigNoQuorum']);
     expect(t.closed()).toBe(1);
   });
 });
