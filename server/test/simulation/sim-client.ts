@@ -39,6 +39,7 @@ export class SimClient implements ClientEnd {
   active = true;
   private conn: SimConnection | undefined;
   private ready = false;
+  private connectingSince = 0;
   private session: { id: bigint; passwd: Buffer } | undefined;
   private lastZxidSeen = 0;
   private nextXid = 1;
@@ -75,7 +76,9 @@ export class SimClient implements ClientEnd {
   /** The client's own loop: connect if needed, give up on a stuck request, send more work. */
   private act(): void {
     if (!this.conn) this.connect();
-    else if (this.ready) {
+    else if (!this.ready && this.events.now - this.connectingSince > this.requestTimeout) {
+      this.conn.close('connect timed out');
+    } else if (this.ready) {
       const head = this.inFlight[0];
       if (head && this.events.now - head.sentAt > this.requestTimeout) {
         this.stats.timeouts++;
@@ -93,6 +96,7 @@ export class SimClient implements ClientEnd {
     if (!member) return;
     this.conn = new SimConnection(this.events, this.rand, this, id, member);
     this.ready = false;
+    this.connectingSince = this.events.now;
     this.conn.sendHandshake({ sessionId: this.session?.id ?? 0n, passwd: this.session?.passwd ?? Buffer.alloc(0), lastZxidSeen: this.lastZxidSeen });
   }
 

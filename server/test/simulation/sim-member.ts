@@ -81,7 +81,8 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
   private recoveredLastIndex = 0;
   private readonly watches = new WatchManager();
   private readonly connections = new Set<SimConnection>();
-  private readonly pendingHandshakes = new Map<bigint, SimConnection>();
+  /** Handshakes waiting for their CreateSession, with the term of the leader that took it once one did. */
+  private readonly pendingHandshakes = new Map<bigint, { conn: SimConnection; term?: number }>();
   private readonly transport: PeerTransport;
   private readonly registry: SessionRegistry;
   private readonly liveness: SessionLiveness;
@@ -272,8 +273,9 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
     if (req.sessionId === 0n) {
       const id = this.setup.newSessionId();
       const passwd = Buffer.from(`pw${id}`);
-      this.pendingHandshakes.set(id, conn);
-      this.propose({ kind: TxnKind.CreateSession, time: this.now(), session: id, timeout: this.setup.sessionTimeout, passwd });
+      const pending: { conn: SimConnection; term?: number } = { conn };
+      this.pendingHandshakes.set(id, pending);
+      this.propose({ kind: TxnKind.CreateSession, time: this.now(), session: id, timeout: this.setup.sessionTimeout, passwd }, (term) => (pending.term = term));
       return;
     }
     const entry = this.registry.get(req.sessionId);
@@ -353,6 +355,11 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
 
   /** A new term's first entry applied: writes handed to older leaders and still unanswered never will be. */
   private dropLostWrites(term: number): void {
+    for (const [id, p] of this.pendingHandshakes) {
+      if (p.term === undefined || p.term >= term) continue;
+      this.pendingHandshakes.delete(id);
+      p.conn.close('session creation lost in a leader change');
+    }
     for (const conn of [...this.connections]) if (conn.hasWriteHandedBefore(term)) conn.close('write lost in a leader change');
   }
 
@@ -362,7 +369,7 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       case TxnKind.CreateSession: {
         // Every member tracks every global session, so whichever leads next can expire it.
         const entry = this.registry.get(txn.session) ?? new SessionEntry(txn.session, txn.timeout, false, txn.passwd);
-        const conn = this.pendingHandshakes.get(txn.session);
+        const conn = this.pendingHandshakes.get(txn.session)?.conn;
         this.pendingHandshakes.delete(txn.session);
         if (conn?.open) entry.connection = conn;
         this.registry.add(entry, now);
