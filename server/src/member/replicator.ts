@@ -87,6 +87,8 @@ export class Replicator {
   private waiting: Proposal[] = [];
   /** Proposals sent to the leader, waiting for its acknowledgement. */
   private readonly forwarded = new Map<number, Forward>();
+  /** How many of `forwarded` went to each member (so route() need not scan them all). */
+  private readonly forwardsTo = new Map<NodeId, number>();
   private nextSeq = 1;
   /** A leader refused a forward: later ones wait until every forward sent before is answered, then go again. */
   private holdAfterRefusal = false;
@@ -216,7 +218,7 @@ export class Replicator {
     if (msg?.t === 'fwdAck') {
       const p = this.forwarded.get(msg.ref);
       if (!p) return true;
-      this.forwarded.delete(msg.ref);
+      this.untrack(msg.ref, p);
       // Refused proposals were not appended anywhere, so sending them again cannot duplicate them: they wait
       // for the next tick or leader change (a leader handing over refuses until the new one is elected).
       if (msg.ok) {
@@ -263,7 +265,7 @@ export class Replicator {
    * so the member notices when it never commits.
    */
   private forwardLost(ref: number, f: Forward): void {
-    this.forwarded.delete(ref);
+    this.untrack(ref, f);
     f.handed(f.term);
     this.routeWaiting();
   }
@@ -282,8 +284,19 @@ export class Replicator {
   private mustHold(target: NodeId): boolean {
     if (this.holdAfterRefusal && this.forwarded.size === 0) this.holdAfterRefusal = false;
     if (this.holdAfterRefusal) return true;
-    for (const f of this.forwarded.values()) if (f.to !== target) return true;
-    return false;
+    return this.forwarded.size !== (this.forwardsTo.get(target) ?? 0);
+  }
+
+  private track(ref: number, f: Forward): void {
+    this.forwarded.set(ref, f);
+    this.forwardsTo.set(f.to, (this.forwardsTo.get(f.to) ?? 0) + 1);
+  }
+
+  private untrack(ref: number, f: Forward): void {
+    this.forwarded.delete(ref);
+    const n = (this.forwardsTo.get(f.to) ?? 1) - 1;
+    if (n > 0) this.forwardsTo.set(f.to, n);
+    else this.forwardsTo.delete(f.to);
   }
 
   campaign(): void {
@@ -320,10 +333,11 @@ export class Replicator {
       return;
     }
     const ref = this.nextRef++;
-    this.forwarded.set(ref, { ...p, to: leader, term: core.term, sentAt: this.clock.now() });
+    const forward: Forward = { ...p, to: leader, term: core.term, sentAt: this.clock.now() };
+    this.track(ref, forward);
     const retry = this.refusedBy.delete(leader);
     if (!this.peers.sendAux(leader, { t: 'fwd', ref, data: p.data, ...(retry ? { retry } : {}) } satisfies ForwardMessage)) {
-      this.forwarded.delete(ref);
+      this.untrack(ref, forward);
       if (retry) this.refusedBy.add(leader);
       this.wait(p);
     }
