@@ -29,8 +29,6 @@ export interface ConfigEntryData {
   membership: Membership;
 }
 
-export const emptyMembership = (): Membership => ({ voters: [], neverLeaders: [], observers: [] });
-
 /** The role of `id` in one configuration (for a joint membership: in the incoming one). */
 export function roleOf(m: MemberSets, id: NodeId): MemberRole | 'removed' {
   if (m.voters.includes(id)) return 'voter';
@@ -65,12 +63,8 @@ export function hasQuorum(m: Membership, ids: ReadonlySet<NodeId>): boolean {
 
 /** The highest index a majority of every configuration of `m` holds, given each member's match index. */
 export function quorumIndex(m: Membership, matchOf: (id: NodeId) => number): number {
-  let index = Infinity;
-  for (const c of configs(m)) {
-    const matches = quorumMembers(c).map(matchOf).sort((a, b) => b - a);
-    index = Math.min(index, matches[quorumSize(c) - 1] ?? 0);
-  }
-  return index === Infinity ? 0 : index;
+  const majorityMatch = (c: MemberSets) => quorumMembers(c).map(matchOf).sort((a, b) => b - a)[quorumSize(c) - 1] ?? 0;
+  return Math.min(...configs(m).map(majorityMatch));
 }
 
 /** Outcome of an election given the answers so far: won needs a majority of every configuration, one lost majority loses. */
