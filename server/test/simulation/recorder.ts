@@ -40,7 +40,8 @@ export class Recorder {
   readonly history: HistoryOp[] = [];
   private readonly lostWrites: LostWrite[] = [];
   /** Every client write the log committed, by session and xid: when it was first applied and with what result. */
-  private readonly appliedWrites = new Map<string, { zxid: number; seq: number; outcome: Outcome }>();
+  private readonly appliedWrites = new Map<string, { session: bigint; xid: number; zxid: number; seq: number; outcome: Outcome }>();
+  private readonly lostKeys = new Set<string>();
   readonly replies: ReplyRecord[] = [];
   readonly reads: ReadRecord[] = [];
 
@@ -63,13 +64,14 @@ export class Recorder {
 
   lost(op: HistoryOp, session: bigint, xid: number): void {
     this.lostWrites.push({ op, session, xid });
+    this.lostKeys.add(`${session}:${xid}`);
   }
 
   /** A member applied a client's write; returns the zxid it was first applied at if that was another one. */
   applied(session: bigint, xid: number, zxid: number, outcome: Outcome): number | undefined {
     const key = `${session}:${xid}`;
     const first = this.appliedWrites.get(key);
-    if (!first) this.appliedWrites.set(key, { zxid, seq: this.tick(), outcome });
+    if (!first) this.appliedWrites.set(key, { session, xid, zxid, seq: this.tick(), outcome });
     return first && first.zxid !== zxid ? first.zxid : undefined;
   }
 
@@ -89,6 +91,21 @@ export class Recorder {
         op.outcome = applied.outcome;
       }
     }
+  }
+
+  /**
+   * Writes the log applied after a later write of the same session (ZooKeeper applies a client's updates in the
+   * order it sent them), and whether the client had lost the connection it sent them on.
+   */
+  writesOutOfOrder(): Array<{ session: bigint; xid: number; after: number; lost: boolean }> {
+    const out: Array<{ session: bigint; xid: number; after: number; lost: boolean }> = [];
+    const latest = new Map<bigint, number>();
+    for (const w of [...this.appliedWrites.values()].sort((a, b) => a.zxid - b.zxid)) {
+      const after = latest.get(w.session) ?? 0;
+      if (w.xid < after) out.push({ session: w.session, xid: w.xid, after, lost: this.lostKeys.has(`${w.session}:${w.xid}`) });
+      else latest.set(w.session, w.xid);
+    }
+    return out;
   }
 
   /** A read whose reply never came constrains nothing: drop it. */
