@@ -388,7 +388,7 @@ class EnsembleSimulation implements MemberObserver {
 }
 
 /** A digest of everything apply decides: every znode's data and stat, and the global sessions. */
-export function stateDigest(state: ReplicatedState): string {
+function stateDigest(state: ReplicatedState): string {
   const parts: string[] = [];
   const paths = [...state.tree.paths()].sort();
   for (const p of paths) {

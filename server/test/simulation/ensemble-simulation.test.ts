@@ -26,7 +26,9 @@ describe('ensemble simulation (replicator, apply, sessions, clients)', () => {
         add(total, await simulateEnsemble(seed, OPTIONS));
         await new Promise((resolve) => setImmediate(resolve)); // let the worker answer vitest's RPCs
       }
-      // The workload must exercise what the checks are about, or they prove little.
+      // The workload must exercise what the checks are about, or they prove little (judged over several seeds:
+      // one replayed seed may happen to have no crash).
+      if (chunk.length === 1) return;
       expect(total.operations!).toBeGreaterThan(chunk.length * 50);
       expect(total.linearizableReads!).toBeGreaterThan(chunk.length * 5);
       expect(total.crashes!).toBeGreaterThan(0);
