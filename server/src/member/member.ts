@@ -109,6 +109,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       barrier: () => this.replicator!.barrier(),
       propose: (txn, handed) => this.propose(txn, handed),
       appliedTerm: () => this.appliedTerm,
+      selfId: this.config.standalone ? undefined : this.nodeId,
       connections: () => this.connectionSet,
     });
     this.liveness = new SessionLiveness({
@@ -195,7 +196,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
    * client sees CONNECTIONLOSS and reconnects).
    */
   private dropLostWrites(term: number): void {
-    this.admission.dropLostHandshakes(term);
+    this.admission.dropLost(term);
     for (const conn of this.connectionSet) {
       if (conn.hasWriteHandedBefore(term)) conn.close('write lost in a leader change');
     }
@@ -433,6 +434,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     }
     const slot = conn.expectWrite(xid, req.type);
     const txn: Txn = { kind: TxnKind.Request, time: Date.now(), session: session.id, cxid: xid, auth: conn.auth, req, global: !session.local };
+    if (!session.local && !this.config.standalone) txn.owner = this.nodeId;
     this.afterSyncs(conn, () => this.propose(txn, this.handedTo(conn, slot)));
   }
 
@@ -536,6 +538,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     switch (txn.kind) {
       case TxnKind.CreateSession:
         return this.admission.sessionCreated(txn);
+      case TxnKind.MoveSession:
+        return this.admission.sessionMoved(txn);
       case TxnKind.CloseSession: {
         const entry = this.registry.remove(txn.session);
         const conn = entry?.connection as ClientConnection | undefined;

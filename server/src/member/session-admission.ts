@@ -25,6 +25,8 @@ export interface AdmissionHost {
   propose(txn: Txn, handed: (term: number) => void): void;
   /** The term of the last entry applied here. */
   appliedTerm(): number;
+  /** This member's id in an ensemble (sessions that move here are claimed by it); undefined when standalone. */
+  readonly selfId: number | undefined;
   connections(): Iterable<ClientConnection>;
 }
 
@@ -42,6 +44,8 @@ export class SessionAdmission {
   private leaderlessChecks = 0;
   /** New global sessions waiting for their CreateSession to be applied. */
   private readonly pending = new Map<bigint, PendingHandshake>();
+  /** Sessions that reconnected here, waiting for their MoveSession to be applied. */
+  private readonly moves = new Map<bigint, { connection: ClientConnection; term?: number }>();
 
   constructor(private readonly host: AdmissionHost) {}
 
@@ -81,15 +85,26 @@ export class SessionAdmission {
     connection.accept(connectResponse(txn.session, timeout, passwd), txn.session, timeout);
   }
 
+  /** A MoveSession was applied: the session's writes from here now stand. */
+  sessionMoved(txn: Extract<Txn, { kind: TxnKind.MoveSession }>): void {
+    if (txn.owner === this.host.selfId) this.moves.delete(txn.session);
+  }
+
   /**
-   * Entries of `term` are being applied, so a CreateSession handed to an older leader and not applied by now never
-   * will be: close its connection so the client connects again instead of waiting out its connect timeout.
+   * Entries of `term` are being applied, so a CreateSession or MoveSession handed to an older leader and not
+   * applied by now never will be: close its connection so the client connects again (instead of waiting out its
+   * connect timeout, or seeing its writes refused as SESSIONMOVED).
    */
-  dropLostHandshakes(term: number): void {
+  dropLost(term: number): void {
     for (const [id, p] of this.pending) {
       if (p.term === undefined || p.term >= term) continue;
       this.pending.delete(id);
       p.connection.close('session creation lost in a leader change');
+    }
+    for (const [id, m] of this.moves) {
+      if (m.term === undefined || m.term >= term) continue;
+      this.moves.delete(id);
+      m.connection.close('session move lost in a leader change');
     }
   }
 
@@ -131,6 +146,7 @@ export class SessionAdmission {
     }
     const session = entry ?? new SessionEntry(req.sessionId, timeout, false, passwd);
     session.timeout = timeout;
+    this.claim(session, conn);
     this.bind(session, conn);
     conn.accept(connectResponse(session.id, timeout, passwd), session.id, timeout);
   }
@@ -152,6 +168,24 @@ export class SessionAdmission {
     this.bind(session, conn);
     conn.readOnly = true;
     conn.accept(connectResponse(session.id, timeout, session.passwd, true), session.id, timeout);
+  }
+
+  /**
+   * A global session that reconnects here from elsewhere is moved here through the log before any of its writes
+   * from this member (they follow in submission order): writes it left behind on its old member then fail with
+   * SESSIONMOVED instead of landing after the client's newer ones.
+   */
+  private claim(session: SessionEntry, conn: ClientConnection): void {
+    const { selfId } = this.host;
+    if (session.local || selfId === undefined) return;
+    const owner = this.host.replicated().sessions.get(session.id)?.owner;
+    if (owner === selfId || (owner === undefined && session.connection !== undefined)) return;
+    const move: { connection: ClientConnection; term?: number } = { connection: conn };
+    this.moves.set(session.id, move);
+    this.host.propose({ kind: TxnKind.MoveSession, time: Date.now(), session: session.id, owner: selfId }, (term) => {
+      move.term = term;
+      if (term < this.host.appliedTerm()) this.dropLost(this.host.appliedTerm());
+    });
   }
 
   /** Moves `session` onto `conn`, closing the connection that served it before. */
@@ -177,7 +211,7 @@ export class SessionAdmission {
     this.pending.set(id, pending);
     this.host.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: id, timeout, passwd }, (term) => {
       pending.term = term;
-      if (term < this.host.appliedTerm()) this.dropLostHandshakes(this.host.appliedTerm());
+      if (term < this.host.appliedTerm()) this.dropLost(this.host.appliedTerm());
     });
   }
 }

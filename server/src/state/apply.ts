@@ -37,6 +37,8 @@ export interface ApplyResult {
 export interface GlobalSession {
   timeout: number;
   passwd: Buffer;
+  /** The member the session last moved to (unset until it first moves): writes sent through others are refused. */
+  owner?: number;
 }
 
 class OpError extends Error {
@@ -100,10 +102,22 @@ export class ReplicatedState {
       case TxnKind.DeleteExpired:
         this.deleteExpired(txn.path, zxid, txn.time, events);
         return { zxid, err: ErrorCode.Ok, events };
-      case TxnKind.Request:
+      case TxnKind.MoveSession: {
+        const session = this.sessions.get(txn.session);
+        if (session) this.sessions.set(txn.session, { ...session, owner: txn.owner });
+        return { zxid, err: ErrorCode.Ok, events };
+      }
+      case TxnKind.Request: {
         // A global session closed (or expired) while this write was on its way: ZooKeeper refuses it.
-        if (txn.global && !this.sessions.has(txn.session)) return { zxid, err: ErrorCode.SessionExpired, events };
+        const session = txn.global ? this.sessions.get(txn.session) : undefined;
+        if (txn.global && !session) return { zxid, err: ErrorCode.SessionExpired, events };
+        // Sent through a member the session has left since: its client moved on (and may have written elsewhere
+        // after it), so applying it now would break the session's order.
+        if (session?.owner !== undefined && txn.owner !== undefined && session.owner !== txn.owner) {
+          return { zxid, err: ErrorCode.SessionMoved, events };
+        }
         return this.applyRequest(txn.req, { session: txn.session, auth: txn.auth, zxid, time: txn.time, events });
+      }
     }
   }
 

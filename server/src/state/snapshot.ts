@@ -25,7 +25,8 @@ type NodeRecord = [
 
 interface Header {
   lastZxid: number;
-  sessions: Array<[id: bigint, timeout: number, passwd: Buffer]>;
+  /** owner 0: the session has not moved (older snapshots have no owner). */
+  sessions: Array<[id: bigint, timeout: number, passwd: Buffer, owner?: number]>;
   servers?: ServerSpec[];
   configVersion?: number;
 }
@@ -51,7 +52,7 @@ export class StateSnapshot implements TreeObserver {
     this.pending = new Set(this.order);
     this.header = {
       lastZxid: state.lastZxid,
-      sessions: [...state.sessions].map(([id, s]) => [id, s.timeout, s.passwd]),
+      sessions: [...state.sessions].map(([id, s]) => [id, s.timeout, s.passwd, s.owner ?? 0]),
       servers: [...state.servers.values()],
       configVersion: state.configVersion,
     };
@@ -103,7 +104,7 @@ export async function restoreSnapshot(state: ReplicatedState, chunks: AsyncItera
   if (!header) throw new Error('snapshot has no header');
   state.lastZxid = header.lastZxid;
   state.sessions.clear();
-  for (const [id, timeout, passwd] of header.sessions) state.sessions.set(id, { timeout, passwd });
+  for (const [id, timeout, passwd, owner] of header.sessions) state.sessions.set(id, owner ? { timeout, passwd, owner } : { timeout, passwd });
   state.servers.clear();
   for (const spec of header.servers ?? []) state.servers.set(spec.id, spec);
   state.configVersion = header.configVersion ?? 0;

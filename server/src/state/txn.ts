@@ -13,6 +13,8 @@ export const enum TxnKind {
   Request = 3,
   /** Removal of an empty container or expired TTL node, decided by the member that leads. */
   DeleteExpired = 4,
+  /** A global session reconnected to another member, which now owns it (ZooKeeper's session revalidation). */
+  MoveSession = 5,
 }
 
 /** Client writes that go through the log. */
@@ -34,8 +36,11 @@ export type Txn =
       req: WriteRequest;
       /** The session was global when the write was sent: if it is closed by the time the write applies, the write fails. */
       global?: boolean;
+      /** The member the write was sent to: if the session has moved to another member since, the write fails. */
+      owner?: number;
     }
-  | { kind: TxnKind.DeleteExpired; time: number; path: string };
+  | { kind: TxnKind.DeleteExpired; time: number; path: string }
+  | { kind: TxnKind.MoveSession; time: number; session: bigint; owner: number };
 
 
 // Encoding: a jute record (big-endian, as the client protocol) starting with TXN_MAGIC, then the kind and time and
@@ -45,6 +50,7 @@ export type Txn =
 const TXN_MAGIC = 0xc1_00_00_01 | 0; // 0xc1, then the format version (1)
 const HAS_GLOBAL = 1;
 const GLOBAL = 2;
+const HAS_OWNER = 4;
 
 // Views of this slab are kept in the consensus log: a slab holds consecutive transactions, so it is freed once
 // the log has let go of them (compaction).
@@ -67,10 +73,15 @@ export function encodeTxn(txn: Txn): Buffer {
     case TxnKind.DeleteExpired:
       w.writeString(txn.path);
       break;
+    case TxnKind.MoveSession:
+      w.writeBigLong(txn.session);
+      w.writeInt(txn.owner);
+      break;
     case TxnKind.Request:
       w.writeBigLong(txn.session);
       w.writeInt(txn.cxid);
-      w.writeInt(txn.global === undefined ? 0 : HAS_GLOBAL | (txn.global ? GLOBAL : 0));
+      w.writeInt((txn.global === undefined ? 0 : HAS_GLOBAL | (txn.global ? GLOBAL : 0)) | (txn.owner === undefined ? 0 : HAS_OWNER));
+      if (txn.owner !== undefined) w.writeInt(txn.owner);
       w.writeVector(txn.auth, writeId);
       w.writeInt(txn.req.type);
       writeRequestBody(w, txn.req);
@@ -93,15 +104,19 @@ export function decodeTxn(bytes: Uint8Array): Txn {
       return { kind, time, session: r.readBigLong() };
     case TxnKind.DeleteExpired:
       return { kind, time, path: r.readString() };
+    case TxnKind.MoveSession:
+      return { kind, time, session: r.readBigLong(), owner: r.readInt() };
     case TxnKind.Request: {
       const session = r.readBigLong();
       const cxid = r.readInt();
       const flags = r.readInt();
+      const owner = flags & HAS_OWNER ? r.readInt() : undefined;
       const auth = r.readVector(8, readId);
       const type = r.readInt();
       const req = decodeRequest({ xid: cxid, type }, r) as WriteRequest;
       const txn: Txn = { kind, time, session, cxid, auth, req };
       if (flags & HAS_GLOBAL) txn.global = (flags & GLOBAL) !== 0;
+      if (owner !== undefined) txn.owner = owner;
       return txn;
     }
     default:

@@ -25,9 +25,10 @@ function admission() {
     barrier: async () => {},
     propose: (txn, handed) => proposals.push({ txn, handed }),
     appliedTerm: () => appliedTerm,
+    selfId: 2,
     connections: () => [],
   });
-  return { a, proposals, registry, setAppliedTerm: (t: number) => (appliedTerm = t) };
+  return { a, proposals, registry, state, setAppliedTerm: (t: number) => (appliedTerm = t) };
 }
 
 function connection() {
@@ -46,6 +47,19 @@ function connection() {
 const connect = { protocolVersion: PROTOCOL_VERSION, lastZxidSeen: 0, timeOut: 10_000, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false };
 
 describe('session admission', () => {
+  it('moves a global session that reconnects from another member here through the log', () => {
+    const { a, proposals, state } = admission();
+    const { conn, events } = connection();
+    state.apply({ kind: TxnKind.CreateSession, time: 0, session: 0x55n, timeout: 10_000, passwd: Buffer.alloc(16, 1) }, 1);
+    a.handshake(conn, { ...connect, sessionId: 0x55n, passwd: Buffer.alloc(16, 1) });
+    expect(events).toEqual(['accept 85']);
+    expect(proposals.map((p) => p.txn)).toEqual([{ kind: TxnKind.MoveSession, time: expect.any(Number), session: 0x55n, owner: 2 }]);
+    // Once it is owned here, a reconnect here needs no move.
+    state.apply(proposals[0]!.txn, 2);
+    a.handshake(connection().conn, { ...connect, sessionId: 0x55n, passwd: Buffer.alloc(16, 1) });
+    expect(proposals).toHaveLength(1);
+  });
+
   it('answers the handshake when its CreateSession is applied', () => {
     const { a, proposals } = admission();
     const { conn, events } = connection();
@@ -53,7 +67,7 @@ describe('session admission', () => {
     expect(proposals).toHaveLength(1);
     const txn = proposals[0]!.txn as Extract<Txn, { kind: TxnKind.CreateSession }>;
     proposals[0]!.handed(1);
-    a.dropLostHandshakes(1); // entries of the same term: nothing lost
+    a.dropLost(1); // entries of the same term: nothing lost
     a.sessionCreated(txn);
     expect(events).toEqual([`accept ${txn.session}`]);
   });
@@ -63,7 +77,7 @@ describe('session admission', () => {
     const { conn, events } = connection();
     a.handshake(conn, connect);
     proposals[0]!.handed(1);
-    a.dropLostHandshakes(2);
+    a.dropLost(2);
     expect(events).toEqual(['close session creation lost in a leader change']);
     // Should the entry come back after all, nobody is waiting for it any more: it is only tracked.
     a.sessionCreated(proposals[0]!.txn as Extract<Txn, { kind: TxnKind.CreateSession }>);

@@ -84,8 +84,7 @@ export class Recorder {
   settleLostWrites(): void {
     for (const { op, session, xid } of this.lostWrites.splice(0)) {
       const applied = this.appliedWrites.get(`${session}:${xid}`);
-      // Applied after its session expired, a write has no effect.
-      if (!applied || applied.outcome.err === ErrorCode.SessionExpired) this.discard(op);
+      if (!applied || !tookEffect(applied.outcome)) this.discard(op);
       else {
         op.response = applied.seq;
         op.outcome = applied.outcome;
@@ -101,6 +100,7 @@ export class Recorder {
     const out: Array<{ session: bigint; xid: number; after: number; lost: boolean }> = [];
     const latest = new Map<bigint, number>();
     for (const w of [...this.appliedWrites.values()].sort((a, b) => a.zxid - b.zxid)) {
+      if (!tookEffect(w.outcome)) continue;
       const after = latest.get(w.session) ?? 0;
       if (w.xid < after) out.push({ session: w.session, xid: w.xid, after, lost: this.lostKeys.has(`${w.session}:${w.xid}`) });
       else latest.set(w.session, w.xid);
@@ -113,4 +113,9 @@ export class Recorder {
     const i = this.history.lastIndexOf(h);
     if (i >= 0) this.history.splice(i, 1);
   }
+}
+
+/** Applied after its session expired, or sent through a member its session has left, a write has no effect. */
+function tookEffect(outcome: Outcome): boolean {
+  return outcome.err !== ErrorCode.SessionExpired && outcome.err !== ErrorCode.SessionMoved;
 }

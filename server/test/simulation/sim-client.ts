@@ -136,6 +136,12 @@ export class SimClient implements ClientEnd {
       conn.close('session expired');
       return;
     }
+    if (r.err === ErrorCode.SessionMoved) {
+      // Sent through a member the session had already left (its move there was lost): no effect; reconnect.
+      if (f.history) this.recorder.discard(f.history);
+      conn.close('session moved');
+      return;
+    }
     if (f.kind === 'sync') return;
     const outcome = outcomeOf(r.err, r.body);
     if (f.history) this.recorder.respond(f.history, outcome);

@@ -83,6 +83,8 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
   private readonly connections = new Set<SimConnection>();
   /** Handshakes waiting for their CreateSession, with the term of the leader that took it once one did. */
   private readonly pendingHandshakes = new Map<bigint, { conn: SimConnection; term?: number }>();
+  /** Sessions that reconnected here, waiting for their MoveSession (as session-admission.ts). */
+  private readonly pendingMoves = new Map<bigint, { conn: SimConnection; term?: number }>();
   private readonly transport: PeerTransport;
   private readonly registry: SessionRegistry;
   private readonly liveness: SessionLiveness;
@@ -282,6 +284,16 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
     const passwd = entry?.passwd ?? this.state.sessions.get(req.sessionId)?.passwd;
     if (!passwd || entry?.closing || !passwd.equals(req.passwd)) return conn.close('invalid session');
     const session = entry ?? new SessionEntry(req.sessionId, this.setup.sessionTimeout, false, passwd);
+    // As session-admission.ts claim(): a session arriving from elsewhere moves here through the log first.
+    const owner = this.state.sessions.get(req.sessionId)?.owner;
+    if (owner !== this.id && !(owner === undefined && session.connection !== undefined)) {
+      const move: { conn: SimConnection; term?: number } = { conn };
+      this.pendingMoves.set(req.sessionId, move);
+      this.propose({ kind: TxnKind.MoveSession, time: this.now(), session: req.sessionId, owner: this.id }, (term) => {
+        move.term = term;
+        if (term < this.appliedTerm) this.dropLostWrites(this.appliedTerm);
+      });
+    }
     const previous = session.connection;
     session.connection = conn;
     if (previous && previous !== conn) previous.close('session moved to a new connection');
@@ -327,7 +339,7 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       return;
     }
     conn.expectWrite(xid);
-    const txn: Txn = { kind: TxnKind.Request, time: this.now(), session, cxid: xid, auth: [], req: req as WriteRequest, global: true };
+    const txn: Txn = { kind: TxnKind.Request, time: this.now(), session, cxid: xid, auth: [], req: req as WriteRequest, global: true, owner: this.id };
     if (conn.syncsPending > 0) conn.heldWrites.push(txn);
     else this.proposeWrite(conn, txn);
   }
@@ -360,6 +372,11 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       this.pendingHandshakes.delete(id);
       p.conn.close('session creation lost in a leader change');
     }
+    for (const [id, m] of this.pendingMoves) {
+      if (m.term === undefined || m.term >= term) continue;
+      this.pendingMoves.delete(id);
+      m.conn.close('session move lost in a leader change');
+    }
     for (const conn of [...this.connections]) if (conn.hasWriteHandedBefore(term)) conn.close('write lost in a leader change');
   }
 
@@ -385,6 +402,9 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
         conn?.complete(txn.cxid, { xid: txn.cxid, zxid: result.zxid, err: result.err, ...(result.response ? { body: result.response } : {}) });
         return;
       }
+      case TxnKind.MoveSession:
+        if (txn.owner === this.id) this.pendingMoves.delete(txn.session);
+        return;
       case TxnKind.DeleteExpired:
         return;
     }

@@ -249,6 +249,22 @@ describe('sessions', () => {
     const local = h.txn({ kind: TxnKind.Request, time: 0, session: 0x77n, cxid: 1, auth: [], req: create('/local'), global: false });
     expect(local.err).toBe(E.Ok);
   });
+
+  it('refuses with SESSIONMOVED a write sent through a member the session has moved away from', () => {
+    const h = new Harness();
+    const write = (path: string, owner: number) => h.txn({ kind: TxnKind.Request, time: 0, session: SESSION, cxid: 1, auth: [], req: create(path), global: true, owner });
+    // Never moved: writes from wherever it was created apply.
+    expect(write('/a', 1).err).toBe(E.Ok);
+    h.txn({ kind: TxnKind.MoveSession, time: 0, session: SESSION, owner: 2 });
+    expect(h.state.sessions.get(SESSION)?.owner).toBe(2);
+    const before = h.tree.nodeCount;
+    expect(write('/left-behind', 1)).toMatchObject({ err: E.SessionMoved, events: [] });
+    expect(h.tree.nodeCount).toBe(before);
+    expect(write('/b', 2).err).toBe(E.Ok);
+    // A move of a session that is gone changes nothing.
+    h.txn({ kind: TxnKind.MoveSession, time: 0, session: 0x999n, owner: 3 });
+    expect(h.state.sessions.has(0x999n)).toBe(false);
+  });
 });
 
 describe('DeleteExpired', () => {

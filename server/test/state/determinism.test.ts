@@ -32,6 +32,7 @@ const txn: fc.Arbitrary<Txn> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant(TxnKind.CreateSession as const), time, session, timeout: fc.integer({ min: 1, max: 60_000 }), passwd: fc.uint8Array({ minLength: 16, maxLength: 16 }).map((a) => Buffer.from(a)) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant(TxnKind.CloseSession as const), time, session }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant(TxnKind.DeleteExpired as const), time, path }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant(TxnKind.MoveSession as const), time, session, owner: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant(TxnKind.Request as const), time, session, cxid: fc.integer({ min: 0, max: 1000 }), auth, req: op }) },
   {
     weight: 3,

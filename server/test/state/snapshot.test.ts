@@ -31,6 +31,7 @@ const txnArb: fc.Arbitrary<Txn> = fc.oneof(
   pathArb.map((path) => request({ type: OpCode.Delete, path, version: -1 })),
   fc.tuple(pathArb, fc.uint8Array({ maxLength: 8 })).map(([path, data]) => request({ type: OpCode.SetData, path, data: Buffer.from(data), version: -1 })),
   fc.constant<Txn>({ kind: TxnKind.CloseSession, time: 1, session: SESSION }),
+  fc.integer({ min: 1, max: 3 }).map((owner): Txn => ({ kind: TxnKind.MoveSession, time: 1, session: SESSION, owner })),
 );
 
 async function* chunksOf(snapshot: StateSnapshot): AsyncGenerator<Uint8Array> {

@@ -28,6 +28,17 @@ describe('transactions', () => {
     );
   });
 
+  it('keep the member a write was sent to, and session moves', () => {
+    fc.assert(
+      fc.property(fc.option(fc.integer({ min: 1, max: 255 }), { nil: undefined }), fc.option(fc.boolean(), { nil: undefined }), (owner, global) => {
+        const txn = { ...request(create, global), ...(owner === undefined ? {} : { owner }) };
+        expect(decodeTxn(encodeTxn(txn))).toEqual(txn);
+      }),
+    );
+    const move: Txn = { kind: TxnKind.MoveSession, time: 7, session: -5n, owner: 3 };
+    expect(decodeTxn(encodeTxn(move))).toEqual(move);
+  });
+
   it('decode the msgpack transactions that logs and snapshots written before this format hold', () => {
     const old = request(create, true);
     expect(decodeTxn(statePackr.pack(old))).toEqual(old);
