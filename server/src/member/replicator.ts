@@ -65,6 +65,12 @@ interface Forward extends Proposal {
   sentAt: number;
 }
 
+/**
+ * Committed entries handed to the member per event-loop turn at most: a batch of thousands (a storm of session
+ * closes) is applied over several turns, so clients and peers are served in between.
+ */
+const APPLY_PER_TURN = 256;
+
 /** How long an unacknowledged forward to a member that no longer leads is given before it counts as lost. */
 const FORWARD_PATIENCE_MS = 1000;
 /** How long a read index request may go unanswered before it is sent again. */
@@ -111,6 +117,12 @@ export class Replicator {
   /** Barriers asked for while no leader was known: retried on the next role change. */
   private retryReads: Array<() => void> = [];
   private readonly readsPendingApply: Array<{ index: number; done: () => void }> = [];
+  /** Committed entries not handed to the host yet (see APPLY_PER_TURN), oldest first from `applyHead`. */
+  private applyQueue: Entry[] = [];
+  private applyHead = 0;
+  private applyScheduled = false;
+  /** Index of the last entry handed to the host: what reads may rely on (the core's applied index may be ahead). */
+  private applied: number;
 
   constructor(
     readonly core: RaftCore,
@@ -119,7 +131,9 @@ export class Replicator {
     private lastZxid: number,
     private readonly peers?: PeerTransport,
     private readonly clock: ReplicatorClock = REAL_CLOCK,
-  ) {}
+  ) {
+    this.applied = core.appliedIndex;
+  }
 
   get isLeader(): boolean {
     return this.core.role === 'leader';
@@ -377,8 +391,10 @@ export class Replicator {
       if (rd.persist?.snapshot) {
         // Restore the state from the snapshot, make the log start after it, then carry on with this Ready.
         const { id, snapshot, hardState, entries } = rd.persist;
+        this.applyCommitted(Infinity); // what is still queued precedes the snapshot
         this.installing = (async () => {
           this.lastZxid = await this.host.installSnapshot(snapshot);
+          this.applied = snapshot.index;
           await this.wal.reset(snapshot.index, hardState);
           if (entries.length > 0) await this.wal.append(undefined, entries);
           this.core.persisted(id);
@@ -415,20 +431,40 @@ export class Replicator {
       this.reads.delete(r.ctx);
       this.readsPendingApply.push({ index: r.index, done: pending.done });
     }
-    // Apply in runs that end where a pending read becomes answerable, and answer it there.
-    let applied = committed.length > 0 ? committed[0]!.index - 1 : this.core.appliedIndex;
-    this.releaseReads(applied);
-    for (let start = 0; start < committed.length; ) {
+    for (const e of committed) this.applyQueue.push(e);
+    this.applyCommitted(APPLY_PER_TURN);
+  }
+
+  /**
+   * Hands up to `limit` queued committed entries to the host, in runs that end where a pending read becomes
+   * answerable (answered right there), and leaves the rest for a later turn.
+   */
+  private applyCommitted(limit: number): void {
+    this.releaseReads(this.applied);
+    let budget = limit;
+    while (this.applyHead < this.applyQueue.length && budget > 0) {
+      const applied = this.applied;
       const due = this.readsPendingApply.reduce((min, r) => (r.index > applied && r.index < min ? r.index : min), Infinity);
-      const end = Math.min(committed.length, start + (due - applied));
-      const out = committed.slice(start, end).map((entry) => {
+      const end = Math.min(this.applyQueue.length, this.applyHead + budget, this.applyHead + (due - applied));
+      const out = this.applyQueue.slice(this.applyHead, end).map((entry) => {
         this.lastZxid = nextZxid(this.lastZxid, entry.term);
         return { entry, zxid: this.lastZxid };
       });
+      budget -= end - this.applyHead;
+      this.applyHead = end;
+      this.applied = out[out.length - 1]!.entry.index;
       this.host.committed(out);
-      applied = committed[end - 1]!.index;
-      this.releaseReads(applied);
-      start = end;
+      this.releaseReads(this.applied);
+    }
+    if (this.applyHead === this.applyQueue.length) {
+      this.applyQueue = [];
+      this.applyHead = 0;
+    } else if (!this.applyScheduled) {
+      this.applyScheduled = true;
+      this.clock.defer(() => {
+        this.applyScheduled = false;
+        if (!this.stopped && !this.installing) this.applyCommitted(APPLY_PER_TURN);
+      });
     }
   }
 

@@ -8,8 +8,8 @@ export interface Aux {
   payload: { t: string; ref: number; data?: Uint8Array; ok?: boolean; retry?: boolean };
 }
 
-/** A replicator for member `id` of `voters`, with a hand-cranked clock and recorded traffic. */
-export function member(id: number, voters: number[]) {
+/** A replicator for member `id` of `voters`, with a hand-cranked clock and recorded traffic; `hooks` replace host callbacks. */
+export function member(id: number, voters: number[], hooks: Partial<ReplicatorHost> = {}) {
   const core = new RaftCore({ id, snapshot: { index: 0, term: 0, membership: { voters, neverLeaders: [], observers: [] } }, random: () => 0.5 });
   const aux: Aux[] = [];
   const sent: Message[] = [];
@@ -26,6 +26,7 @@ export function member(id: number, voters: number[]) {
     fatal: (err) => {
       throw err;
     },
+    ...hooks,
   };
   const deferred: Array<() => void> = [];
   const clock = { time: 0 };
@@ -37,8 +38,13 @@ export function member(id: number, voters: number[]) {
       await Promise.resolve();
     }
   };
+  /** One event-loop turn: the deferred work queued so far, then pending promise callbacks. */
+  const turn = async () => {
+    for (const fn of deferred.splice(0)) fn();
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  };
   const heartbeat = (leader: number, term: number) => replicator.step({ type: MsgType.Heartbeat, from: leader, to: id, term, commit: 0 });
   const forwards = () => aux.filter((a) => a.payload.t === 'fwd');
-  return { core, replicator, aux, sent, clock, settle, heartbeat, forwards };
+  return { core, replicator, aux, sent, clock, settle, turn, heartbeat, forwards };
 }
 
