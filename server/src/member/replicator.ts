@@ -26,12 +26,14 @@ export interface ReplicatorHost {
   fatal(err: Error): void;
 }
 
-/** Forwarding protocol between members (aux messages). */
+/**
+ * Forwarding protocol between members (aux messages). Proposals forwarded in one turn travel together: `data[i]`
+ * has ref `ref + i`. The answer covers them all: the first `accepted` were appended in `term`, the rest refused.
+ */
 type ForwardMessage =
   /** `retry`: the first forward after this leader refused one (see `refusing`). */
-  | { t: 'fwd'; ref: number; data: Uint8Array; retry?: boolean }
-  /** `term`: the term in which the leader appended the proposal. */
-  | { t: 'fwdAck'; ref: number; ok: boolean; term?: number }
+  | { t: 'fwd'; ref: number; data: Uint8Array[]; retry?: boolean }
+  | { t: 'fwdAck'; ref: number; count: number; accepted: number; term?: number }
   | { t: 'cfg'; ref: number; changes: MembershipChange[] }
   | { t: 'cfgAck'; ref: number; error?: ProposeError | 'noLeader' };
 
@@ -93,6 +95,9 @@ export class Replicator {
   private waiting: Proposal[] = [];
   /** Proposals sent to the leader, waiting for its acknowledgement. */
   private readonly forwarded = new Map<number, Forward>();
+  /** Forwards routed this turn, sent together by flushForwards (their refs are consecutive). */
+  private outbox: { to: NodeId; firstRef: number; items: Forward[] } | undefined;
+  private nextForwardRef = 1;
   /** How many of `forwarded` went to each member (so route() need not scan them all). */
   private readonly forwardsTo = new Map<NodeId, number>();
   private nextSeq = 1;
@@ -199,6 +204,10 @@ export class Replicator {
   /** The message connection from `id` dropped (see RaftCore.peerUnreachable). */
   peerGone(id: NodeId): void {
     this.unreachable.add(id);
+    if (this.outbox?.to === id) {
+      this.requeue(this.outbox); // not sent yet: back in line for whoever leads next
+      this.outbox = undefined;
+    }
     for (const [ref, f] of this.forwarded) if (f.to === id) this.forwardLost(ref, f);
     this.core.peerUnreachable(id);
     this.schedule();
@@ -210,9 +219,18 @@ export class Replicator {
     const msg = payload as ForwardMessage;
     if (msg?.t === 'fwd') {
       if (msg.retry) this.refusing.delete(from);
-      const result = this.refusing.has(from) ? undefined : this.core.propose(msg.data);
-      if (!result?.ok) this.refusing.add(from);
-      const ack: ForwardMessage = result?.ok ? { t: 'fwdAck', ref: msg.ref, ok: true, term: result.term } : { t: 'fwdAck', ref: msg.ref, ok: false };
+      let accepted = 0;
+      let term: number | undefined;
+      for (const data of msg.data) {
+        const result = this.refusing.has(from) ? undefined : this.core.propose(data);
+        if (!result?.ok) {
+          this.refusing.add(from); // and so every later one of this batch
+          continue;
+        }
+        accepted++;
+        term = result.term;
+      }
+      const ack: ForwardMessage = { t: 'fwdAck', ref: msg.ref, count: msg.data.length, accepted, ...(term === undefined ? {} : { term }) };
       this.peers?.sendAux(from, ack);
       this.schedule();
       return true;
@@ -230,21 +248,25 @@ export class Replicator {
       return true;
     }
     if (msg?.t === 'fwdAck') {
-      const p = this.forwarded.get(msg.ref);
-      if (!p) return true;
-      this.untrack(msg.ref, p);
-      // Refused proposals were not appended anywhere, so sending them again cannot duplicate them: they wait
-      // for the next tick or leader change (a leader handing over refuses until the new one is elected).
-      if (msg.ok) {
-        p.handed(msg.term ?? p.term);
-        this.routeWaiting();
-      } else {
+      let refusedBy: NodeId | undefined;
+      for (let i = 0; i < msg.count; i++) {
+        const ref = msg.ref + i;
+        const p = this.forwarded.get(ref);
+        if (!p) continue;
+        this.untrack(ref, p);
+        if (i < msg.accepted) {
+          p.handed(msg.term ?? p.term);
+          continue;
+        }
+        // Refused proposals were not appended anywhere, so sending them again cannot duplicate them: they wait
+        // for the next tick or leader change (a leader handing over refuses until the new one is elected).
         this.holdAfterRefusal = true;
         this.refusedBy.add(p.to);
         this.wait(p);
-        // Refused by a member that no longer leads: the new leader need not wait for the next tick.
-        if (this.core.leader !== 0 && this.core.leader !== p.to) this.routeWaiting();
+        refusedBy = p.to;
       }
+      // After acceptances, or a refusal by a member that no longer leads, the next in line go now.
+      if (refusedBy === undefined || (this.core.leader !== 0 && this.core.leader !== refusedBy)) this.routeWaiting();
       this.schedule();
       return true;
     }
@@ -346,15 +368,32 @@ export class Replicator {
       this.wait(p);
       return;
     }
-    const ref = this.nextRef++;
+    if (this.outbox && this.outbox.to !== leader) this.flushForwards();
+    this.outbox ??= { to: leader, firstRef: this.nextForwardRef, items: [] };
+    const ref = this.nextForwardRef++;
     const forward: Forward = { ...p, to: leader, term: core.term, sentAt: this.clock.now() };
     this.track(ref, forward);
-    const retry = this.refusedBy.delete(leader);
-    if (!this.peers.sendAux(leader, { t: 'fwd', ref, data: p.data, ...(retry ? { retry } : {}) } satisfies ForwardMessage)) {
-      this.untrack(ref, forward);
-      if (retry) this.refusedBy.add(leader);
-      this.wait(p);
-    }
+    this.outbox.items.push(forward);
+  }
+
+  /** Sends the forwards gathered this turn as one message. */
+  private flushForwards(): void {
+    const box = this.outbox;
+    if (!box) return;
+    this.outbox = undefined;
+    const retry = this.refusedBy.delete(box.to);
+    const msg: ForwardMessage = { t: 'fwd', ref: box.firstRef, data: box.items.map((f) => f.data), ...(retry ? { retry } : {}) };
+    if (this.peers?.sendAux(box.to, msg)) return;
+    if (retry) this.refusedBy.add(box.to);
+    this.requeue(box);
+  }
+
+  /** Forwards of `box` that never left: back in line, in order. */
+  private requeue(box: { firstRef: number; items: Forward[] }): void {
+    box.items.forEach((f, i) => {
+      this.untrack(box.firstRef + i, f);
+      this.wait(f);
+    });
   }
 
   private roleChanged(state: SoftState): void {
@@ -386,6 +425,11 @@ export class Replicator {
   }
 
   private drain(): void {
+    this.drainCore();
+    this.flushForwards();
+  }
+
+  private drainCore(): void {
     while (!this.stopped && !this.installing && this.core.hasReady()) {
       const rd = this.core.ready();
       if (rd.persist?.snapshot) {

@@ -47,7 +47,7 @@ describe('write forwarding', () => {
     await f.settle();
     const [fwd] = f.forwards();
     // The leader was re-elected in term 2 before the write reached it.
-    f.replicator.handleAux(1, { t: 'fwdAck', ref: fwd!.payload.ref, ok: true, term: 2 });
+    f.replicator.handleAux(1, { t: 'fwdAck', ref: fwd!.payload.ref, count: 1, accepted: 1, term: 2 });
     expect(handed).toEqual([2]);
   });
 
@@ -58,5 +58,22 @@ describe('write forwarding', () => {
     await f.settle();
     f.replicator.peerGone(1);
     expect(handed).toEqual([1]);
+  });
+
+  it('sends the writes of one turn as one message, and takes an answer that accepted only the first ones', async () => {
+    const f = await follower();
+    const handed: Array<[number, number]> = [];
+    for (const b of [1, 2, 3]) f.replicator.propose(new Uint8Array([b]), (term) => handed.push([b, term]));
+    await f.settle();
+    const batches = f.aux.filter((a) => a.payload.t === 'fwd');
+    expect(batches).toHaveLength(1);
+    const [first] = f.forwards();
+    // The leader took two, then began handing over and refused the third.
+    f.replicator.handleAux(1, { t: 'fwdAck', ref: first!.payload.ref, count: 3, accepted: 2, term: 1 });
+    expect(handed).toEqual([[1, 1], [2, 1]]);
+    f.heartbeat(3, 2); // the new leader gets the refused one, marked as a retry
+    await f.settle();
+    const resent = f.forwards().slice(3);
+    expect(resent.map((a) => [a.to, [...a.payload.data!]])).toEqual([[3, [3]]]);
   });
 });

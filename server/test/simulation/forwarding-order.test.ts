@@ -21,7 +21,7 @@ describe('forwarded writes keep their submission order', () => {
     await f.settle();
     expect(f.forwards()).toHaveLength(1);
     // Member 1, no longer leading, refuses the first write: both go to member 3 at once, first one first.
-    f.replicator.handleAux(1, { t: 'fwdAck', ref: first!.payload.ref, ok: false });
+    f.replicator.handleAux(1, { t: 'fwdAck', ref: first!.payload.ref, count: 1, accepted: 0 });
     await f.settle();
     const later = f.forwards().slice(1);
     expect(later.map((a) => a.to)).toEqual([3, 3]);
@@ -35,12 +35,12 @@ describe('forwarded writes keep their submission order', () => {
     f.replicator.propose(new Uint8Array([2]));
     await f.settle();
     const [a, b] = f.forwards();
-    f.replicator.handleAux(1, { t: 'fwdAck', ref: a!.payload.ref, ok: false });
+    f.replicator.handleAux(1, { t: 'fwdAck', ref: a!.payload.ref, count: 1, accepted: 0 });
     f.replicator.propose(new Uint8Array([3]));
     f.replicator.tick();
     await f.settle();
     expect(f.forwards()).toHaveLength(2);
-    f.replicator.handleAux(1, { t: 'fwdAck', ref: b!.payload.ref, ok: false });
+    f.replicator.handleAux(1, { t: 'fwdAck', ref: b!.payload.ref, count: 1, accepted: 0 });
     f.replicator.tick();
     await f.settle();
     const resent = f.forwards().slice(2);
@@ -50,8 +50,8 @@ describe('forwarded writes keep their submission order', () => {
 
   it('a leader that refused a member keeps refusing it until that member retries', async () => {
     const l = member(1, [1]);
-    const fwd = (ref: number, retry?: boolean) => l.replicator.handleAux(2, { t: 'fwd', ref, data: new Uint8Array([ref]), ...(retry ? { retry } : {}) });
-    const acks = () => l.aux.filter((a) => a.payload.t === 'fwdAck').map((a) => [a.payload.ref, a.payload.ok]);
+    const fwd = (ref: number, retry?: boolean) => l.replicator.handleAux(2, { t: 'fwd', ref, data: [new Uint8Array([ref])], ...(retry ? { retry } : {}) });
+    const acks = () => l.aux.filter((a) => a.payload.t === 'fwdAck').map((a) => [a.payload.ref, a.payload.accepted === a.payload.count]);
     fwd(1); // not leading yet: refused
     l.replicator.campaign();
     await l.settle();

@@ -5,7 +5,7 @@ import { Replicator, type PeerTransport, type ReplicatorHost } from '../../src/m
 
 export interface Aux {
   to: number;
-  payload: { t: string; ref: number; data?: Uint8Array; ok?: boolean; retry?: boolean };
+  payload: { t: string; ref: number; data?: Uint8Array; retry?: boolean; count?: number; accepted?: number };
 }
 
 /** A replicator for member `id` of `voters`, with a hand-cranked clock and recorded traffic; `hooks` replace host callbacks. */
@@ -44,7 +44,16 @@ export function member(id: number, voters: number[], hooks: Partial<ReplicatorHo
     for (let i = 0; i < 5; i++) await Promise.resolve();
   };
   const heartbeat = (leader: number, term: number) => replicator.step({ type: MsgType.Heartbeat, from: leader, to: id, term, commit: 0 });
-  const forwards = () => aux.filter((a) => a.payload.t === 'fwd');
+  /** Every forwarded proposal, one per entry of the batches sent (a batch's retry flag shown on its first). */
+  const forwards = (): Aux[] =>
+    aux
+      .filter((a) => a.payload.t === 'fwd')
+      .flatMap((a) =>
+        (a.payload.data as unknown as Uint8Array[]).map((data, i) => ({
+          to: a.to,
+          payload: { t: 'fwd', ref: a.payload.ref + i, data, ...(i === 0 && a.payload.retry ? { retry: true } : {}) },
+        })),
+      );
   return { core, replicator, aux, sent, clock, settle, turn, heartbeat, forwards };
 }
 
