@@ -72,15 +72,73 @@ function onSocketClose(this: ConnectedSocket): void {
 /** Shared by connections with nothing queued (most idle ones): replaced by a real array on first use. */
 const NO_SLOTS: readonly Slot[] = Object.freeze([]);
 
+/**
+ * What cons reports about the replies of a connection, made on its first counted reply: an idle connection only
+ * handshakes and pings, which are not counted. Times are numbers beyond small integers (a boxed double each), so
+ * they live here too.
+ */
+class ReplyStats {
+  lastZxid = -1;
+  lastResponseTime = 0;
+  lastLatency = 0;
+  minLatency = 0;
+  maxLatency = 0;
+  latencyTotal = 0;
+  latencyCount = 0;
+
+  record(now: number, latency: number): void {
+    this.lastLatency = latency;
+    this.lastResponseTime = now;
+    this.latencyTotal += latency;
+    this.latencyCount++;
+    this.minLatency = this.latencyCount === 1 ? latency : Math.min(this.minLatency, latency);
+    this.maxLatency = Math.max(this.maxLatency, latency);
+  }
+
+  resetLatency(): void {
+    this.latencyTotal = this.latencyCount = this.minLatency = this.maxLatency = this.lastLatency = 0;
+  }
+}
+
+/**
+ * Connection start times are kept as milliseconds since this module loaded: a small integer stored in the object
+ * itself, where an epoch time is a separate boxed double per connection. Beyond 2^31 ms either way (24 days, or a
+ * clock stepped far back) the offset is a double too, as correct and as costly as before.
+ */
+const EPOCH = Date.now();
+
+function sinceEpoch(now: number): number {
+  const ms = now - EPOCH;
+  return (ms | 0) === ms ? ms | 0 : ms;
+}
+
+/**
+ * One string per client address rather than one per connection (clients come from a few hosts, each with many
+ * sessions). Bounded: a member with connections from very many hosts only loses the sharing.
+ */
+const addresses = new Map<string, string>();
+const MAX_SHARED_ADDRESSES = 4096;
+
+function sharedAddress(raw: string): string {
+  let addr = addresses.get(raw);
+  if (addr === undefined) {
+    if (addresses.size >= MAX_SHARED_ADDRESSES) addresses.clear();
+    addr = normalizeAddress(raw);
+    addresses.set(raw, addr);
+  }
+  return addr;
+}
+
 // A member may hold a hundred thousand idle connections, so what each costs matters: listeners are shared
-// functions, the frame decoder exists only while a frame is partly received, and the reply queue, held frames
-// and identities are made on first use.
+// functions, the frame decoder exists only while a frame is partly received, and the reply queue, held frames,
+// identities and reply statistics are made on first use.
 export class ClientConnection implements Watcher, ConnectionInfo {
   /** Bytes of a frame not yet complete; undefined between frames. */
   private decoder: FrameDecoder | undefined;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly established = Date.now();
+  /** See EPOCH. */
+  private readonly startedAt = sinceEpoch(Date.now());
   private identities: Id[] | undefined;
   sessionId: bigint | undefined;
   sessionTimeout = 0;
@@ -97,19 +155,13 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   sent = 0;
   lastOperation = 'NA';
   lastCxid = -1;
-  lastZxid = -1;
-  lastResponseTime = 0;
-  lastLatency = 0;
-  minLatency = 0;
-  maxLatency = 0;
-  private latencyTotal = 0;
-  private latencyCount = 0;
+  private replies: ReplyStats | undefined = undefined;
 
   constructor(
     readonly socket: Socket,
     private readonly host: ConnectionHost,
   ) {
-    this.remoteAddress = normalizeAddress(socket.remoteAddress ?? '');
+    this.remoteAddress = sharedAddress(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
     (socket as ConnectedSocket)[CONNECTION] = this;
@@ -131,13 +183,38 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     return this.slots.length;
   }
 
+  get established(): number {
+    return EPOCH + this.startedAt;
+  }
+
+  get lastZxid(): number {
+    return this.replies?.lastZxid ?? -1;
+  }
+
+  get lastResponseTime(): number {
+    return this.replies?.lastResponseTime ?? 0;
+  }
+
+  get lastLatency(): number {
+    return this.replies?.lastLatency ?? 0;
+  }
+
+  get minLatency(): number {
+    return this.replies?.minLatency ?? 0;
+  }
+
+  get maxLatency(): number {
+    return this.replies?.maxLatency ?? 0;
+  }
+
   get avgLatency(): number {
-    return this.latencyCount === 0 ? 0 : this.latencyTotal / this.latencyCount;
+    const r = this.replies;
+    return r === undefined || r.latencyCount === 0 ? 0 : r.latencyTotal / r.latencyCount;
   }
 
   resetStats(): void {
     this.received = this.sent = 0;
-    this.latencyTotal = this.latencyCount = this.minLatency = this.maxLatency = this.lastLatency = 0;
+    this.replies?.resetLatency();
   }
 
   get isOpen(): boolean {
@@ -283,7 +360,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
 
   /** The reply to the oldest pending write with this xid. */
   complete(xid: number, reply: Buffer, zxid: number): void {
-    this.lastZxid = zxid;
+    (this.replies ??= new ReplyStats()).lastZxid = zxid;
     const slot = this.slots.find((s) => s.xid === xid && s.reply === undefined && s.run === undefined);
     if (!slot) return;
     slot.reply = reply;
@@ -311,12 +388,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     if (counted) {
       const now = Date.now();
       const latency = now - started;
-      this.lastLatency = latency;
-      this.lastResponseTime = now;
-      this.latencyTotal += latency;
-      this.latencyCount++;
-      this.minLatency = this.latencyCount === 1 ? latency : Math.min(this.minLatency, latency);
-      this.maxLatency = Math.max(this.maxLatency, latency);
+      (this.replies ??= new ReplyStats()).record(now, latency);
       this.host.stats.latency(latency);
     }
     this.write(reply);

@@ -15,27 +15,62 @@ export interface SessionConnection {
 
 const LOCAL_PASSWORD_SECRET = randomBytes(32);
 
+// SessionEntry's yes/no state, as bits of one small integer field rather than a field each.
+const LOCAL = 1;
+const CLOSING = 2;
+const REPORT_PENDING = 4;
+
 export class SessionEntry implements Expiring {
   /** The connection serving the session now, if any. */
   connection: SessionConnection | undefined = undefined;
-  /** Set once a close (explicit or expiry) was submitted, so it is not submitted twice. */
-  closing = false;
   /** xid of the closeSession request to answer once the close is applied. */
   closeXid: number | undefined = undefined;
   /** Owned by the registry's expiry queue. */
   expiryBucket = 0;
   /** Owned by SessionLiveness: when this member last reported the session to the leader (its clock, ms). */
   reportedAt = 0;
-  /** Owned by SessionLiveness: traffic seen here that the leader has not been told about yet. */
-  reportPending = false;
+  private flags: number;
 
   /** A global session's password comes from its CreateSession; a local one's is derived (see above). */
   constructor(
     readonly id: bigint,
     public timeout: number,
-    public local: boolean,
+    local: boolean,
     private readonly password?: Buffer,
-  ) {}
+  ) {
+    this.flags = local ? LOCAL : 0;
+  }
+
+  /** Known only to this member (not in the replicated state). */
+  get local(): boolean {
+    return (this.flags & LOCAL) !== 0;
+  }
+
+  set local(on: boolean) {
+    this.setFlag(LOCAL, on);
+  }
+
+  /** Set once a close (explicit or expiry) was submitted, so it is not submitted twice. */
+  get closing(): boolean {
+    return (this.flags & CLOSING) !== 0;
+  }
+
+  set closing(on: boolean) {
+    this.setFlag(CLOSING, on);
+  }
+
+  /** Owned by SessionLiveness: traffic seen here that the leader has not been told about yet. */
+  get reportPending(): boolean {
+    return (this.flags & REPORT_PENDING) !== 0;
+  }
+
+  set reportPending(on: boolean) {
+    this.setFlag(REPORT_PENDING, on);
+  }
+
+  private setFlag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
 
   get passwd(): Buffer {
     return this.password ?? localPassword(this.id);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SessionEntry, SessionRegistry } from '../../src/member/sessions.js';
 
@@ -43,5 +44,20 @@ describe('SessionRegistry', () => {
     expect(registry.deadlineOf(removed)).toBeUndefined();
     expect(registry.expired(100_000)).toEqual([closing]);
     expect(registry.size).toBe(1);
+  });
+});
+
+describe('SessionEntry', () => {
+  it('keeps local, closing and reportPending as three independent yes/no values', () => {
+    const flag = fc.constantFrom('local' as const, 'closing' as const, 'reportPending' as const);
+    fc.assert(fc.property(fc.boolean(), fc.array(fc.tuple(flag, fc.boolean()), { maxLength: 20 }), (local, sets) => {
+      const entry = new SessionEntry(1n, 6000, local);
+      const model = { local, closing: false, reportPending: false };
+      for (const [name, on] of sets) {
+        entry[name] = on;
+        model[name] = on;
+      }
+      expect({ local: entry.local, closing: entry.closing, reportPending: entry.reportPending }).toEqual(model);
+    }));
   });
 });
