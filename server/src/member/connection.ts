@@ -136,7 +136,6 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   /** Bytes of a frame not yet complete; undefined between frames. */
   private decoder: FrameDecoder | undefined;
   readonly remoteAddress: string;
-  readonly remotePort: number;
   /** See EPOCH. */
   private readonly startedAt = sinceEpoch(Date.now());
   private identities: Id[] | undefined;
@@ -162,7 +161,6 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     private readonly host: ConnectionHost,
   ) {
     this.remoteAddress = sharedAddress(socket.remoteAddress ?? '');
-    this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
     (socket as ConnectedSocket)[CONNECTION] = this;
     socket.on('data', onSocketData);
@@ -181,6 +179,11 @@ export class ClientConnection implements Watcher, ConnectionInfo {
 
   get queued(): number {
     return this.slots.length;
+  }
+
+  /** Not a field of its own: the socket keeps its peer's address and port once asked (see the constructor). */
+  get remotePort(): number {
+    return this.socket.remotePort ?? 0;
   }
 
   get established(): number {

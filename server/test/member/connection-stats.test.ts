@@ -2,7 +2,7 @@
 // real ClientConnection: idle connections keep none of it until their first counted reply, so the defaults and
 // the first reply are where a lazily made record could go wrong.
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
+import { createServer, connect, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OpCode, PROTOCOL_VERSION } from '../../../protocol/src/constants.js';
@@ -28,9 +28,8 @@ class FakeSocket extends EventEmitter {
 // Read after connection.ts loaded: start times near it are stored as small offsets from its load time.
 const START = Date.now();
 
-function open(remoteAddress = '::ffff:10.1.2.3') {
-  const pending: Array<{ xid: number; type: OpCode }> = [];
-  const host: ConnectionHost = {
+function makeHost(pending: Array<{ xid: number; type: OpCode }> = []): ConnectionHost {
+  return {
     maxFrameSize: 1 << 20,
     maxOutputBytes: 1 << 30,
     turns: new TurnBudget(1000, () => 0, () => {}),
@@ -48,6 +47,11 @@ function open(remoteAddress = '::ffff:10.1.2.3') {
     lastZxid: () => 0,
     log: { info: () => {}, warn: () => {} },
   };
+}
+
+function open(remoteAddress = '::ffff:10.1.2.3') {
+  const pending: Array<{ xid: number; type: OpCode }> = [];
+  const host = makeHost(pending);
   const socket = new FakeSocket(remoteAddress);
   const conn = new ClientConnection(socket as unknown as Socket, host);
   socket.emit('data', encodeConnectRequest({ protocolVersion: PROTOCOL_VERSION, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false }));
@@ -87,6 +91,26 @@ describe('connection statistics', () => {
       received: 2, sent: 2, lastOperation: 'PING', lastCxid: -2, lastZxid: -1,
       lastResponseTime: 0, lastLatency: 0, minLatency: 0, avgLatency: 0, maxLatency: 0,
     });
+  });
+
+  it("reports a real socket's peer address and port, also once the socket is closed", async () => {
+    vi.useRealTimers();
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const accepted = new Promise<Socket>((r) => server.once('connection', r));
+      const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+      await new Promise<void>((r) => client.once('connect', r));
+      const conn = new ClientConnection(await accepted, makeHost());
+      const clientPort = client.localPort;
+      conn.close('test');
+      client.destroy();
+      await new Promise((r) => setTimeout(r, 10));
+      expect(conn.socket.destroyed).toBe(true);
+      expect(`${conn.remoteAddress}:${conn.remotePort}`).toBe(`127.0.0.1:${clientPort}`);
+    } finally {
+      server.close();
+    }
   });
 
   it('connections from one address share its string', () => {
