@@ -521,6 +521,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
         continue;
       }
       const txn = this.proposedHere.get(entry.data) ?? decodeTxn(entry.data);
+      // Applied once: the log may keep the bytes until compaction, but not the decoded transaction.
+      this.proposedHere.delete(entry.data);
       const result = this.state.apply(txn, zxid);
       for (const ev of result.events) this.watches.trigger(ev);
       this.deliver(txn, result);
