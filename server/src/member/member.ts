@@ -447,9 +447,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   private sync(conn: ClientConnection, xid: number, path: string): void {
     if (conn.readOnly) return conn.answer(xid, OpCode.Sync, () => this.reply(xid, ErrorCode.NotReadOnly));
     conn.expectWrite(xid, OpCode.Sync);
-    let barrier = this.syncBarriers.get(conn);
-    if (!barrier) this.syncBarriers.set(conn, (barrier = { pending: 0, held: [] }));
-    const syncs = barrier;
+    const syncs = this.syncBarriers.get(conn) ?? { pending: 0, held: [] };
+    this.syncBarriers.set(conn, syncs);
     syncs.pending++;
     this.replicator!.afterBarrier(() => {
       syncs.pending--;

@@ -30,12 +30,16 @@ export interface AdmissionHost {
   connections(): Iterable<ClientConnection>;
 }
 
-interface PendingHandshake {
+/** A connection waiting for a session transaction of its own (CreateSession, MoveSession) to be applied. */
+interface Awaiting {
   connection: ClientConnection;
+  /** The term of the leader that took the transaction, once one did. */
+  term?: number;
+}
+
+interface PendingHandshake extends Awaiting {
   timeout: number;
   passwd: Buffer;
-  /** The term of the leader that took the CreateSession, once one did. */
-  term?: number;
 }
 
 export class SessionAdmission {
@@ -45,7 +49,7 @@ export class SessionAdmission {
   /** New global sessions waiting for their CreateSession to be applied. */
   private readonly pending = new Map<bigint, PendingHandshake>();
   /** Sessions that reconnected here, waiting for their MoveSession to be applied. */
-  private readonly moves = new Map<bigint, { connection: ClientConnection; term?: number }>();
+  private readonly moves = new Map<bigint, Awaiting>();
 
   constructor(private readonly host: AdmissionHost) {}
 
@@ -96,16 +100,17 @@ export class SessionAdmission {
    * connect timeout, or seeing its writes refused as SESSIONMOVED).
    */
   dropLost(term: number): void {
-    for (const [id, p] of this.pending) {
-      if (p.term === undefined || p.term >= term) continue;
-      this.pending.delete(id);
-      p.connection.close('session creation lost in a leader change');
-    }
-    for (const [id, m] of this.moves) {
-      if (m.term === undefined || m.term >= term) continue;
-      this.moves.delete(id);
-      m.connection.close('session move lost in a leader change');
-    }
+    dropSuperseded(this.pending, term, 'session creation lost in a leader change');
+    dropSuperseded(this.moves, term, 'session move lost in a leader change');
+  }
+
+  /** Proposes `txn` for `waiting`, which learns the term that took it (a superseded one means it was lost). */
+  private proposeFor(txn: Txn, waiting: Awaiting): void {
+    this.host.propose(txn, (term) => {
+      waiting.term = term;
+      const applied = this.host.appliedTerm();
+      if (term < applied) this.dropLost(applied);
+    });
   }
 
   /** Called every tickTime: enters read-only mode after two checks without a leader. */
@@ -180,12 +185,9 @@ export class SessionAdmission {
     if (session.local || selfId === undefined) return;
     const owner = this.host.replicated().sessions.get(session.id)?.owner;
     if (owner === selfId || (owner === undefined && session.connection !== undefined)) return;
-    const move: { connection: ClientConnection; term?: number } = { connection: conn };
+    const move: Awaiting = { connection: conn };
     this.moves.set(session.id, move);
-    this.host.propose({ kind: TxnKind.MoveSession, time: Date.now(), session: session.id, owner: selfId }, (term) => {
-      move.term = term;
-      if (term < this.host.appliedTerm()) this.dropLost(this.host.appliedTerm());
-    });
+    this.proposeFor({ kind: TxnKind.MoveSession, time: Date.now(), session: session.id, owner: selfId }, move);
   }
 
   /** Moves `session` onto `conn`, closing the connection that served it before. */
@@ -209,10 +211,16 @@ export class SessionAdmission {
     const passwd = SessionRegistry.newPassword();
     const pending: PendingHandshake = { connection: conn, timeout, passwd };
     this.pending.set(id, pending);
-    this.host.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: id, timeout, passwd }, (term) => {
-      pending.term = term;
-      if (term < this.host.appliedTerm()) this.dropLost(this.host.appliedTerm());
-    });
+    this.proposeFor({ kind: TxnKind.CreateSession, time: Date.now(), session: id, timeout, passwd }, pending);
+  }
+}
+
+/** Closes the connections whose transaction a leader of a term before `term` took: it will never be applied. */
+function dropSuperseded(waiting: Map<bigint, Awaiting>, term: number, reason: string): void {
+  for (const [id, w] of waiting) {
+    if (w.term === undefined || w.term >= term) continue;
+    waiting.delete(id);
+    w.connection.close(reason);
   }
 }
 
