@@ -361,13 +361,13 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     return this.slots.some((s) => s.reply === undefined && s.run === undefined && s.term !== undefined && s.term < term);
   }
 
-  /** The reply to the oldest pending write with this xid. */
-  complete(xid: number, reply: Buffer, zxid: number): void {
+  /** The reply to the oldest pending write with this xid (`fanOut`: one of many sent at once, see write). */
+  complete(xid: number, reply: Buffer, zxid: number, fanOut = false): void {
     (this.replies ??= new ReplyStats()).lastZxid = zxid;
     const slot = this.slots.find((s) => s.xid === xid && s.reply === undefined && s.run === undefined);
     if (!slot) return;
     slot.reply = reply;
-    this.flushSlots();
+    this.flushSlots(fanOut);
   }
   /** Like complete, but the reply is made only once every earlier reply has gone out, so it shows the state then. */
   completeWhenDue(xid: number, compute: () => Buffer): void {
@@ -378,41 +378,46 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   }
 
 
-  private flushSlots(): void {
+  private flushSlots(fanOut = false): void {
     while (this.slots.length > 0) {
       const head = this.slots[0]!;
       if (head.reply === undefined && head.run === undefined) return;
       this.slots.shift();
-      this.writeReply(head.started, head.reply ?? head.run!(), head.op !== OpCode.Ping);
+      this.writeReply(head.started, head.reply ?? head.run!(), head.op !== OpCode.Ping, fanOut);
     }
   }
 
-  private writeReply(started: number, reply: ReplyBytes, counted: boolean): void {
+  private writeReply(started: number, reply: ReplyBytes, counted: boolean, fanOut = false): void {
     if (counted) {
       const now = Date.now();
       const latency = now - started;
       (this.replies ??= new ReplyStats()).record(now, latency);
       this.host.stats.latency(latency);
     }
-    this.write(reply);
+    this.write(reply, fanOut);
   }
 
+  /**
+   * A watch event. One change may notify thousands of connections (a herd): they share one encoded frame, and
+   * their batches leave within the turn budget instead of as thousands of writes in one stretch.
+   */
   notify(type: EventType, path: string): void {
-    this.write(encodeNotification({ type, state: this.readOnly ? KeeperState.ConnectedReadOnly : KeeperState.SyncConnected, path }));
+    this.write(notificationFrame(type, this.readOnly ? KeeperState.ConnectedReadOnly : KeeperState.SyncConnected, path), true);
   }
 
   /**
    * Queues one frame. Everything written in one callback leaves in one batch (writev, no copy), at its end or, in
-   * a storm, in a later turn (see TurnBudget): the order of this connection's frames never changes.
+   * a storm, in a later turn (see TurnBudget): the order of this connection's frames never changes. `fanOut`
+   * marks a frame sent to many connections at once (watch events, session closes).
    */
-  write(frame: ReplyBytes): void {
+  write(frame: ReplyBytes, fanOut = false): void {
     if (this.state === 'closed') return;
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      // A small batch leaves at the end of this callback; a large one (say a 64 KiB map for each of a herd of
-      // readers) when a turn has time for it.
-      if (frameBytes(frame) < SMALL_BATCH_BYTES) process.nextTick(uncork, this);
+      // A small reply leaves at the end of this callback; a large one (say a 64 KiB map for each of a herd of
+      // readers) or one of a fan-out when a turn has time for it.
+      if (!fanOut && frameBytes(frame) < SMALL_BATCH_BYTES) process.nextTick(uncork, this);
       else this.host.turns.run(uncork, this);
     }
     this.sent++;
@@ -481,6 +486,17 @@ function frameBytes(frame: ReplyBytes): number {
   let n = 0;
   for (const chunk of frame) n += chunk.length;
   return n;
+}
+
+/** The last notification encoded: a fan-out sends the same frame to every watcher. */
+let lastNotification: { type: EventType; state: KeeperState; path: string; frame: Buffer } | undefined;
+
+function notificationFrame(type: EventType, state: KeeperState, path: string): Buffer {
+  const last = lastNotification;
+  if (last !== undefined && last.type === type && last.state === state && last.path === path) return last.frame;
+  const frame = encodeNotification({ type, state, path });
+  lastNotification = { type, state, path, frame };
+  return frame;
 }
 
 function resumeInput(conn: ClientConnection): void {

@@ -547,7 +547,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
         if (!conn) return;
         if (entry?.closeXid !== undefined) {
           this.stats.sent();
-          conn.complete(entry.closeXid, encodeReply(entry.closeXid, result.zxid, ErrorCode.Ok), result.zxid);
+          // Clients often close all at once (a fleet shutting down): the replies leave within the turn budget.
+          conn.complete(entry.closeXid, encodeReply(entry.closeXid, result.zxid, ErrorCode.Ok), result.zxid, true);
         }
         conn.finish();
         return;

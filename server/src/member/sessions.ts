@@ -8,6 +8,10 @@ import { createHmac, randomBytes, randomFillSync } from 'node:crypto';
 import { SESSION_PASSWORD_LENGTH } from '../../../protocol/src/constants.js';
 import { ExpiryQueue, type Expiring } from './expiry-queue.js';
 
+/** Random bytes not handed out yet (see newPassword); starts used up. */
+const randomPool = Buffer.allocUnsafeSlow(4096);
+let randomAt = randomPool.length;
+
 /** What a session needs of the connection serving it. */
 export interface SessionConnection {
   close(reason: string): void;
@@ -100,9 +104,18 @@ export class SessionRegistry {
     return id;
   }
 
-  /** A random password for a new global session (carved from Node's shared pool, not an allocation of its own). */
+  /**
+   * A random password for a new global session (carved from Node's shared pool, not an allocation of its own).
+   * Random bytes are drawn a few KiB at a time: one call per password cost a storm of new sessions ~3% of a member.
+   */
   static newPassword(): Buffer {
-    return randomFillSync(Buffer.allocUnsafe(SESSION_PASSWORD_LENGTH));
+    if (randomAt + SESSION_PASSWORD_LENGTH > randomPool.length) {
+      randomFillSync(randomPool);
+      randomAt = 0;
+    }
+    const password = Buffer.allocUnsafe(SESSION_PASSWORD_LENGTH);
+    randomPool.copy(password, 0, randomAt, (randomAt += SESSION_PASSWORD_LENGTH));
+    return password;
   }
 
   get(id: bigint): SessionEntry | undefined {

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OpCode, PROTOCOL_VERSION } from '../../../protocol/src/constants.js';
+import { EventType, OpCode, PROTOCOL_VERSION } from '../../../protocol/src/constants.js';
 import { encodeConnectRequest, encodeRequest } from '../../../protocol/src/messages.js';
 import type { ClientRequest } from '../../../protocol/src/records.js';
 import { ClientConnection, type ConnectionHost } from '../../src/member/connection.js';
@@ -23,10 +23,17 @@ class FakeSocket extends EventEmitter {
   resume(): void {
     this.paused = false;
   }
-  cork(): void {}
-  uncork(): void {}
+  /** Frames written while corked, sent (moved to `written`) by uncork. */
+  private corked: Buffer[] | undefined;
+  cork(): void {
+    this.corked ??= [];
+  }
+  uncork(): void {
+    this.written.push(...(this.corked ?? []));
+    this.corked = undefined;
+  }
   write(b: Buffer): boolean {
-    this.written.push(b);
+    (this.corked ?? this.written).push(b);
     return true;
   }
   end(): void {}
@@ -59,15 +66,17 @@ function setup() {
     const conn = new ClientConnection(socket as unknown as Socket, host);
     ids.set(conn, id);
     socket.emit('data', encodeConnectRequest({ protocolVersion: PROTOCOL_VERSION, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false }));
+    connections.push(conn);
     return socket;
   };
+  const connections: ClientConnection[] = [];
   const flushTurns = async () => {
     for (let i = 0; i < 1000 && turns.length > 0; i++) {
       turns.shift()!();
       await new Promise<void>((r) => process.nextTick(r));
     }
   };
-  return { connect, handled, spendSlice: () => (time += 100), flushTurns, budget };
+  return { connect, connections, handled, spendSlice: () => (time += 100), flushTurns, budget };
 }
 
 const read = (path: string): ClientRequest => ({ type: OpCode.GetData, path, watch: false });
@@ -127,5 +136,28 @@ describe('a connection under a spent turn budget', () => {
         expect(got).toEqual(s.ops.map((_, j) => j + 1));
       });
     }), { numRuns: 150 });
+  });
+
+  it('sends a watch event fan-out in later turns, one shared frame for all, while a small reply still leaves at once', async () => {
+    const h = setup();
+    const sockets = [h.connect(1), h.connect(2), h.connect(3)];
+    await new Promise<void>((r) => process.nextTick(r)); // the connect responses leave
+    const sentBefore = sockets.map((s) => s.written.length);
+    h.spendSlice();
+    for (const conn of h.connections) conn.notify(EventType.NodeDataChanged, '/map');
+    h.connections[0]!.answer(7, OpCode.GetData, () => Buffer.from([0, 0, 0, 1, 7]));
+    await new Promise<void>((r) => process.nextTick(r));
+    // Nothing of the fan-out left in this turn; the read's reply waits behind the event queued before it.
+    expect(sockets.map((s, i) => s.written.length - sentBefore[i]!)).toEqual([0, 0, 0]);
+    await h.flushTurns();
+    const events = sockets.map((s, i) => s.written[sentBefore[i]!]!);
+    expect(events[1]).toBe(events[0]);
+    expect(events[2]).toBe(events[0]);
+    expect(sockets[0]!.written.length - sentBefore[0]!).toBe(2);
+    // Unspent slice: a small reply goes at the end of the callback.
+    const before = sockets[1]!.written.length;
+    h.connections[1]!.answer(8, OpCode.GetData, () => Buffer.from([0, 0, 0, 1, 8]));
+    await new Promise<void>((r) => process.nextTick(r));
+    expect(sockets[1]!.written.length).toBe(before + 1);
   });
 });

@@ -12,6 +12,16 @@ describe('SessionRegistry', () => {
     expect(entryA.passwd.equals(new SessionEntry(b, 6000, true).passwd)).toBe(false);
   });
 
+  it('hands out 16-byte global session passwords that do not repeat, across refills of its random pool', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const p = SessionRegistry.newPassword();
+      expect(p).toHaveLength(16);
+      seen.add(p.toString('hex'));
+    }
+    expect(seen.size).toBe(1000);
+  });
+
   it('keeps the password a global session was created with', () => {
     const passwd = SessionRegistry.newPassword();
     expect(new SessionEntry(7n, 6000, false, passwd).passwd).toBe(passwd);
