@@ -41,10 +41,13 @@ export interface GlobalSession {
   owner?: number;
 }
 
-class OpError extends Error {
-  constructor(readonly code: ErrorCode) {
-    super(ErrorCode[code]);
-  }
+/**
+ * How an operation refuses (NONODE, BADVERSION, ...): thrown inside apply and always caught there. Not an Error, so
+ * no stack trace is captured: that cost ~5 µs per failed write, and conditional writes fail by design (locks,
+ * compare-and-set loops).
+ */
+class OpError {
+  constructor(readonly code: ErrorCode) {}
 }
 
 function fail(code: ErrorCode): never {
