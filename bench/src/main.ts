@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { TargetKind } from './deploy.js';
-import { comparisonTable } from './report.js';
+import { comparisonTable, medianOfRounds } from './report.js';
 import { failover } from './scenarios/failover.js';
 import { sessions } from './scenarios/sessions.js';
 import { bigStorm, storm } from './scenarios/storm.js';
@@ -51,6 +51,7 @@ const program = new Command('bench')
   .option('--session-timeout <ms>', 'session timeout of the session-scale scenario', int)
   .option('--hold-timeouts <n>', 'session timeouts to hold the idle sessions for', int)
   .option('--sessions-per-generator <n>', 'sessions one generator process holds at most', int)
+  .option('--rounds <n>', 'runs of each scenario per target, alternating which target goes first; figures are medians', int)
   .option('--failover-runs <n>', 'fresh ensembles the failover scenario measures (min/median/max over them)', int)
   .option('--zoo <key=value>', 'extra zoo.cfg key for both servers (repeatable), e.g. localSessionsEnabled=true', cfgEntry)
   .option('--zk-heap <mb>', 'ZooKeeper heap (zkServer.sh default: 1000)', int)
@@ -62,7 +63,7 @@ type Options = Partial<{
   quick: boolean; scenario: string[]; targets: string[]; members: number; clients: number; mapKib: number;
   bigClients: number; bigMapMib: number; duration: number; warmup: number; loadSessions: number; depth: number;
   mix: string[]; sessions: number; sessionTimeout: number; holdTimeouts: number; sessionsPerGenerator: number;
-  failoverRuns: number; zoo: Record<string, string>; zkHeap: number; profileCorral: string; json: string; results: string;
+  rounds: number; failoverRuns: number; zoo: Record<string, string>; zkHeap: number; profileCorral: string; json: string; results: string;
 }>;
 
 function settingsFrom(o: Options): BenchSettings {
@@ -137,6 +138,19 @@ ${table}
 `;
 }
 
+async function runOnce(scenario: Scenario, kind: TargetKind, settings: BenchSettings, round: number, rounds: number): Promise<Figure[]> {
+  const t0 = Date.now();
+  process.stderr.write(`[bench] ${scenario.name} on ${kind}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}...`);
+  try {
+    const figs = await scenario.run(kind, settings);
+    process.stderr.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    return figs;
+  } catch (err) {
+    process.stderr.write(` failed\n${(err as Error).stack}\n`);
+    return [{ scenario: scenario.name, metric: 'error', unit: '', better: 'neither', value: null, note: (err as Error).message.split('\n')[0]! }];
+  }
+}
+
 async function main(): Promise<void> {
   program.parse();
   const opts = program.opts<Options>();
@@ -146,19 +160,15 @@ async function main(): Promise<void> {
   if (unknown.length) throw new InvalidArgumentError(`unknown scenario ${unknown.join(', ')}`);
   const started = Date.now();
   const results = new Map<TargetKind, Figure[]>(settings.targets.map((t) => [t, []]));
+  const rounds = Math.max(1, opts.rounds ?? 1);
   for (const scenario of SCENARIOS.filter((s) => wanted.includes(s.name))) {
-    for (const kind of settings.targets) {
-      const t0 = Date.now();
-      process.stderr.write(`[bench] ${scenario.name} on ${kind}...`);
-      try {
-        results.get(kind)!.push(...await scenario.run(kind, settings));
-        process.stderr.write(` ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-      } catch (err) {
-        process.stderr.write(` failed\n${(err as Error).stack}\n`);
-        results.get(kind)!.push({ scenario: scenario.name, metric: 'error', unit: '', better: 'neither', value: null,
-          note: (err as Error).message.split('\n')[0]! });
-      }
+    const perTarget = new Map<TargetKind, Figure[][]>(settings.targets.map((t) => [t, []]));
+    for (let round = 0; round < rounds; round++) {
+      // Alternate which target goes first, so a slow stretch of the machine does not always hit the same one.
+      const order = round % 2 === 0 ? settings.targets : [...settings.targets].reverse();
+      for (const kind of order) perTarget.get(kind)!.push(await runOnce(scenario, kind, settings, round, rounds));
     }
+    for (const [kind, figs] of perTarget) results.get(kind)!.push(...medianOfRounds(figs));
   }
   const table = comparisonTable(results);
   process.stdout.write(`${table}\n`);

@@ -43,3 +43,33 @@ export function comparisonTable(results: Map<TargetKind, Figure[]>): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * One figure per (scenario, metric) from several rounds of the same scenario: the median of the rounds that
+ * produced a value, with every round's value in the note. The machine's noise (other tenants, CPU frequency)
+ * moves single runs by tens of percent; a median of rounds run alternately for both targets moves much less.
+ */
+export function medianOfRounds(rounds: readonly Figure[][]): Figure[] {
+  if (rounds.length === 1) return [...rounds[0]!];
+  const key = (f: Figure) => `${f.scenario}\u0000${f.metric}`;
+  const byKey = new Map<string, Figure[]>();
+  for (const round of rounds) {
+    for (const f of round) {
+      const list = byKey.get(key(f));
+      if (list) list.push(f);
+      else byKey.set(key(f), [f]);
+    }
+  }
+  return [...byKey.values()].map((figs) => {
+    const values = figs.map((f) => f.value).filter((v): v is number => v !== null);
+    const first = figs[0]!;
+    const note = figs.find((f) => f.note)?.note;
+    if (values.length === 0) return first;
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    const spread = `median of ${values.length}: ${values.map(formatNumber).join(', ')}`;
+    return { ...first, value: median, note: note ? `${spread}; ${note}` : spread };
+  });
+}
+

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonTable, formatNumber } from '../src/report.js';
+import { comparisonTable, formatNumber, medianOfRounds } from '../src/report.js';
 import type { Figure } from '../src/settings.js';
 
 const fig = (metric: string, value: number | null, note?: string): Figure =>
@@ -31,3 +31,23 @@ describe('comparisonTable', () => {
     expect(formatNumber(0.1234)).toBe('0.12');
   });
 });
+
+describe('medianOfRounds', () => {
+  it('takes the median of each figure over the rounds that produced it and lists every round in the note', () => {
+    const merged = medianOfRounds([
+      [fig('p50', 4), fig('p99', null, 'timed out')],
+      [fig('p50', 9), fig('p99', 20)],
+      [fig('p50', 5), fig('p99', 10)],
+    ]);
+    expect(merged).toEqual([
+      { ...fig('p50', 5), note: 'median of 3: 4.00, 9.00, 5.00' },
+      { ...fig('p99', 15), note: 'median of 2: 20.0, 10.0; timed out' },
+    ]);
+  });
+
+  it('leaves a single round as it is', () => {
+    const round = [fig('p50', 4, 'one run')];
+    expect(medianOfRounds([round])).toEqual(round);
+  });
+});
+
