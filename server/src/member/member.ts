@@ -434,7 +434,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     }
     const slot = conn.expectWrite(xid, req.type);
     const txn: Txn = { kind: TxnKind.Request, time: Date.now(), session: session.id, cxid: xid, auth: conn.auth, req, global: !session.local };
-    if (!session.local && !this.config.standalone) txn.owner = this.nodeId;
+    if (!session.local && !this.config.standalone) {
+      txn.owner = this.nodeId;
+      txn.claim = this.state.sessions.get(session.id)?.claim ?? 0;
+    }
     this.afterSyncs(conn, () => this.propose(txn, this.handedTo(conn, slot)));
   }
 
@@ -540,7 +543,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       case TxnKind.CreateSession:
         return this.admission.sessionCreated(txn);
       case TxnKind.MoveSession:
-        return this.admission.sessionMoved(txn);
+        return this.admission.sessionMoved(txn, result.err);
       case TxnKind.CloseSession: {
         const entry = this.registry.remove(txn.session);
         const conn = entry?.connection as ClientConnection | undefined;

@@ -1,7 +1,7 @@
 // Letting clients in: the connect handshake (new sessions, reconnects with id + password, clients that have seen
 // more than this member), and read-only mode, where a member cut off from quorum admits only read-only clients.
 import type { Logger } from 'pino';
-import { PROTOCOL_VERSION, SESSION_PASSWORD_LENGTH } from '../../../protocol/src/constants.js';
+import { ErrorCode, PROTOCOL_VERSION, SESSION_PASSWORD_LENGTH } from '../../../protocol/src/constants.js';
 import { encodeConnectResponse } from '../../../protocol/src/messages.js';
 import type { ConnectRequest } from '../../../protocol/src/records.js';
 import type { MemberConfig } from '../config/member-config.js';
@@ -30,16 +30,20 @@ export interface AdmissionHost {
   connections(): Iterable<ClientConnection>;
 }
 
-/** A connection waiting for a session transaction of its own (CreateSession, MoveSession) to be applied. */
+/**
+ * A handshake waiting for a session transaction of its own (CreateSession, MoveSession) to be applied: the client
+ * is answered then.
+ */
 interface Awaiting {
   connection: ClientConnection;
   /** The term of the leader that took the transaction, once one did. */
   term?: number;
-}
-
-interface PendingHandshake extends Awaiting {
   timeout: number;
   passwd: Buffer;
+}
+
+interface PendingMove extends Awaiting {
+  txn: Txn;
 }
 
 export class SessionAdmission {
@@ -47,9 +51,9 @@ export class SessionAdmission {
   private readOnly = false;
   private leaderlessChecks = 0;
   /** New global sessions waiting for their CreateSession to be applied. */
-  private readonly pending = new Map<bigint, PendingHandshake>();
-  /** Sessions that reconnected here, waiting for their MoveSession to be applied. */
-  private readonly moves = new Map<bigint, Awaiting>();
+  private readonly pending = new Map<bigint, Awaiting>();
+  /** Sessions that reconnected here from another member, waiting for their MoveSession to be applied. */
+  private readonly moves = new Map<bigint, PendingMove>();
 
   constructor(private readonly host: AdmissionHost) {}
 
@@ -89,9 +93,22 @@ export class SessionAdmission {
     connection.accept(connectResponse(txn.session, timeout, passwd), txn.session, timeout);
   }
 
-  /** A MoveSession was applied: the session's writes from here now stand. */
-  sessionMoved(txn: Extract<Txn, { kind: TxnKind.MoveSession }>): void {
-    if (txn.owner === this.host.selfId) this.moves.delete(txn.session);
+  /**
+   * A MoveSession was applied: if it moved a session here, the client waiting for it is let in. If it was refused
+   * because another move came first (the client went elsewhere meanwhile), that connection is closed: the client,
+   * if it still wants this member, connects again and is judged on the ownership as it is now. A session that
+   * ended meanwhile is refused as expired.
+   */
+  sessionMoved(txn: Extract<Txn, { kind: TxnKind.MoveSession }>, err: ErrorCode): void {
+    if (txn.owner !== this.host.selfId) return;
+    const move = this.moves.get(txn.session);
+    if (!move || (err !== ErrorCode.Ok && move.txn !== txn)) return;
+    this.moves.delete(txn.session);
+    const conn = move.connection;
+    if (!conn.isOpen) return;
+    if (err === ErrorCode.Ok) conn.accept(connectResponse(txn.session, move.timeout, move.passwd), txn.session, move.timeout);
+    else if (err === ErrorCode.SessionExpired) refuseSession(conn);
+    else conn.close('session moved to another member meanwhile');
   }
 
   /**
@@ -151,9 +168,9 @@ export class SessionAdmission {
     }
     const session = entry ?? new SessionEntry(req.sessionId, timeout, false, passwd);
     session.timeout = timeout;
-    this.claim(session, conn);
+    const moving = this.claim(session, conn);
     this.bind(session, conn);
-    conn.accept(connectResponse(session.id, timeout, passwd), session.id, timeout);
+    if (!moving) conn.accept(connectResponse(session.id, timeout, passwd), session.id, timeout);
   }
 
   /**
@@ -176,18 +193,22 @@ export class SessionAdmission {
   }
 
   /**
-   * A global session that reconnects here from elsewhere is moved here through the log before any of its writes
-   * from this member (they follow in submission order): writes it left behind on its old member then fail with
-   * SESSIONMOVED instead of landing after the client's newer ones.
+   * A global session that reconnects here from elsewhere is moved here through the log, and the client let in
+   * once the move is applied (as ZooKeeper revalidates a reconnect with its leader): writes it left behind on an
+   * earlier member then fail with SESSIONMOVED instead of landing after the client's newer ones. True when a move
+   * was proposed (the handshake is answered by sessionMoved).
    */
-  private claim(session: SessionEntry, conn: ClientConnection): void {
+  private claim(session: SessionEntry, conn: ClientConnection): boolean {
     const { selfId } = this.host;
-    if (session.local || selfId === undefined) return;
-    const owner = this.host.replicated().sessions.get(session.id)?.owner;
-    if (owner === selfId || (owner === undefined && session.connection !== undefined)) return;
-    const move: Awaiting = { connection: conn };
+    if (session.local || selfId === undefined) return false;
+    const current = this.host.replicated().sessions.get(session.id);
+    const owner = current?.owner;
+    if (owner === selfId || (owner === undefined && session.connection !== undefined)) return false;
+    const txn: Txn = { kind: TxnKind.MoveSession, time: Date.now(), session: session.id, owner: selfId, prev: current?.claim ?? 0 };
+    const move: PendingMove = { connection: conn, timeout: session.timeout, passwd: session.passwd, txn };
     this.moves.set(session.id, move);
-    this.proposeFor({ kind: TxnKind.MoveSession, time: Date.now(), session: session.id, owner: selfId }, move);
+    this.proposeFor(txn, move);
+    return true;
   }
 
   /** Moves `session` onto `conn`, closing the connection that served it before. */
@@ -209,7 +230,7 @@ export class SessionAdmission {
       return;
     }
     const passwd = SessionRegistry.newPassword();
-    const pending: PendingHandshake = { connection: conn, timeout, passwd };
+    const pending: Awaiting = { connection: conn, timeout, passwd };
     this.pending.set(id, pending);
     this.proposeFor({ kind: TxnKind.CreateSession, time: Date.now(), session: id, timeout, passwd }, pending);
   }

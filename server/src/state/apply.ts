@@ -39,6 +39,11 @@ export interface GlobalSession {
   passwd: Buffer;
   /** The member the session last moved to (unset until it first moves): writes sent through others are refused. */
   owner?: number;
+  /**
+   * The zxid of the move that made `owner` the owner (0 or unset: never moved). A write carries the claim its
+   * member saw, so one left behind by an earlier stay on the same member (A, then B, then A again) is refused too.
+   */
+  claim?: number;
 }
 
 /**
@@ -107,16 +112,21 @@ export class ReplicatedState {
         return { zxid, err: ErrorCode.Ok, events };
       case TxnKind.MoveSession: {
         const session = this.sessions.get(txn.session);
-        if (session) this.sessions.set(txn.session, { ...session, owner: txn.owner });
+        if (!session) return { zxid, err: ErrorCode.SessionExpired, events };
+        // Compare-and-set: a move decided on an ownership another move has replaced since (the client went on to
+        // a third member meanwhile) would hand the session back to where the client no longer is.
+        if (txn.prev !== undefined && txn.prev !== (session.claim ?? 0)) return { zxid, err: ErrorCode.SessionMoved, events };
+        this.sessions.set(txn.session, { ...session, owner: txn.owner, claim: zxid });
         return { zxid, err: ErrorCode.Ok, events };
       }
       case TxnKind.Request: {
         // A global session closed (or expired) while this write was on its way: ZooKeeper refuses it.
         const session = txn.global ? this.sessions.get(txn.session) : undefined;
         if (txn.global && !session) return { zxid, err: ErrorCode.SessionExpired, events };
-        // Sent through a member the session has left since: its client moved on (and may have written elsewhere
-        // after it), so applying it now would break the session's order.
-        if (session?.owner !== undefined && txn.owner !== undefined && session.owner !== txn.owner) {
+        // Sent through a member the session has left since (or under an earlier claim of the same member): its
+        // client moved on (and may have written elsewhere after it), so applying it now would break the session's order.
+        if (session?.owner !== undefined && txn.owner !== undefined &&
+          (session.owner !== txn.owner || (txn.claim !== undefined && txn.claim !== (session.claim ?? 0)))) {
           return { zxid, err: ErrorCode.SessionMoved, events };
         }
         return this.applyRequest(txn.req, { session: txn.session, auth: txn.auth, zxid, time: txn.time, events });

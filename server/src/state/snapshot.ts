@@ -25,8 +25,8 @@ type NodeRecord = [
 
 interface Header {
   lastZxid: number;
-  /** owner 0: the session has not moved (older snapshots have no owner). */
-  sessions: Array<[id: bigint, timeout: number, passwd: Buffer, owner?: number]>;
+  /** owner 0: the session has not moved (older snapshots have no owner, nor claim). */
+  sessions: Array<[id: bigint, timeout: number, passwd: Buffer, owner?: number, claim?: number]>;
   servers?: ServerSpec[];
   configVersion?: number;
 }
@@ -52,7 +52,7 @@ export class StateSnapshot implements TreeObserver {
     this.pending = new Set(this.order);
     this.header = {
       lastZxid: state.lastZxid,
-      sessions: [...state.sessions].map(([id, s]) => [id, s.timeout, s.passwd, s.owner ?? 0]),
+      sessions: [...state.sessions].map(([id, s]) => [id, s.timeout, s.passwd, s.owner ?? 0, s.claim ?? 0]),
       servers: [...state.servers.values()],
       configVersion: state.configVersion,
     };
@@ -104,7 +104,9 @@ export async function restoreSnapshot(state: ReplicatedState, chunks: AsyncItera
   if (!header) throw new Error('snapshot has no header');
   state.lastZxid = header.lastZxid;
   state.sessions.clear();
-  for (const [id, timeout, passwd, owner] of header.sessions) state.sessions.set(id, owner ? { timeout, passwd, owner } : { timeout, passwd });
+  for (const [id, timeout, passwd, owner, claim] of header.sessions) {
+    state.sessions.set(id, owner ? { timeout, passwd, owner, ...(claim ? { claim } : {}) } : { timeout, passwd });
+  }
   state.servers.clear();
   for (const spec of header.servers ?? []) state.servers.set(spec.id, spec);
   state.configVersion = header.configVersion ?? 0;

@@ -38,9 +38,12 @@ export type Txn =
       global?: boolean;
       /** The member the write was sent to: if the session has moved to another member since, the write fails. */
       owner?: number;
+      /** The session's claim (GlobalSession.claim) when the write was sent: if it changed since, the write fails. */
+      claim?: number;
     }
   | { kind: TxnKind.DeleteExpired; time: number; path: string }
-  | { kind: TxnKind.MoveSession; time: number; session: bigint; owner: number };
+  /** `prev`: the claim the move was decided on; the move applies only if it is still current (unset: always). */
+  | { kind: TxnKind.MoveSession; time: number; session: bigint; owner: number; prev?: number };
 
 
 // Encoding: a jute record (big-endian, as the client protocol) starting with TXN_MAGIC, then the kind and time and
@@ -51,6 +54,7 @@ const TXN_MAGIC = 0xc1_00_00_01 | 0; // 0xc1, then the format version (1)
 const HAS_GLOBAL = 1;
 const GLOBAL = 2;
 const HAS_OWNER = 4;
+const HAS_CLAIM = 8;
 
 // Views of this slab are kept in the consensus log: a slab holds consecutive transactions, so it is freed once
 // the log has let go of them (compaction).
@@ -76,12 +80,16 @@ export function encodeTxn(txn: Txn): Buffer {
     case TxnKind.MoveSession:
       w.writeBigLong(txn.session);
       w.writeInt(txn.owner);
+      // Appended in a later version: a move logged before has no prev and applies unconditionally.
+      if (txn.prev !== undefined) w.writeLong(txn.prev);
       break;
     case TxnKind.Request:
       w.writeBigLong(txn.session);
       w.writeInt(txn.cxid);
-      w.writeInt((txn.global === undefined ? 0 : HAS_GLOBAL | (txn.global ? GLOBAL : 0)) | (txn.owner === undefined ? 0 : HAS_OWNER));
+      w.writeInt((txn.global === undefined ? 0 : HAS_GLOBAL | (txn.global ? GLOBAL : 0)) | (txn.owner === undefined ? 0 : HAS_OWNER) |
+        (txn.claim === undefined ? 0 : HAS_CLAIM));
       if (txn.owner !== undefined) w.writeInt(txn.owner);
+      if (txn.claim !== undefined) w.writeLong(txn.claim);
       w.writeVector(txn.auth, writeId);
       w.writeInt(txn.req.type);
       writeRequestBody(w, txn.req);
@@ -104,19 +112,24 @@ export function decodeTxn(bytes: Uint8Array): Txn {
       return { kind, time, session: r.readBigLong() };
     case TxnKind.DeleteExpired:
       return { kind, time, path: r.readString() };
-    case TxnKind.MoveSession:
-      return { kind, time, session: r.readBigLong(), owner: r.readInt() };
+    case TxnKind.MoveSession: {
+      const txn: Txn = { kind, time, session: r.readBigLong(), owner: r.readInt() };
+      if (r.remaining > 0) txn.prev = r.readLong();
+      return txn;
+    }
     case TxnKind.Request: {
       const session = r.readBigLong();
       const cxid = r.readInt();
       const flags = r.readInt();
       const owner = flags & HAS_OWNER ? r.readInt() : undefined;
+      const claim = flags & HAS_CLAIM ? r.readLong() : undefined;
       const auth = r.readVector(8, readId);
       const type = r.readInt();
       const req = decodeRequest({ xid: cxid, type }, r) as WriteRequest;
       const txn: Txn = { kind, time, session, cxid, auth, req };
       if (flags & HAS_GLOBAL) txn.global = (flags & GLOBAL) !== 0;
       if (owner !== undefined) txn.owner = owner;
+      if (claim !== undefined) txn.claim = claim;
       return txn;
     }
     default:

@@ -2,7 +2,7 @@
 // hang until the client's connect timeout.
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION } from '../../../protocol/src/constants.js';
+import { ErrorCode, PROTOCOL_VERSION } from '../../../protocol/src/constants.js';
 import type { MemberConfig } from '../../src/config/member-config.js';
 import { ReplicatedState } from '../../src/state/apply.js';
 import { TxnKind, type Txn } from '../../src/state/txn.js';
@@ -47,17 +47,39 @@ function connection() {
 const connect = { protocolVersion: PROTOCOL_VERSION, lastZxidSeen: 0, timeOut: 10_000, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false };
 
 describe('session admission', () => {
-  it('moves a global session that reconnects from another member here through the log', () => {
+  it('moves a global session that reconnects from another member here through the log, and lets it in once moved', () => {
     const { a, proposals, state } = admission();
     const { conn, events } = connection();
     state.apply({ kind: TxnKind.CreateSession, time: 0, session: 0x55n, timeout: 10_000, passwd: Buffer.alloc(16, 1) }, 1);
     a.handshake(conn, { ...connect, sessionId: 0x55n, passwd: Buffer.alloc(16, 1) });
+    expect(events).toEqual([]);
+    const move = proposals[0]!.txn as Extract<Txn, { kind: TxnKind.MoveSession }>;
+    expect(move).toEqual({ kind: TxnKind.MoveSession, time: expect.any(Number), session: 0x55n, owner: 2, prev: 0 });
+    a.sessionMoved(move, state.apply(move, 2).err);
     expect(events).toEqual(['accept 85']);
-    expect(proposals.map((p) => p.txn)).toEqual([{ kind: TxnKind.MoveSession, time: expect.any(Number), session: 0x55n, owner: 2 }]);
+    expect(state.sessions.get(0x55n)).toMatchObject({ owner: 2, claim: 2 });
     // Once it is owned here, a reconnect here needs no move.
-    state.apply(proposals[0]!.txn, 2);
-    a.handshake(connection().conn, { ...connect, sessionId: 0x55n, passwd: Buffer.alloc(16, 1) });
+    const again = connection();
+    a.handshake(again.conn, { ...connect, sessionId: 0x55n, passwd: Buffer.alloc(16, 1) });
     expect(proposals).toHaveLength(1);
+    expect(again.events).toEqual(['accept 85']);
+  });
+
+  it('closes the connection of a move another move overtook, and judges the next reconnect on the ownership as it is then', () => {
+    const { a, proposals, state } = admission();
+    const { conn, events } = connection();
+    state.apply({ kind: TxnKind.CreateSession, time: 0, session: 0x55n, timeout: 10_000, passwd: Buffer.alloc(16, 1) }, 1);
+    a.handshake(conn, { ...connect, sessionId: 0x55n, passwd: Buffer.alloc(16, 1) });
+    const ours = proposals[0]!.txn as Extract<Txn, { kind: TxnKind.MoveSession }>;
+    // Member 3's move, decided on the same ownership, commits first: the client went on to member 3.
+    expect(state.apply({ kind: TxnKind.MoveSession, time: 0, session: 0x55n, owner: 3, prev: 0 }, 2).err).toBe(ErrorCode.Ok);
+    const result = state.apply(ours, 3);
+    expect(result.err).toBe(ErrorCode.SessionMoved);
+    a.sessionMoved(ours, result.err);
+    expect(events).toEqual(['close session moved to another member meanwhile']);
+    expect(state.sessions.get(0x55n)).toMatchObject({ owner: 3, claim: 2 });
+    a.handshake(connection().conn, { ...connect, sessionId: 0x55n, passwd: Buffer.alloc(16, 1) });
+    expect(proposals[1]!.txn).toMatchObject({ kind: TxnKind.MoveSession, owner: 2, prev: 2 });
   });
 
   it('answers the handshake when its CreateSession is applied', () => {

@@ -83,8 +83,8 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
   private readonly connections = new Set<SimConnection>();
   /** Handshakes waiting for their CreateSession, with the term of the leader that took it once one did. */
   private readonly pendingHandshakes = new Map<bigint, { conn: SimConnection; term?: number }>();
-  /** Sessions that reconnected here, waiting for their MoveSession (as session-admission.ts). */
-  private readonly pendingMoves = new Map<bigint, { conn: SimConnection; term?: number }>();
+  /** Sessions that reconnected here, waiting for their MoveSession to let the client in (as session-admission.ts). */
+  private readonly pendingMoves = new Map<bigint, { conn: SimConnection; term?: number; txn: Txn; passwd: Buffer }>();
   private readonly transport: PeerTransport;
   private readonly registry: SessionRegistry;
   private readonly liveness: SessionLiveness;
@@ -285,11 +285,14 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
     if (!passwd || entry?.closing || !passwd.equals(req.passwd)) return conn.close('invalid session');
     const session = entry ?? new SessionEntry(req.sessionId, this.setup.sessionTimeout, false, passwd);
     // As session-admission.ts claim(): a session arriving from elsewhere moves here through the log first.
-    const owner = this.state.sessions.get(req.sessionId)?.owner;
-    if (owner !== this.id && !(owner === undefined && session.connection !== undefined)) {
-      const move: { conn: SimConnection; term?: number } = { conn };
+    const current = this.state.sessions.get(req.sessionId);
+    const owner = current?.owner;
+    const moving = owner !== this.id && !(owner === undefined && session.connection !== undefined);
+    if (moving) {
+      const txn: Txn = { kind: TxnKind.MoveSession, time: this.now(), session: req.sessionId, owner: this.id, prev: current?.claim ?? 0 };
+      const move: { conn: SimConnection; term?: number; txn: Txn; passwd: Buffer } = { conn, txn, passwd };
       this.pendingMoves.set(req.sessionId, move);
-      this.propose({ kind: TxnKind.MoveSession, time: this.now(), session: req.sessionId, owner: this.id }, (term) => {
+      this.propose(txn, (term) => {
         move.term = term;
         if (term < this.appliedTerm) this.dropLostWrites(this.appliedTerm);
       });
@@ -298,7 +301,7 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
     session.connection = conn;
     if (previous && previous !== conn) previous.close('session moved to a new connection');
     this.registry.add(session, this.now());
-    conn.accept(req.sessionId, passwd);
+    if (!moving) conn.accept(req.sessionId, passwd);
   }
 
   request(conn: SimConnection, xid: number, req: ClientRequest): void {
@@ -339,7 +342,8 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       return;
     }
     conn.expectWrite(xid);
-    const txn: Txn = { kind: TxnKind.Request, time: this.now(), session, cxid: xid, auth: [], req: req as WriteRequest, global: true, owner: this.id };
+    const claim = this.state.sessions.get(session)?.claim ?? 0;
+    const txn: Txn = { kind: TxnKind.Request, time: this.now(), session, cxid: xid, auth: [], req: req as WriteRequest, global: true, owner: this.id, claim };
     if (conn.syncsPending > 0) conn.heldWrites.push(txn);
     else this.proposeWrite(conn, txn);
   }
@@ -402,9 +406,18 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
         conn?.complete(txn.cxid, { xid: txn.cxid, zxid: result.zxid, err: result.err, ...(result.response ? { body: result.response } : {}) });
         return;
       }
-      case TxnKind.MoveSession:
-        if (txn.owner === this.id) this.pendingMoves.delete(txn.session);
+      case TxnKind.MoveSession: {
+        const move = txn.owner === this.id ? this.pendingMoves.get(txn.session) : undefined;
+        if (!move) return;
+        if (result.err === ErrorCode.Ok) {
+          this.pendingMoves.delete(txn.session);
+          if (move.conn.open) move.conn.accept(txn.session, move.passwd);
+        } else if (move.txn === txn) {
+          this.pendingMoves.delete(txn.session);
+          move.conn.close('session moved to another member meanwhile');
+        }
         return;
+      }
       case TxnKind.DeleteExpired:
         return;
     }

@@ -265,6 +265,31 @@ describe('sessions', () => {
     h.txn({ kind: TxnKind.MoveSession, time: 0, session: 0x999n, owner: 3 });
     expect(h.state.sessions.has(0x999n)).toBe(false);
   });
+
+  it('refuses a move decided on an ownership that changed since, and a write left behind by an earlier stay on the same member', () => {
+    const h = new Harness();
+    const write = (path: string, owner: number, claim: number) =>
+      h.txn({ kind: TxnKind.Request, time: 0, session: SESSION, cxid: 1, auth: [], req: create(path), global: true, owner, claim });
+    const move = (owner: number, prev: number) => h.txn({ kind: TxnKind.MoveSession, time: 0, session: SESSION, owner, prev });
+    expect(move(1, 0).err).toBe(E.Ok);
+    const claimA = h.state.sessions.get(SESSION)!.claim!;
+    expect(claimA).toBe(h.state.lastZxid);
+    // Members 2 and 3 both decide on claimA; 2 commits first, so 3's move is refused and the session stays with 2.
+    expect(move(2, claimA).err).toBe(E.Ok);
+    const claimB = h.state.sessions.get(SESSION)!.claim!;
+    expect(move(3, claimA).err).toBe(E.SessionMoved);
+    expect(h.state.sessions.get(SESSION)).toMatchObject({ owner: 2, claim: claimB });
+    expect(write('/from-3', 3, claimA).err).toBe(E.SessionMoved);
+    // A, B, then A again: what member 1 sent under its first claim no longer applies, what it sends now does.
+    expect(move(1, claimB).err).toBe(E.Ok);
+    const claimA2 = h.state.sessions.get(SESSION)!.claim!;
+    const before = h.tree.nodeCount;
+    expect(write('/left-on-1', 1, claimA)).toMatchObject({ err: E.SessionMoved, events: [] });
+    expect(h.tree.nodeCount).toBe(before);
+    expect(write('/now-on-1', 1, claimA2).err).toBe(E.Ok);
+    // A move logged before moves were compare-and-set (no prev) still applies.
+    expect(h.txn({ kind: TxnKind.MoveSession, time: 0, session: SESSION, owner: 2 }).err).toBe(E.Ok);
+  });
 });
 
 describe('DeleteExpired', () => {

@@ -30,13 +30,21 @@ describe('transactions', () => {
 
   it('keep the member a write was sent to, and session moves', () => {
     fc.assert(
-      fc.property(fc.option(fc.integer({ min: 1, max: 255 }), { nil: undefined }), fc.option(fc.boolean(), { nil: undefined }), (owner, global) => {
-        const txn = { ...request(create, global), ...(owner === undefined ? {} : { owner }) };
-        expect(decodeTxn(encodeTxn(txn))).toEqual(txn);
-      }),
+      fc.property(
+        fc.option(fc.integer({ min: 1, max: 255 }), { nil: undefined }),
+        fc.option(fc.boolean(), { nil: undefined }),
+        fc.option(fc.nat({ max: Number.MAX_SAFE_INTEGER }), { nil: undefined }),
+        (owner, global, claim) => {
+          const txn = { ...request(create, global), ...(owner === undefined ? {} : { owner }), ...(claim === undefined ? {} : { claim }) };
+          expect(decodeTxn(encodeTxn(txn))).toEqual(txn);
+        },
+      ),
     );
+    // Moves logged before they were compare-and-set have no prev.
     const move: Txn = { kind: TxnKind.MoveSession, time: 7, session: -5n, owner: 3 };
     expect(decodeTxn(encodeTxn(move))).toEqual(move);
+    const casMove: Txn = { ...move, prev: 0x3_0000_0042 };
+    expect(decodeTxn(encodeTxn(casMove))).toEqual(casMove);
   });
 
   it('decode the msgpack transactions that logs and snapshots written before this format hold', () => {
