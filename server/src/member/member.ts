@@ -111,6 +111,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       appliedTerm: () => this.appliedTerm,
       selfId: this.config.standalone ? undefined : this.nodeId,
       connections: () => this.connectionSet,
+      now: Date.now,
     });
     this.liveness = new SessionLiveness({
       log,

@@ -7,8 +7,20 @@ import type { ConnectRequest } from '../../../protocol/src/records.js';
 import type { MemberConfig } from '../config/member-config.js';
 import type { ReplicatedState } from '../state/apply.js';
 import { TxnKind, type Txn } from '../state/txn.js';
-import { hex, type ClientConnection } from './connection.js';
+import { hex } from './connection.js';
 import { SessionEntry, SessionRegistry } from './sessions.js';
+
+/** What admission needs of a client connection (a member's ClientConnection, or the simulation's). */
+export interface AdmissionConnection {
+  readonly isOpen: boolean;
+  readOnly: boolean;
+  readonly remoteAddress: string;
+  /** The session is established: send the connect response, then serve the frames that waited for it. */
+  accept(response: Buffer, sessionId: bigint, timeout: number): void;
+  /** Send the response, if any, then close. */
+  refuse(response: Buffer | undefined, reason: string): void;
+  close(reason: string): void;
+}
 
 /** What admission needs from its member. */
 export interface AdmissionHost {
@@ -27,7 +39,9 @@ export interface AdmissionHost {
   appliedTerm(): number;
   /** This member's id in an ensemble (sessions that move here are claimed by it); undefined when standalone. */
   readonly selfId: number | undefined;
-  connections(): Iterable<ClientConnection>;
+  connections(): Iterable<AdmissionConnection>;
+  /** Wall-clock milliseconds (the simulation's own clock there). */
+  now(): number;
 }
 
 /**
@@ -35,7 +49,7 @@ export interface AdmissionHost {
  * is answered then.
  */
 interface Awaiting {
-  connection: ClientConnection;
+  connection: AdmissionConnection;
   /** The term of the leader that took the transaction, once one did. */
   term?: number;
   timeout: number;
@@ -61,7 +75,7 @@ export class SessionAdmission {
     return this.readOnly;
   }
 
-  handshake(conn: ClientConnection, req: ConnectRequest): void {
+  handshake(conn: AdmissionConnection, req: ConnectRequest): void {
     const { host } = this;
     if (this.readOnly) return this.establishReadOnly(conn, req);
     if (!host.serving()) return conn.refuse(undefined, 'not serving yet');
@@ -82,14 +96,14 @@ export class SessionAdmission {
     const pending = this.pending.get(txn.session);
     // Every member tracks every global session, so whichever leads next can expire it.
     if (!pending) {
-      if (!registry.get(txn.session)) registry.add(new SessionEntry(txn.session, txn.timeout, false, txn.passwd), Date.now());
+      if (!registry.get(txn.session)) registry.add(new SessionEntry(txn.session, txn.timeout, false, txn.passwd), this.host.now());
       return;
     }
     this.pending.delete(txn.session);
     const { connection, timeout, passwd } = pending;
     const entry = new SessionEntry(txn.session, timeout, false, passwd);
     entry.connection = connection;
-    registry.add(entry, Date.now());
+    registry.add(entry, this.host.now());
     connection.accept(connectResponse(txn.session, timeout, passwd), txn.session, timeout);
   }
 
@@ -155,7 +169,7 @@ export class SessionAdmission {
     return Math.min(Math.max(req.timeOut, minSessionTimeout), maxSessionTimeout);
   }
 
-  private establish(conn: ClientConnection, req: ConnectRequest): void {
+  private establish(conn: AdmissionConnection, req: ConnectRequest): void {
     const { registry, log } = this.host;
     const timeout = this.timeoutFor(req);
     conn.readOnly = false;
@@ -177,7 +191,7 @@ export class SessionAdmission {
    * Read-only mode (no quorum): only clients that accept a read-only server get in, on a session that lives here
    * alone; writes get NOTREADONLY.
    */
-  private establishReadOnly(conn: ClientConnection, req: ConnectRequest): void {
+  private establishReadOnly(conn: AdmissionConnection, req: ConnectRequest): void {
     const { registry } = this.host;
     if (!req.readOnly) return conn.refuse(undefined, 'read-only mode: client does not accept read-only servers');
     if (req.lastZxidSeen > this.host.replicated().lastZxid) return conn.refuse(undefined, 'client ahead of this read-only member');
@@ -198,13 +212,13 @@ export class SessionAdmission {
    * earlier member then fail with SESSIONMOVED instead of landing after the client's newer ones. True when a move
    * was proposed (the handshake is answered by sessionMoved).
    */
-  private claim(session: SessionEntry, conn: ClientConnection): boolean {
+  private claim(session: SessionEntry, conn: AdmissionConnection): boolean {
     const { selfId } = this.host;
     if (session.local || selfId === undefined) return false;
     const current = this.host.replicated().sessions.get(session.id);
     const owner = current?.owner;
     if (owner === selfId || (owner === undefined && session.connection !== undefined)) return false;
-    const txn: Txn = { kind: TxnKind.MoveSession, time: Date.now(), session: session.id, owner: selfId, prev: current?.claim ?? 0 };
+    const txn: Txn = { kind: TxnKind.MoveSession, time: this.host.now(), session: session.id, owner: selfId, prev: current?.claim ?? 0 };
     const move: PendingMove = { connection: conn, timeout: session.timeout, passwd: session.passwd, txn };
     this.moves.set(session.id, move);
     this.proposeFor(txn, move);
@@ -212,27 +226,27 @@ export class SessionAdmission {
   }
 
   /** Moves `session` onto `conn`, closing the connection that served it before. */
-  private bind(session: SessionEntry, conn: ClientConnection): void {
+  private bind(session: SessionEntry, conn: AdmissionConnection): void {
     const previous = session.connection;
     session.connection = conn;
     if (previous && previous !== conn) previous.close('session moved to a new connection');
-    this.host.registry.add(session, Date.now());
+    this.host.registry.add(session, this.host.now());
   }
 
-  private createSession(conn: ClientConnection, timeout: number): void {
+  private createSession(conn: AdmissionConnection, timeout: number): void {
     const { registry, config } = this.host;
     const id = registry.newSessionId();
     if (config.localSessionsEnabled) {
       const entry = new SessionEntry(id, timeout, true);
       entry.connection = conn;
-      registry.add(entry, Date.now());
+      registry.add(entry, this.host.now());
       conn.accept(connectResponse(id, timeout, entry.passwd), id, timeout);
       return;
     }
     const passwd = SessionRegistry.newPassword();
     const pending: Awaiting = { connection: conn, timeout, passwd };
     this.pending.set(id, pending);
-    this.proposeFor({ kind: TxnKind.CreateSession, time: Date.now(), session: id, timeout, passwd }, pending);
+    this.proposeFor({ kind: TxnKind.CreateSession, time: this.host.now(), session: id, timeout, passwd }, pending);
   }
 }
 
@@ -250,6 +264,6 @@ function connectResponse(sessionId: bigint, timeOut: number, passwd: Buffer, rea
 }
 
 /** ZooKeeper's answer to a reconnect with an unknown session or wrong password: session id 0, then close. */
-function refuseSession(conn: ClientConnection): void {
+function refuseSession(conn: AdmissionConnection): void {
   conn.refuse(connectResponse(0n, 0, Buffer.alloc(SESSION_PASSWORD_LENGTH)), 'invalid session');
 }

@@ -6,8 +6,7 @@ import { ErrorCode, PROTOCOL_VERSION } from '../../../protocol/src/constants.js'
 import type { MemberConfig } from '../../src/config/member-config.js';
 import { ReplicatedState } from '../../src/state/apply.js';
 import { TxnKind, type Txn } from '../../src/state/txn.js';
-import type { ClientConnection } from '../../src/member/connection.js';
-import { SessionAdmission } from '../../src/member/session-admission.js';
+import { SessionAdmission, type AdmissionConnection } from '../../src/member/session-admission.js';
 import { SessionRegistry } from '../../src/member/sessions.js';
 
 function admission() {
@@ -27,6 +26,7 @@ function admission() {
     appliedTerm: () => appliedTerm,
     selfId: 2,
     connections: () => [],
+    now: Date.now,
   });
   return { a, proposals, registry, state, setAppliedTerm: (t: number) => (appliedTerm = t) };
 }
@@ -41,7 +41,7 @@ function connection() {
     refuse: (_reply: Buffer | undefined, reason: string) => events.push(`refuse ${reason}`),
     close: (reason: string) => events.push(`close ${reason}`),
   };
-  return { conn: conn as unknown as ClientConnection, events };
+  return { conn: conn as AdmissionConnection, events };
 }
 
 const connect = { protocolVersion: PROTOCOL_VERSION, lastZxidSeen: 0, timeOut: 10_000, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false };

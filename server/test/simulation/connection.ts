@@ -3,8 +3,10 @@
 // discipline (server/src/member/connection.ts): replies leave in request order, a read queued behind a write is
 // computed only when the write's reply is ready, and unanswered writes remember the term of the leader that took them.
 import type { ErrorCode } from '../../../protocol/src/constants.js';
+import { decodeConnectResponse } from '../../../protocol/src/messages.js';
 import type { ClientRequest, ClientResponse } from '../../../protocol/src/records.js';
 import type { NodeId } from '../../src/consensus/types.js';
+import type { AdmissionConnection } from '../../src/member/session-admission.js';
 import type { Txn, TxnKind } from '../../src/state/txn.js';
 import type { EventQueue } from './event-queue.js';
 
@@ -43,8 +45,10 @@ interface Slot {
   run?: () => Reply;
 }
 
-export class SimConnection {
+export class SimConnection implements AdmissionConnection {
   open = true;
+  readOnly = false;
+  readonly remoteAddress = '127.0.0.1';
   sessionId: bigint | undefined;
   /** Member side: syncs waiting for their barrier, and the writes sent after them, held until they are met. */
   syncsPending = 0;
@@ -81,9 +85,20 @@ export class SimConnection {
 
   // ---- member side ----
 
-  accept(sessionId: bigint, passwd: Buffer): void {
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** The handshake succeeded: the client learns its session and password from the connect response. */
+  accept(response: Buffer, sessionId: bigint): void {
     this.sessionId = sessionId;
+    const { passwd } = decodeConnectResponse(response.subarray(4)); // after the frame's length
     this.toClient(() => this.client.connected(this, sessionId, passwd));
+  }
+
+  /** A refused handshake: the client finds the connection closed, as with a real one (it reads the response as an end). */
+  refuse(_response: Buffer | undefined, reason: string): void {
+    this.close(reason);
   }
 
   /** A reply that can be computed now, in order behind anything still pending. */

@@ -88,7 +88,6 @@ class EnsembleSimulation implements MemberObserver {
   private readonly leaderOfTerm = new Map<number, NodeId>();
   private readonly tickPeriod = new Map<NodeId, number>();
   private readonly flushScheduled = new Set<NodeId>();
-  private nextSession = 1n;
   /** Per seed: from short (sessions expire during outages) to long enough to ride out most of them. */
   private readonly sessionTimeout: number;
   private chaos = true;
@@ -174,7 +173,6 @@ class EnsembleSimulation implements MemberObserver {
       tickTime: TICK_TIME,
       sessionTimeout: this.sessionTimeout,
       observer: this,
-      newSessionId: () => this.nextSession++,
       onLogWrite: () => this.scheduleFlush(id),
       ...(this.opts.syncMode ? { syncMode: this.opts.syncMode } : {}),
     });

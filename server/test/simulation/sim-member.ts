@@ -1,25 +1,28 @@
 // One incarnation of a simulated member: the real Replicator (routing, forwarding, zxids, read barriers) over the
 // real RaftCore, the in-memory write-ahead log, the simulated peer network, and the real replicated state and its
 // one apply function, with snapshots made and restored by the real snapshot code. Around them, a condensed copy of
-// what member.ts does with client connections (it cannot run here: sockets, files, wall-clock timers): sessions are
-// created through the log, writes become Request transactions answered when applied here, reads are answered from
-// the local tree, sync waits for a read barrier, a client that has seen more than this member waits for it to catch
-// up, and clients whose writes were lost in a leader change are disconnected. Session liveness is the real code
-// (SessionRegistry, SessionLiveness): followers report touches to the leader, which alone expires sessions.
+// what member.ts does with client requests (it cannot run here: sockets, files, wall-clock timers): writes become
+// Request transactions answered when applied here, reads are answered from the local tree, sync waits for a read
+// barrier, and clients whose writes were lost in a leader change are disconnected. Handshakes are the real code
+// (SessionAdmission: sessions created and moved through the log, a client that has seen more than this member
+// waits for it to catch up), and so is session liveness (SessionRegistry, SessionLiveness): followers report
+// touches to the leader, which alone expires sessions.
 import { pino } from 'pino';
-import { ErrorCode, OpCode } from '../../../protocol/src/constants.js';
+import { ErrorCode, OpCode, PROTOCOL_VERSION } from '../../../protocol/src/constants.js';
 import type { ClientRequest } from '../../../protocol/src/records.js';
 import { RaftCore, type SoftState } from '../../src/consensus/raft.js';
 import type { Message } from '../../src/consensus/messages.js';
 import { EntryKind, type Entry, type Membership, type NodeId, type SnapshotMeta } from '../../src/consensus/types.js';
 import { Replicator, type PeerTransport, type ReplicatorHost } from '../../src/member/replicator.js';
 import { answerRead, isReadRequest } from '../../src/member/reads.js';
+import { SessionAdmission } from '../../src/member/session-admission.js';
 import { SessionLiveness } from '../../src/member/session-liveness.js';
 import { SessionEntry, SessionRegistry } from '../../src/member/sessions.js';
 import { WatchManager, type Watcher } from '../../src/member/watches.js';
 import { ReplicatedState, type ApplyResult } from '../../src/state/apply.js';
 import { restoreSnapshot, StateSnapshot } from '../../src/state/snapshot.js';
 import { decodeTxn, encodeTxn, TxnKind, type Txn, type WriteRequest } from '../../src/state/txn.js';
+import type { MemberConfig } from '../../src/config/member-config.js';
 import type { SimConnection, HandshakeRequest, MemberEnd, Reply } from './connection.js';
 import type { EventQueue } from './event-queue.js';
 import { MemoryWal, type MemberDisk } from './memory-disk.js';
@@ -47,7 +50,6 @@ export interface MemberSetup {
   tickTime: number;
   sessionTimeout: number;
   observer: MemberObserver;
-  newSessionId: () => bigint;
   /** The write-ahead log has writes waiting for the disk. */
   onLogWrite: () => void;
   syncMode?: SyncMode;
@@ -81,13 +83,10 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
   private recoveredLastIndex = 0;
   private readonly watches = new WatchManager();
   private readonly connections = new Set<SimConnection>();
-  /** Handshakes waiting for their CreateSession, with the term of the leader that took it once one did. */
-  private readonly pendingHandshakes = new Map<bigint, { conn: SimConnection; term?: number }>();
-  /** Sessions that reconnected here, waiting for their MoveSession to let the client in (as session-admission.ts). */
-  private readonly pendingMoves = new Map<bigint, { conn: SimConnection; term?: number; txn: Txn; passwd: Buffer }>();
   private readonly transport: PeerTransport;
   private readonly registry: SessionRegistry;
   private readonly liveness: SessionLiveness;
+  private readonly admission: SessionAdmission;
   private raftTicks = 0;
 
   constructor(private readonly setup: MemberSetup) {
@@ -105,6 +104,21 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       propose: (txn) => this.propose(txn),
       now: () => this.now(),
       afterIo: (fn) => events.after(0, fn),
+    });
+    // The session timeouts the simulated clients ask for are taken as they are.
+    const config = { minSessionTimeout: 1, maxSessionTimeout: 2 ** 31 - 1, localSessionsEnabled: false } as MemberConfig;
+    this.admission = new SessionAdmission({
+      config,
+      log: SILENT,
+      registry: this.registry,
+      replicated: () => this.state,
+      serving: () => this.serving,
+      barrier: () => this.replicator.barrier(),
+      propose: (txn, handed) => this.propose(txn, handed),
+      appliedTerm: () => this.appliedTerm,
+      selfId: setup.id,
+      connections: () => this.connections,
+      now: () => this.now(),
     });
   }
 
@@ -261,47 +275,8 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
 
   handshake(conn: SimConnection, req: HandshakeRequest): void {
     this.connections.add(conn);
-    if (!this.serving) return conn.close('not serving yet');
-    if (req.lastZxidSeen <= this.state.lastZxid) return this.establish(conn, req);
-    // The client has seen more than this member applied: catch up with the leader first, then decide.
-    void this.replicator.barrier().then(() => {
-      if (!conn.open || !this.alive) return;
-      if (req.lastZxidSeen <= this.state.lastZxid) this.establish(conn, req);
-      else conn.close('client ahead');
-    });
-  }
-
-  private establish(conn: SimConnection, req: HandshakeRequest): void {
-    if (req.sessionId === 0n) {
-      const id = this.setup.newSessionId();
-      const passwd = Buffer.from(`pw${id}`);
-      const pending: { conn: SimConnection; term?: number } = { conn };
-      this.pendingHandshakes.set(id, pending);
-      this.propose({ kind: TxnKind.CreateSession, time: this.now(), session: id, timeout: this.setup.sessionTimeout, passwd }, (term) => (pending.term = term));
-      return;
-    }
-    const entry = this.registry.get(req.sessionId);
-    const passwd = entry?.passwd ?? this.state.sessions.get(req.sessionId)?.passwd;
-    if (!passwd || entry?.closing || !passwd.equals(req.passwd)) return conn.close('invalid session');
-    const session = entry ?? new SessionEntry(req.sessionId, this.setup.sessionTimeout, false, passwd);
-    // As session-admission.ts claim(): a session arriving from elsewhere moves here through the log first.
-    const current = this.state.sessions.get(req.sessionId);
-    const owner = current?.owner;
-    const moving = owner !== this.id && !(owner === undefined && session.connection !== undefined);
-    if (moving) {
-      const txn: Txn = { kind: TxnKind.MoveSession, time: this.now(), session: req.sessionId, owner: this.id, prev: current?.claim ?? 0 };
-      const move: { conn: SimConnection; term?: number; txn: Txn; passwd: Buffer } = { conn, txn, passwd };
-      this.pendingMoves.set(req.sessionId, move);
-      this.propose(txn, (term) => {
-        move.term = term;
-        if (term < this.appliedTerm) this.dropLostWrites(this.appliedTerm);
-      });
-    }
-    const previous = session.connection;
-    session.connection = conn;
-    if (previous && previous !== conn) previous.close('session moved to a new connection');
-    this.registry.add(session, this.now());
-    if (!moving) conn.accept(req.sessionId, passwd);
+    const { sessionId, passwd, lastZxidSeen } = req;
+    this.admission.handshake(conn, { protocolVersion: PROTOCOL_VERSION, lastZxidSeen, timeOut: this.setup.sessionTimeout, sessionId, passwd, readOnly: false });
   }
 
   request(conn: SimConnection, xid: number, req: ClientRequest): void {
@@ -371,32 +346,14 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
 
   /** A new term's first entry applied: writes handed to older leaders and still unanswered never will be. */
   private dropLostWrites(term: number): void {
-    for (const [id, p] of this.pendingHandshakes) {
-      if (p.term === undefined || p.term >= term) continue;
-      this.pendingHandshakes.delete(id);
-      p.conn.close('session creation lost in a leader change');
-    }
-    for (const [id, m] of this.pendingMoves) {
-      if (m.term === undefined || m.term >= term) continue;
-      this.pendingMoves.delete(id);
-      m.conn.close('session move lost in a leader change');
-    }
+    this.admission.dropLost(term);
     for (const conn of [...this.connections]) if (conn.hasWriteHandedBefore(term)) conn.close('write lost in a leader change');
   }
 
   private deliver(txn: Txn, result: ApplyResult): void {
-    const now = this.now();
     switch (txn.kind) {
-      case TxnKind.CreateSession: {
-        // Every member tracks every global session, so whichever leads next can expire it.
-        const entry = this.registry.get(txn.session) ?? new SessionEntry(txn.session, txn.timeout, false, txn.passwd);
-        const conn = this.pendingHandshakes.get(txn.session)?.conn;
-        this.pendingHandshakes.delete(txn.session);
-        if (conn?.open) entry.connection = conn;
-        this.registry.add(entry, now);
-        if (conn?.open) conn.accept(txn.session, txn.passwd);
-        return;
-      }
+      case TxnKind.CreateSession:
+        return this.admission.sessionCreated(txn);
       case TxnKind.CloseSession:
         // Expired (the simulated clients never close their sessions): the client finds its connection closed.
         this.registry.remove(txn.session)?.connection?.close('session expired');
@@ -406,18 +363,8 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
         conn?.complete(txn.cxid, { xid: txn.cxid, zxid: result.zxid, err: result.err, ...(result.response ? { body: result.response } : {}) });
         return;
       }
-      case TxnKind.MoveSession: {
-        const move = txn.owner === this.id ? this.pendingMoves.get(txn.session) : undefined;
-        if (!move) return;
-        if (result.err === ErrorCode.Ok) {
-          this.pendingMoves.delete(txn.session);
-          if (move.conn.open) move.conn.accept(txn.session, move.passwd);
-        } else if (move.txn === txn) {
-          this.pendingMoves.delete(txn.session);
-          move.conn.close('session moved to another member meanwhile');
-        }
-        return;
-      }
+      case TxnKind.MoveSession:
+        return this.admission.sessionMoved(txn, result.err);
       case TxnKind.DeleteExpired:
         return;
     }
