@@ -4,6 +4,7 @@
 // below the last one overwrites the suffix: the new records are simply written after the old ones and
 // recovery lets the later record win. Invariant: every entry in a segment has an index >= the segment's
 // name, and the newest hard state is always in the newest segment, so whole older segments can be deleted.
+import { constants } from 'node:fs';
 import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Entry, HardState } from '../consensus/types.js';
@@ -79,11 +80,21 @@ type Op = WriteOp | ReleaseOp;
 
 const MiB = 1024 * 1024;
 
+/**
+ * With forceSync, segments are opened O_DSYNC where the platform has it: each batch is then one write call that
+ * returns once durable, instead of a write and an fdatasync, each of which needs a turn of the (busy) event loop
+ * to hand over to the next. Under load that halved the time from append to durable (6.6-9.2 ms per batch on the
+ * leader of a 3-member ensemble in the mixed benchmark, where the write + fdatasync themselves take ~0.5 ms).
+ */
+const O_DSYNC: number | undefined = constants.O_DSYNC;
+
 export class WriteAheadLog {
   readonly stats: WalStats = { appends: 0, batches: 0, fsyncs: 0, bytesWritten: 0 };
 
   private readonly segmentBytes: number;
   private readonly forceSync: boolean;
+  /** forceSync by O_DSYNC writes (no fdatasync per batch). */
+  private readonly syncedWrites: boolean;
   private readonly maxBatchBytes: number;
   private readonly preallocate: boolean;
   private readonly queue: Op[] = [];
@@ -109,6 +120,7 @@ export class WriteAheadLog {
   ) {
     this.segmentBytes = opts.segmentBytes ?? 64 * MiB;
     this.forceSync = opts.forceSync ?? true;
+    this.syncedWrites = this.forceSync && O_DSYNC !== undefined;
     this.maxBatchBytes = opts.maxBatchBytes ?? 4 * MiB;
     this.preallocate = opts.preallocate ?? true;
     this.writtenHardState = hardState;
@@ -126,7 +138,7 @@ export class WriteAheadLog {
     const lastIndex = Math.max(logLast ?? 0, snapshotIndex);
     const wal = new WriteAheadLog(dir, recovered.segments, log, opts, recovered.hardState, lastIndex);
     const newest = recovered.segments.at(-1);
-    if (newest) wal.tail = await open(newest.path, 'r+');
+    if (newest) wal.tail = await wal.openSegment(newest.path, false);
     if (logLast !== undefined && logLast < snapshotIndex) {
       // The snapshot is ahead of everything logged (e.g. one received from the leader just before a crash).
       log('info', 'write-ahead log ends before the snapshot; resetting it to start after the snapshot', {
@@ -283,7 +295,10 @@ export class WriteAheadLog {
     return batch;
   }
 
-  /** One (vectored) write call and (with forceSync) one fdatasync for the whole batch; then resolves it in order. */
+  /**
+   * One (vectored) write call for the whole batch, durable on return with forceSync (O_DSYNC, or an fdatasync after
+   * it); then resolves the batch in order.
+   */
   private async writeBatch(batch: WriteOp[]): Promise<void> {
     const tail = this.segments.at(-1)!;
     const buffers: Buffer[] = [];
@@ -291,7 +306,8 @@ export class WriteAheadLog {
     for (const op of batch) buffers.push(...op.records);
     await this.writeAt(tail, buffers);
     for (const op of batch) for (const e of op.entries) forgetRecord(e);
-    if (this.forceSync) await this.datasync(this.tail!);
+    if (this.syncedWrites) this.stats.fsyncs++; // the write was the sync
+    else if (this.forceSync) await this.datasync(this.tail!);
     for (const op of batch) {
       if (op.hardState) this.writtenHardState = op.hardState;
       if (op.endIndex !== undefined) this.writtenLast = op.endIndex;
@@ -316,6 +332,12 @@ export class WriteAheadLog {
     this.stats.bytesWritten += total;
   }
 
+  /** Opens a segment for reading and appending (creating it, which must not exist yet, if `create`). */
+  private openSegment(path: string, create: boolean): Promise<FileHandle> {
+    const flags = constants.O_RDWR | (create ? constants.O_CREAT | constants.O_EXCL : 0) | (this.syncedWrites ? O_DSYNC! : 0);
+    return open(path, flags, 0o644);
+  }
+
   private async datasync(handle: FileHandle): Promise<void> {
     await handle.datasync();
     this.stats.fsyncs++;
@@ -329,7 +351,7 @@ export class WriteAheadLog {
       this.tail = undefined;
     }
     const path = join(this.dir, segmentFileName(firstIndex));
-    this.tail = await open(path, 'wx+');
+    this.tail = await this.openSegment(path, true);
     if (this.preallocate) {
       // Like ZooKeeper's log padding: with the size set up front, fdatasync after an append need not
       // commit a size change. Measured on this machine's ext4: write + fdatasync ~370-480 us vs ~420-780 us
@@ -357,7 +379,7 @@ export class WriteAheadLog {
     }
     const target = this.segments[keep]!;
     await this.tail?.close();
-    this.tail = await open(target.path, 'r+');
+    this.tail = await this.openSegment(target.path, false);
     if (this.writtenHardState) {
       await this.writeAt(target, encodeHardState(this.writtenHardState));
       await this.datasync(this.tail);

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -179,6 +180,20 @@ describe('group commit', () => {
     const again = await WriteAheadLog.open(dir, { preallocate: false });
     expect(again.entries.length).toBe(300);
     await again.wal.close();
+  });
+
+  it.runIf(process.platform === 'linux')('with forceSync writes its segments O_DSYNC (the write is the sync), without it plainly', async () => {
+    // White box: the open flags of the tail segment, as the kernel reports them for the descriptor.
+    const dsyncFlag = async (forceSync: boolean) => {
+      const { wal } = await WriteAheadLog.open(await tempDir(), { forceSync, preallocate: false });
+      await wal.append(hs(1), entries(1, 2));
+      const fd = (wal as unknown as { tail: { fd: number } }).tail.fd;
+      const flags = parseInt(/flags:\s*(\d+)/.exec(await readFile(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
+      await wal.close();
+      return (flags & constants.O_DSYNC) !== 0;
+    };
+    expect(await dsyncFlag(true)).toBe(true);
+    expect(await dsyncFlag(false)).toBe(false);
   });
 
   it('does not fsync with forceSync off but keeps order and content', async () => {
