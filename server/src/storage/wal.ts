@@ -306,8 +306,7 @@ export class WriteAheadLog {
     for (const op of batch) buffers.push(...op.records);
     await this.writeAt(tail, buffers);
     for (const op of batch) for (const e of op.entries) forgetRecord(e);
-    if (this.syncedWrites) this.stats.fsyncs++; // the write was the sync
-    else if (this.forceSync) await this.datasync(this.tail!);
+    if (this.forceSync) await this.syncTail();
     for (const op of batch) {
       if (op.hardState) this.writtenHardState = op.hardState;
       if (op.endIndex !== undefined) this.writtenLast = op.endIndex;
@@ -336,6 +335,12 @@ export class WriteAheadLog {
   private openSegment(path: string, create: boolean): Promise<FileHandle> {
     const flags = constants.O_RDWR | (create ? constants.O_CREAT | constants.O_EXCL : 0) | (this.syncedWrites ? O_DSYNC! : 0);
     return open(path, flags, 0o644);
+  }
+
+  /** Makes what was written to the tail durable: with O_DSYNC segments the writes already are. */
+  private async syncTail(): Promise<void> {
+    if (this.syncedWrites) this.stats.fsyncs++; // the write was the sync
+    else await this.datasync(this.tail!);
   }
 
   private async datasync(handle: FileHandle): Promise<void> {
@@ -382,7 +387,7 @@ export class WriteAheadLog {
     this.tail = await this.openSegment(target.path, false);
     if (this.writtenHardState) {
       await this.writeAt(target, encodeHardState(this.writtenHardState));
-      await this.datasync(this.tail);
+      await this.syncTail();
       target.hasHardState = true;
     }
     const dropped = this.segments.splice(keep + 1);
@@ -396,7 +401,7 @@ export class WriteAheadLog {
     if (tail && !tail.hasHardState && this.writtenHardState) {
       // Older segments may hold the only copy of the hard state (after a restart into a fresh segment).
       await this.writeAt(tail, encodeHardState(this.writtenHardState));
-      await this.datasync(this.tail!);
+      await this.syncTail();
       tail.hasHardState = true;
     }
     while (this.segments.length > 1 && this.segments[1]!.firstIndex <= index) {
