@@ -502,8 +502,9 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
 
   private propose(txn: Txn, handed?: (term: number) => void): void {
     const data = encodeTxn(txn);
-    // Applying our own proposal later needs no decoding: the entry carries these very bytes.
-    this.proposedHere.set(data, txn);
+    // Applying our own proposal later needs no decoding: a leader's entry carries these very bytes. A follower's
+    // entry comes back from the leader as other bytes, so remembering it there would only burden the collector.
+    if (this.replicator!.isLeader) this.proposedHere.set(data, txn);
     this.replicator!.propose(data, handed);
   }
 
@@ -523,9 +524,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
         this.state.lastZxid = zxid;
         continue;
       }
-      const txn = this.proposedHere.get(entry.data) ?? decodeTxn(entry.data);
+      let txn = this.proposedHere.get(entry.data);
       // Applied once: the log may keep the bytes until compaction, but not the decoded transaction.
-      this.proposedHere.delete(entry.data);
+      if (txn) this.proposedHere.delete(entry.data);
+      else txn = decodeTxn(entry.data);
       const result = this.state.apply(txn, zxid);
       for (const ev of result.events) this.watches.trigger(ev);
       this.deliver(txn, result);

