@@ -168,9 +168,21 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     socket.on('close', onSocketClose);
   }
 
-  /** Identities for ACL checks: the client's address, then whatever addauth added (the array may be edited). */
-  get auth(): Id[] {
+  /**
+   * Identities for ACL checks: the client's address, then whatever addauth added. Never changed in place: a write
+   * already on its way keeps the identities it was sent with (its transaction holds this very array).
+   */
+  get auth(): readonly Id[] {
     return (this.identities ??= [{ scheme: 'ip', id: this.remoteAddress }]);
+  }
+
+  /** addauth: the new identities go before the ip identity (the order whoAmI shows in ZooKeeper), once each. */
+  addAuth(ids: readonly Id[]): void {
+    const current = this.auth;
+    const added = ids.filter((id) => !current.some((a) => a.scheme === id.scheme && a.id === id.id));
+    const ipAt = current.findIndex((a) => a.scheme === 'ip');
+    const at = ipAt < 0 ? current.length : ipAt;
+    this.identities = [...current.slice(0, at), ...added, ...current.slice(at)];
   }
 
   get watcherKey(): object {

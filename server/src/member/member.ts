@@ -379,10 +379,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
           conn.finish();
           return;
         }
-        // Authenticated identities go before the connection's ip identity, the order whoAmI shows in ZooKeeper.
-        const ipAt = conn.auth.findIndex((a) => a.scheme === 'ip');
-        const added = ids.filter((id) => !conn.auth.some((a) => a.scheme === id.scheme && a.id === id.id));
-        conn.auth.splice(ipAt < 0 ? conn.auth.length : ipAt, 0, ...added);
+        conn.addAuth(ids);
         conn.answer(xid, req.type, () => this.reply(Xid.Auth, ErrorCode.Ok));
         return;
       }
