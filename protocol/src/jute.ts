@@ -180,12 +180,6 @@ export class JuteReader {
     return this.end - this.pos;
   }
 
-  /** Moves past `n` bytes (throws MarshallingError if fewer remain). */
-  skip(n: number): void {
-    this.need(n, 'bytes');
-    this.pos += n;
-  }
-
   private need(n: number, what: string): void {
     if (this.end - this.pos < n) {
       throw new MarshallingError(`truncated ${what}: need ${n} bytes at offset ${this.pos}, have ${this.end - this.pos}`);

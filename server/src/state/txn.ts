@@ -32,7 +32,7 @@ export type Txn =
       time: number;
       session: bigint;
       cxid: number;
-      /** Shared, never changed in place (see readAuth). */
+      /** The session's identities when it sent the write: shared with its connection, never changed in place. */
       auth: readonly Id[];
       req: WriteRequest;
       /** The session was global when the write was sent: if it is closed by the time the write applies, the write fails. */
@@ -124,7 +124,7 @@ export function decodeTxn(bytes: Uint8Array): Txn {
       const flags = r.readInt();
       const owner = flags & HAS_OWNER ? r.readInt() : undefined;
       const claim = flags & HAS_CLAIM ? r.readLong() : undefined;
-      const auth = readAuth(r, buf);
+      const auth = r.readVector(8, readId);
       const type = r.readInt();
       const req = decodeRequest({ xid: cxid, type }, r) as WriteRequest;
       const txn: Txn = { kind, time, session, cxid, auth, req };
@@ -136,25 +136,6 @@ export function decodeTxn(bytes: Uint8Array): Txn {
     default:
       throw new MarshallingError(`unknown transaction kind ${kind}`);
   }
-}
-
-/** The last identities decoded, with their encoding: a session's writes all carry the same ones. */
-let lastAuth: { bytes: Buffer; ids: readonly Id[] } | undefined;
-
-/**
- * A transaction's identities. When its bytes repeat the last ones decoded, that array is returned again instead of
- * decoding two strings per identity anew (a vector is self-delimiting, so equal leading bytes mean an equal vector).
- */
-function readAuth(r: JuteReader, buf: Buffer): readonly Id[] {
-  const from = r.offset;
-  const known = lastAuth;
-  if (known && r.remaining >= known.bytes.length && known.bytes.compare(buf, from, from + known.bytes.length) === 0) {
-    r.skip(known.bytes.length);
-    return known.ids;
-  }
-  const ids = r.readVector(8, readId);
-  lastAuth = { bytes: Buffer.from(buf.subarray(from, r.offset)), ids };
-  return ids;
 }
 
 function writeId(w: JuteWriter, id: Id): void {

@@ -47,19 +47,15 @@ describe('transactions', () => {
     expect(decodeTxn(encodeTxn(casMove))).toEqual(casMove);
   });
 
-  it('decode the identities of each write, however they follow one another (repeats share one array)', () => {
+  it('decode the identities of each write, however they follow one another', () => {
     const idArb = fc.record({ scheme: fc.constantFrom('ip', 'digest', 'super'), id: fc.string({ maxLength: 12 }) });
     fc.assert(
       fc.property(fc.array(fc.array(idArb, { maxLength: 3 }), { minLength: 1, maxLength: 8 }), (lists) => {
-        // Each list twice in a row, and a longer list after a shorter one it starts with, are the cases a cache could get wrong.
+        // Each list twice in a row, then a longer one that starts with it.
         const sequence = lists.flatMap((auth) => [auth, auth, [...auth, { scheme: 'ip', id: '10.0.0.1' }]]);
-        let previous: { auth: readonly unknown[]; bytes: string } | undefined;
         for (const auth of sequence) {
           const decoded = decodeTxn(encodeTxn({ ...request(create), auth }));
           expect(decoded.kind === TxnKind.Request && decoded.auth).toEqual(auth);
-          const got = decoded.kind === TxnKind.Request ? decoded.auth : [];
-          if (previous && previous.bytes === JSON.stringify(auth)) expect(got).toBe(previous.auth);
-          previous = { auth: got, bytes: JSON.stringify(auth) };
         }
       }),
     );
