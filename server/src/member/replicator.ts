@@ -68,10 +68,13 @@ interface Forward extends Proposal {
 }
 
 /**
- * Committed entries handed to the member per event-loop turn at most: a batch of thousands (a storm of session
- * closes) is applied over several turns, so clients and peers are served in between.
+ * Committed entries handed to the member per event-loop turn at most, and the time a turn may spend on them (in
+ * runs of APPLY_RUN, the clock read between runs): a batch of thousands (a storm of session closes) is applied over
+ * several turns, so clients and peers are served in between.
  */
 const APPLY_PER_TURN = 256;
+const APPLY_MS_PER_TURN = 5;
+const APPLY_RUN = 32;
 
 /** How long an unacknowledged forward to a member that no longer leads is given before it counts as lost. */
 const FORWARD_PATIENCE_MS = 1000;
@@ -488,10 +491,11 @@ export class Replicator {
   private applyCommitted(limit: number): void {
     this.releaseReads(this.applied);
     let budget = limit;
-    while (this.applyHead < this.applyQueue.length && budget > 0) {
+    const start = this.clock.now();
+    while (this.applyHead < this.applyQueue.length && budget > 0 && (limit === Infinity || this.clock.now() - start < APPLY_MS_PER_TURN)) {
       const applied = this.applied;
       const due = this.readsPendingApply.reduce((min, r) => (r.index > applied && r.index < min ? r.index : min), Infinity);
-      const end = Math.min(this.applyQueue.length, this.applyHead + budget, this.applyHead + (due - applied));
+      const end = Math.min(this.applyQueue.length, this.applyHead + Math.min(budget, APPLY_RUN), this.applyHead + (due - applied));
       const out = this.applyQueue.slice(this.applyHead, end).map((entry) => {
         this.lastZxid = nextZxid(this.lastZxid, entry.term);
         return { entry, zxid: this.lastZxid };

@@ -14,6 +14,8 @@ export class TurnBudget {
   private args: unknown[] = [];
   private head = 0;
   private draining = false;
+  /** A run of the queue is due right after the current callback (within the current slice). */
+  private soon = false;
 
   constructor(
     /** Milliseconds of work per slice. */
@@ -29,20 +31,33 @@ export class TurnBudget {
   }
 
   /**
-   * Calls fn(arg) after the current callback (process.nextTick) if the slice has time left, else queues the call
-   * for a later slice. It may run in a later turn: it must not assume anything about the state at this call.
-   * (fn and arg rather than a closure: a member calls this for each of thousands of connections.)
+   * Calls fn(arg) after the current callback (process.nextTick) if the slice still has time then, else in a later
+   * slice; calls run oldest first. The time of the callbacks that ran before counts against the slice: a thousand
+   * calls queued while it had time left run only while it lasts. A call may run in a later turn: it must not
+   * assume anything about the state at this call. (fn and arg rather than a closure: a member calls this for each
+   * of thousands of connections.)
    */
   run<T>(fn: (arg: T) => void, arg: T): void {
-    if (this.hasTime()) process.nextTick(fn, arg);
-    else this.later(fn, arg);
+    this.push(fn, arg);
+    if (!this.hasTime()) return this.scheduleDrain();
+    if (this.soon) return;
+    this.soon = true;
+    process.nextTick(() => {
+      this.soon = false;
+      this.hasTime(); // a slice that ended meanwhile (a drain ran) is followed by a new one
+      this.runWhileTime();
+    });
   }
 
   /** Queues fn(arg) for a later slice, behind everything queued before it. */
   later<T>(fn: (arg: T) => void, arg: T): void {
+    this.push(fn, arg);
+    this.scheduleDrain();
+  }
+
+  private push<T>(fn: (arg: T) => void, arg: T): void {
     this.fns.push(fn as (arg: never) => void);
     this.args.push(arg);
-    this.scheduleDrain();
   }
 
   /** Whether the current slice has time left (a slice starts with the first work of a turn). */
@@ -65,16 +80,21 @@ export class TurnBudget {
   /** One slice of queued tasks; what remains waits for the next turn. */
   private drain(): void {
     this.draining = false;
-    const start = (this.sliceStart = this.clock());
-    while (this.head < this.fns.length && this.clock() - start < this.sliceMs) {
+    this.sliceStart = this.clock();
+    this.runWhileTime();
+    // The next work, whenever it comes, starts a slice of its own.
+    this.sliceStart = -1;
+  }
+
+  /** Runs queued tasks, oldest first, while the current slice lasts; the rest wait for the next turn. */
+  private runWhileTime(): void {
+    while (this.head < this.fns.length && this.clock() - this.sliceStart < this.sliceMs) {
       const fn = this.fns[this.head] as (arg: unknown) => void;
       const arg = this.args[this.head];
       this.fns[this.head] = noop;
       this.args[this.head++] = undefined;
       fn(arg);
     }
-    // The next work, whenever it comes, starts a slice of its own.
-    this.sliceStart = -1;
     if (this.head === this.fns.length) {
       this.fns = [];
       this.args = [];

@@ -34,4 +34,28 @@ describe('applying committed entries', () => {
     expect(batches.length).toBeGreaterThan(3);
     expect(metAt).toBe(readIndex);
   });
+
+  it('stops the applying of a turn once it has taken its time, whatever the count (slow entries: session closes)', async () => {
+    const batches: number[][] = [];
+    const f = member(1, [1], {
+      committed: (entries: Array<{ entry: Entry; zxid: number }>) => {
+        batches.push(entries.map((e) => e.entry.index));
+        f.clock.time += entries.length * 0.25; // a quarter of a millisecond each
+      },
+    });
+    f.replicator.campaign();
+    await f.settle();
+    batches.length = 0;
+    for (let i = 0; i < 1000; i++) f.replicator.propose(new Uint8Array([i & 0xff]));
+    const perTurn: number[] = [];
+    for (let i = 0; i < 200 && batches.flat().length < 1000; i++) {
+      const before = batches.flat().length;
+      await f.turn();
+      if (batches.flat().length > before) perTurn.push(batches.flat().length - before);
+    }
+    expect(batches.flat()).toEqual(Array.from({ length: 1000 }, (_, i) => i + 2));
+    // 5 ms a turn at 0.25 ms an entry: runs of 32 until the time is spent (20 entries' worth), so 32 a turn.
+    expect(Math.max(...perTurn)).toBe(32);
+  });
 });
+

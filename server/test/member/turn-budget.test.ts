@@ -50,6 +50,22 @@ describe('TurnBudget', () => {
     expect(h.budget.waiting).toBe(0);
   });
 
+  it('counts the time of calls run after the callback against the slice: a burst of them runs only while it lasts', async () => {
+    const h = harness(10);
+    const ran: number[] = [];
+    const work = (n: number) => {
+      ran.push(n);
+      h.advance(4);
+    };
+    // All asked for while the slice had time; after the callback, they run at 0, 4 and 8 ms, and the slice is spent.
+    for (let n = 1; n <= 6; n++) h.budget.run(work, n);
+    await tick();
+    expect(ran).toEqual([1, 2, 3]);
+    expect(h.budget.waiting).toBe(3);
+    h.nextTurn();
+    expect(ran).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('gives work arriving after a turn a fresh slice', async () => {
     const h = harness(5);
     const ran: string[] = [];
