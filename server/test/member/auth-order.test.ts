@@ -27,17 +27,17 @@ describe('identities of a write', () => {
   it('are those the session had when it sent the write, not those an addauth right behind it adds', async () => {
     const owner = { scheme: 'digest', id: generateDigest('owner:secret') };
     const setup = await WireClient.open(member.port);
-    // Auth replies carry xid -4, not the request's: they are not awaited, the requests after them are.
-    void setup.send({ type: OpCode.Auth, scheme: 'digest', auth: Buffer.from('owner:secret'), authType: 0 });
+    expect((await setup.send({ type: OpCode.Auth, scheme: 'digest', auth: Buffer.from('owner:secret'), authType: 0 })).err).toBe(ErrorCode.Ok);
     await setup.ok({ type: OpCode.Create, path: '/guarded', data: Buffer.from('v0'), acl: [{ perms: Perms.All, id: owner }, { perms: Perms.Read, id: { scheme: 'world', id: 'anyone' } }], flags: 0 });
 
     const c = await WireClient.open(member.port);
     // Both leave in one write: the addauth is read while the setData is still on its way through the log.
     c.socket.cork();
     const write = c.send({ type: OpCode.SetData, path: '/guarded', data: Buffer.from('v1'), version: -1 });
-    void c.send({ type: OpCode.Auth, scheme: 'digest', auth: Buffer.from('owner:secret'), authType: 0 });
+    const auth = c.send({ type: OpCode.Auth, scheme: 'digest', auth: Buffer.from('owner:secret'), authType: 0 });
     c.socket.uncork();
     expect((await write).err).toBe(ErrorCode.NoAuth);
+    expect((await auth).err).toBe(ErrorCode.Ok);
     // The identities did arrive, for the writes sent after them.
     expect((await c.send({ type: OpCode.SetData, path: '/guarded', data: Buffer.from('v2'), version: -1 })).err).toBe(ErrorCode.Ok);
     const read = await setup.ok({ type: OpCode.GetData, path: '/guarded', watch: false });

@@ -1,7 +1,7 @@
 // A minimal ZooKeeper client over the project's own codec, for tests that need exact control of the bytes on
 // the wire (fuzzing, crash recovery): connect, pipelined requests answered by xid, and a closed() signal.
 import { connect, type Socket } from 'node:net';
-import { ErrorCode, OpCode } from '../../../protocol/src/constants.js';
+import { ErrorCode, OpCode, Xid } from '../../../protocol/src/constants.js';
 import { FrameDecoder } from '../../../protocol/src/framing.js';
 import { decodeConnectResponse, decodeReply, decodeServerFrame, encodeConnectRequest, encodeRequest } from '../../../protocol/src/messages.js';
 import type { ClientRequest, ClientResponse } from '../../../protocol/src/records.js';
@@ -54,12 +54,17 @@ export class WireClient {
     return c;
   }
 
-  /** Sends a request; resolves with the reply (rejects only if the connection closes first). */
+  /**
+   * Sends a request; resolves with the reply (rejects only if the connection closes first). Servers answer addauth
+   * with the reserved xid -4 whatever the request's was, so only one may be outstanding at a time.
+   */
   send(req: ClientRequest): Promise<Reply> {
     if (this.closedReason) return Promise.reject(this.closedReason);
     const xid = this.nextXid++;
+    const replyXid = req.type === OpCode.Auth ? Xid.Auth : xid;
+    if (this.pending.has(replyXid)) return Promise.reject(new Error('an addauth is already outstanding'));
     return new Promise((resolve, reject) => {
-      this.pending.set(xid, { type: req.type, resolve, reject });
+      this.pending.set(replyXid, { type: req.type, resolve, reject });
       this.socket.write(encodeRequest(xid, req));
     });
   }
