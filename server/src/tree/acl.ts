@@ -47,8 +47,9 @@ export class AclCache {
 
   /** The shared list equal to `acl` (entries in the same order), or `acl` itself once the cache is full. */
   share(acl: readonly ACL[]): readonly ACL[] {
+    // Lengths make the key unambiguous: ids may hold any character (a digest id may even hold a separator).
     let key = '';
-    for (const a of acl) key += `${a.perms}\u0000${a.id.scheme}\u0000${a.id.id}\u0000`;
+    for (const { perms, id } of acl) key += `${perms},${id.scheme.length},${id.scheme}${id.id.length},${id.id}`;
     const known = this.lists.get(key);
     if (known) return known;
     if (this.lists.size < MAX_SHARED_LISTS) this.lists.set(key, acl);

@@ -81,6 +81,14 @@ describe('DataTree stats', () => {
     t.create('/d', null, digest().reverse(), 0n, 4, 1);
     expect(t.get('/d')!.acl).not.toBe(t.get('/a')!.acl);
     expect(t.get('/d')!.acl).toEqual(digest().reverse());
+    // One entry whose id spells out two entries is another list, whatever separators a key could use.
+    ['\u0000', ',', ';', '|'].forEach((sep, i) => {
+      const two = [{ perms: 1, id: { scheme: 'digest', id: 'a:b' } }, { perms: 1, id: { scheme: 'ip', id: '10.0.0.1' } }];
+      const one = [{ perms: 1, id: { scheme: 'digest', id: ['a:b', '1', 'ip', '10.0.0.1'].join(sep) } }];
+      t.create(`/two${i}`, null, two, 0n, 5, 1);
+      t.create(`/one${i}`, null, one, 0n, 6, 1);
+      expect(t.get(`/one${i}`)!.acl).toEqual(one);
+    });
   });
 
   it('indexes ephemerals by session, containers and TTL nodes, and drops them on delete', () => {
