@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fourLetterWord } from '../../test-support/four-letter-words.js';
 import { freePorts } from '../../test-support/ports.js';
 import { startServerProcess, type ServerProcess } from '../../test-support/processes.js';
@@ -24,6 +24,8 @@ export interface DeployOptions {
   zkHeapMb: number;
   /** Runs Corral members under `node --cpu-prof`, writing profiles into this directory when they stop. */
   corralProfileDir?: string;
+  /** Loads lag-monitor.ts into Corral members: their event-loop stalls are written into this directory. */
+  corralLagDir?: string;
   /** Gives each Corral member an AdminServer on a port of its own (for transfer_leadership); ZooKeeper's stays off. */
   corralAdmin?: boolean;
 }
@@ -56,6 +58,7 @@ function repoRoot(): string {
 }
 
 export const CORRAL_SERVER_JS = join(repoRoot(), 'dist/server/src/bin/corral-server.js');
+const LAG_MONITOR_JS = join(dirname(fileURLToPath(import.meta.url)), 'lag-monitor.js');
 
 function commandFor(kind: TargetKind, cfgPath: string, opts: DeployOptions): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   if (kind === 'zookeeper') {
@@ -68,8 +71,10 @@ function commandFor(kind: TargetKind, cfgPath: string, opts: DeployOptions): { c
   }
   if (!existsSync(CORRAL_SERVER_JS)) throw new Error(`Corral build missing: ${CORRAL_SERVER_JS} (run \`npm run build\`)`);
   const prof = opts.corralProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.corralProfileDir}`] : [];
+  const lag = opts.corralLagDir ? [`--import=${pathToFileURL(LAG_MONITOR_JS).href}`] : [];
   // Warnings only: ZooKeeper runs with the no-op logger here, so neither pays for per-connection log lines.
-  return { command: process.execPath, args: [...prof, CORRAL_SERVER_JS, cfgPath], env: { ...process.env, CORRAL_LOG_LEVEL: 'warn' } };
+  const env = { ...process.env, CORRAL_LOG_LEVEL: 'warn', ...(opts.corralLagDir ? { CORRAL_LAG_DIR: opts.corralLagDir } : {}) };
+  return { command: process.execPath, args: [...prof, ...lag, CORRAL_SERVER_JS, cfgPath], env };
 }
 
 export async function deploy(kind: TargetKind, opts: DeployOptions): Promise<Deployment> {

@@ -56,6 +56,7 @@ const program = new Command('bench')
   .option('--zoo <key=value>', 'extra zoo.cfg key for both servers (repeatable), e.g. localSessionsEnabled=true', cfgEntry)
   .option('--zk-heap <mb>', 'ZooKeeper heap (zkServer.sh default: 1000)', int)
   .option('--profile-corral <dir>', 'run Corral under node --cpu-prof, profiles written to <dir>')
+  .option('--lag-corral <dir>', "log each Corral member's event-loop stalls (with its CPU meanwhile) into <dir>")
   .option('--json <file>', 'also write every figure as JSON')
   .option('--results <file>', 'also write a Markdown report (date, machine, versions, table)');
 
@@ -63,7 +64,7 @@ type Options = Partial<{
   quick: boolean; scenario: string[]; targets: string[]; members: number; clients: number; mapKib: number;
   bigClients: number; bigMapMib: number; duration: number; warmup: number; loadSessions: number; depth: number;
   mix: string[]; sessions: number; sessionTimeout: number; holdTimeouts: number; sessionsPerGenerator: number;
-  rounds: number; failoverRuns: number; zoo: Record<string, string>; zkHeap: number; profileCorral: string; json: string; results: string;
+  rounds: number; failoverRuns: number; zoo: Record<string, string>; zkHeap: number; profileCorral: string; lagCorral: string; json: string; results: string;
 }>;
 
 function settingsFrom(o: Options): BenchSettings {
@@ -89,6 +90,7 @@ function settingsFrom(o: Options): BenchSettings {
     zkHeapMb: o.zkHeap ?? 1000,
     sessionsPerGenerator: o.sessionsPerGenerator ?? (q ? 150 : 10_000),
     ...(o.profileCorral ? { corralProfileDir: o.profileCorral } : {}),
+    ...(o.lagCorral ? { corralLagDir: o.lagCorral } : {}),
     throughput: {
       sessions: o.loadSessions ?? (q ? 8 : 64),
       depth: o.depth ?? (q ? 8 : 16),

@@ -23,6 +23,7 @@ export interface BenchSettings {
   /** Sessions one generator process holds at most (each is a file descriptor; the limit is 20,000). */
   sessionsPerGenerator: number;
   corralProfileDir?: string;
+  corralLagDir?: string;
   throughput: {
     sessions: number;
     /** Outstanding requests per session. */

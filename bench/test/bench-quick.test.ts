@@ -2,7 +2,7 @@
 // produced its figures and that the load was actually served (every session opened, every watcher re-read,
 // every session closed), never how fast: timings on a shared 2-core CI machine mean nothing.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +24,9 @@ function bench(args: string[], name: string): { table: string; results: Record<s
 }
 
 beforeAll(() => {
+  mkdirSync(join(tmp, 'lag'));
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'bench')], { stdio: 'inherit' });
-  ({ table, results } = bench([], 'quick'));
+  ({ table, results } = bench(['--lag-corral', join(tmp, 'lag')], 'quick'));
   ensemble = bench(['--members', '3', '--targets', 'corral', '--scenario', 'failover'], 'ensemble').results.corral!;
 }, 180_000);
 
@@ -102,4 +103,15 @@ it('prints one table row per figure with both targets', () => {
   const rows = table.trim().split('\n').slice(2);
   expect(rows.length).toBe(results.corral!.length);
   expect(rows.every((r) => r.split('|').length === 8)).toBe(true);
+});
+
+it('logged the event-loop stalls of every Corral member it started (--lag-corral)', () => {
+  const logs = readdirSync(join(tmp, 'lag')).filter((f) => /^member-\d+\.lag$/.test(f));
+  // One member per deployment: throughput, storm, storm-big and sessions each start one.
+  expect(logs.length).toBeGreaterThanOrEqual(4);
+  for (const log of logs) {
+    const [head, ...stalls] = readFileSync(join(tmp, 'lag', log), 'utf8').trim().split('\n');
+    expect(head).toMatch(/^# event-loop stalls/);
+    for (const line of stalls) expect(line).toMatch(/^\S+Z stall \d+ cpu \d+$/);
+  }
 });

@@ -20,6 +20,7 @@ export async function withTarget<T>(
     zkHeapMb: settings.zkHeapMb,
     ...(juteMaxBuffer ? { juteMaxBuffer } : {}),
     ...(settings.corralProfileDir ? { corralProfileDir: settings.corralProfileDir } : {}),
+    ...(settings.corralLagDir ? { corralLagDir: settings.corralLagDir } : {}),
   });
   const pool = GeneratorPool.start(Math.max(1, Math.ceil(sessions / settings.sessionsPerGenerator)));
   try {
