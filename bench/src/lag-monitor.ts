@@ -19,11 +19,12 @@ if (dir) {
   let lastCpu = process.cpuUsage();
   setInterval(() => {
     const now = performance.now();
-    const cpu = process.cpuUsage(lastCpu);
+    const cpu = process.cpuUsage();
     const stall = now - last - INTERVAL_MS;
-    if (stall > REPORT_MS) lines.push(`${new Date().toISOString()} stall ${stall.toFixed(0)} cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)}\n`);
+    const usedMs = (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000;
+    if (stall > REPORT_MS) lines.push(`${new Date().toISOString()} stall ${stall.toFixed(0)} cpu ${usedMs.toFixed(0)}\n`);
     last = now;
-    lastCpu = process.cpuUsage();
+    lastCpu = cpu;
   }, INTERVAL_MS).unref();
   // Written once a second and at exit, so the member does no file I/O inside the stalls it reports.
   const flush = () => {

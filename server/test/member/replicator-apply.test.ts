@@ -58,4 +58,3 @@ describe('applying committed entries', () => {
     expect(Math.max(...perTurn)).toBe(32);
   });
 });
-
