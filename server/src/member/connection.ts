@@ -520,12 +520,14 @@ function uncork(conn: ClientConnection): void {
 }
 
 /**
- * Sends what is queued, then FIN, and lets go of the socket as soon as that is done, as ZooKeeper closes a
- * connection after the last reply: waiting for the client's FIN instead would handle it (a read event, a stream
- * end, the teardown) in the event loop's I/O phase, unbudgeted, for each of thousands of clients closing at once.
+ * Lets go of the socket once every queued byte is with the kernel (which sends them, then FIN), as ZooKeeper
+ * closes a connection after the last reply. Waiting for the client's FIN instead would handle it (a read event, a
+ * stream end, the teardown) in the event loop's I/O phase, unbudgeted, for each of thousands of clients closing
+ * at once; closing here does the teardown within the budget.
  */
 function endSocket(socket: Socket): void {
-  socket.destroySoon();
+  if (socket.writableLength === 0) socket.destroy();
+  else socket.destroySoon();
 }
 
 export function hex(id: bigint | undefined): string {
