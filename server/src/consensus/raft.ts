@@ -279,8 +279,9 @@ export class RaftCore {
    * that removes or demotes this leader is refused with 'transferring' while it hands leadership to an eligible
    * voter first (ZooKeeper users expect that): the host proposes it again at the new leader. With nobody to
    * hand over to, a leader carries its own removal through and hands over once it commits; a demotion is invalid.
+   * `joinersUp`: the joining servers the host has heard from (see newConfigReachable).
    */
-  proposeMembership(request: MembershipChange | readonly MembershipChange[]): ProposeResult {
+  proposeMembership(request: MembershipChange | readonly MembershipChange[], joinersUp?: ReadonlySet<NodeId>): ProposeResult {
     const refusal = this.refuseProposal();
     if (refusal) return refusal;
     if (this.pendingConfigIndex > this.log.applied || isJoint(this.membershipValue)) {
@@ -289,7 +290,7 @@ export class RaftCore {
     const changes = 'id' in request ? [request] : [...request];
     const next = changeMembership(this.membershipValue, changes);
     if (!next) return { ok: false, error: 'invalidChange', leader: this.id };
-    if (!this.newConfigReachable(next)) return { ok: false, error: 'newConfigNoQuorum', leader: this.id };
+    if (!this.newConfigReachable(next, joinersUp)) return { ok: false, error: 'newConfigNoQuorum', leader: this.id };
     const ownRole = roleOf(next, this.id);
     if (ownRole !== 'voter') {
       const target = this.bestTransferTarget((id) => roleOf(next, id) === 'voter' && mayLead(next, id));
@@ -800,16 +801,18 @@ export class RaftCore {
   }
 
   /**
-   * ZooKeeper's NEWCONFIGNOQUORUM check: the new configuration's voting members that are up — this leader and
-   * followers heard from lately that replicate in step — together with the members joining (which the leader
-   * cannot see before the change) must be a quorum of it. Otherwise the change would commit under the old
-   * configuration and leave a cluster that cannot commit anything.
+   * ZooKeeper's NEWCONFIGNOQUORUM check: the new configuration's voting members that are up — this leader,
+   * followers heard from lately that replicate in step, and members joining that the host has heard from
+   * (`joinersUp`; the leader itself has no contact with them before the change) — must be a quorum of it.
+   * Otherwise the change could not commit, and a joint configuration would stop every later write. Without
+   * `joinersUp` (callers that test other rules), joiners are presumed up.
    */
-  private newConfigReachable(next: Membership): boolean {
+  private newConfigReachable(next: Membership, joinersUp: ReadonlySet<NodeId> | undefined): boolean {
     const up = new Set<NodeId>([this.id]);
     for (const id of allQuorumMembers(leaveJoint(next))) {
       const pr = this.progress.get(id);
-      if (!pr || ((pr.recentActive || pr.wasActive) && pr.state === 'replicate')) up.add(id);
+      const joinerUp = !pr && (joinersUp === undefined || joinersUp.has(id));
+      if (joinerUp || (pr && (pr.recentActive || pr.wasActive) && pr.state === 'replicate')) up.add(id);
     }
     return hasQuorum(leaveJoint(next), up);
   }

@@ -12,6 +12,8 @@ export interface PeerTransport {
   send(messages: Message[]): void;
   sendAux(to: NodeId, payload: unknown): boolean;
   sendSnapshot(to: NodeId, meta: unknown, chunks: AsyncIterable<Uint8Array>): Promise<void>;
+  /** Servers outside the configuration that tried to connect within `withinMs` (would-be joiners that are up). */
+  strangersHeardFrom(withinMs: number): ReadonlySet<NodeId>;
 }
 
 export interface ReplicatorHost {
@@ -75,6 +77,8 @@ interface Forward extends Proposal {
 const APPLY_PER_TURN = 256;
 const APPLY_MS_PER_TURN = 5;
 const APPLY_RUN = 32;
+/** A would-be joiner counts as up if it tried to connect this recently (it retries at least once a second). */
+const JOINER_HEARD_WITHIN_MS = 3000;
 
 /** How long an unacknowledged forward to a member that no longer leads is given before it counts as lost. */
 const FORWARD_PATIENCE_MS = 1000;
@@ -189,7 +193,7 @@ export class Replicator {
   proposeMembership(changes: MembershipChange[]): Promise<MembershipRefusal> {
     const core = this.core;
     if (core.role === 'leader') {
-      const r = core.proposeMembership(changes);
+      const r = core.proposeMembership(changes, this.joinersUp());
       this.schedule();
       return Promise.resolve(r.ok ? undefined : r.error);
     }
@@ -202,6 +206,14 @@ export class Replicator {
         resolve('noLeader');
       }
     });
+  }
+
+  /**
+   * Servers that could join now: those outside the configuration heard from lately (a would-be joiner dials every
+   * member at least once a second until it is let in). Standalone: none.
+   */
+  private joinersUp(): ReadonlySet<NodeId> {
+    return this.peers?.strangersHeardFrom(JOINER_HEARD_WITHIN_MS) ?? new Set();
   }
 
   /** The message connection from `id` dropped (see RaftCore.peerUnreachable). */
@@ -239,7 +251,7 @@ export class Replicator {
       return true;
     }
     if (msg?.t === 'cfg') {
-      const r = this.core.role === 'leader' ? this.core.proposeMembership(msg.changes) : undefined;
+      const r = this.core.role === 'leader' ? this.core.proposeMembership(msg.changes, this.joinersUp()) : undefined;
       const error = r === undefined ? 'noLeader' : r.ok ? undefined : r.error;
       this.peers?.sendAux(from, { t: 'cfgAck', ref: msg.ref, ...(error ? { error } : {}) } satisfies ForwardMessage);
       this.schedule();

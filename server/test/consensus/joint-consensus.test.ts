@@ -241,6 +241,20 @@ describe('joint consensus', () => {
     expect(core.proposeMembership([{ id: 6, role: 'voter' }, { id: 7, role: 'voter' }]).ok).toBe(true);
   });
 
+  it('NEWCONFIGNOQUORUM: counts a joining server toward the new quorum only if the host has heard from it', () => {
+    const c = new Cluster(membershipOf([1, 2, 3]), 1, {}, {}, [4, 5]);
+    c.elect(1);
+    c.isolate(3);
+    c.tick(25); // 3 counts as down
+    const core = c.node(1).core;
+    expect(core.role).toBe('leader');
+    const addBoth = [{ id: 4, role: 'voter' as const }, { id: 5, role: 'voter' as const }];
+    // {1,2,3,4,5} with 3 down: the leader and 2, plus whichever joiners are up, must make 3.
+    expect(core.proposeMembership(addBoth, new Set())).toMatchObject({ ok: false, error: 'newConfigNoQuorum' });
+    expect(core.proposeMembership({ id: 4, role: 'voter' }, new Set([5]))).toMatchObject({ ok: false, error: 'newConfigNoQuorum' });
+    expect(core.proposeMembership(addBoth, new Set([5])).ok).toBe(true);
+  });
+
   it('refuses a second change while joint', () => {
     const c = new Cluster(membershipOf([1, 2, 3]), 1, {}, {}, [4, 5]);
     c.elect(1);
