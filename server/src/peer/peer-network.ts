@@ -17,10 +17,10 @@ import { sendSnapshot } from './snapshot-sender.js';
 import { FrameKind, encodeValueFrame } from './wire.js';
 
 export type { PeerAddress, LinkStats } from './outbound-link.js';
+export type { SnapshotHandler } from './snapshot-receiver.js';
 
 /** Strangers (servers outside our configuration) whose last attempt to connect is remembered. */
 const MAX_KNOCKS = 256;
-export type { SnapshotHandler } from './snapshot-receiver.js';
 
 export interface PeerNetworkOptions {
   selfId: NodeId;
