@@ -2,27 +2,23 @@
 // half-open until the client sends its FIN: in a fleet shutting down, each such FIN would otherwise be one more
 // read event, stream end and teardown handled outside the member's turn budget.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpCode, PROTOCOL_VERSION, Xid } from '../../../protocol/src/constants.js';
 import { encodeConnectRequest, encodeRequest } from '../../../protocol/src/messages.js';
+import { sleep, waitFor } from '../peer/helpers.js';
 import { MemberProcess } from './member-process.js';
+import { rawSocket } from './wire-client.js';
 
 /** A client socket that never sends FIN of its own (allowHalfOpen), recording what happens to it. */
-function halfOpenClient(port: number): Promise<{ socket: Socket; received: () => number; ended: Promise<void>; failed: Promise<string> }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true }, () => {
-      socket.off('error', reject);
-      let bytes = 0;
-      socket.on('data', (b: Buffer) => (bytes += b.length));
-      const ended = new Promise<void>((r) => socket.once('end', () => r()));
-      const failed = new Promise<string>((r) => socket.on('error', (e: NodeJS.ErrnoException) => r(e.code ?? e.message)));
-      resolve({ socket, received: () => bytes, ended, failed });
-    });
-    socket.once('error', reject);
-  });
+async function halfOpenClient(port: number) {
+  const socket = await rawSocket(port, true);
+  let bytes = 0;
+  socket.on('data', (b: Buffer) => (bytes += b.length));
+  const ended = new Promise<void>((r) => socket.once('end', () => r()));
+  const failed = new Promise<string>((r) => socket.on('error', (e: NodeJS.ErrnoException) => r(e.code ?? e.message)));
+  return { socket, received: () => bytes, ended, failed };
 }
 
 describe('closing a session', () => {
@@ -44,7 +40,7 @@ describe('closing a session', () => {
     const c = await halfOpenClient(member.port);
     c.socket.write(encodeConnectRequest({ protocolVersion: PROTOCOL_VERSION, lastZxidSeen: 0, timeOut: 30_000, sessionId: 0n,
       passwd: Buffer.alloc(16), readOnly: false }));
-    await until(() => c.received() > 0);
+    await waitFor('the connect response', () => c.received() > 0);
     const handshake = c.received();
     c.socket.write(encodeRequest(1, { type: OpCode.CloseSession }));
     // The reply (a 16-byte header behind the 4-byte length), then the member's FIN.
@@ -61,12 +57,3 @@ describe('closing a session', () => {
     c.socket.destroy();
   });
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await sleep(10);
-  expect(cond()).toBe(true);
-}

@@ -101,9 +101,10 @@ export class WireClient {
   }
 }
 
-export function rawSocket(port: number): Promise<Socket> {
+/** A connected socket to a member; `allowHalfOpen` keeps our side open after the member's FIN. */
+export function rawSocket(port: number, allowHalfOpen = false): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port }, () => {
+    const s = connect({ host: '127.0.0.1', port, allowHalfOpen }, () => {
       s.off('error', reject);
       resolve(s);
     });
