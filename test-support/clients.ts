@@ -28,12 +28,22 @@ export function runKazoo(
  * Feeds shell commands one at a time, each once the output of the previous one has settled. cli_mt runs
  * commands asynchronously and quits at end of input with answers outstanding, and both shells print
  * watch events from another thread, so pacing is what makes transcripts complete and deterministic.
+ *
+ * Settled means quiet for `quietMs`, or, with `drain`, that the drain command's answer has arrived: it is
+ * sent after each step on the same session, so its answer comes after the step's answer and events. Its
+ * lines are left out of the result.
  */
 function runShell(
   command: string,
   args: string[],
   steps: string[],
-  opts: { quietMs: number; stepTimeoutMs: number; timeoutMs: number; env?: NodeJS.ProcessEnv },
+  opts: {
+    quietMs: number;
+    stepTimeoutMs: number;
+    timeoutMs: number;
+    env?: NodeJS.ProcessEnv;
+    drain?: { command: string; answer: string };
+  },
 ): Promise<ShellResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -64,8 +74,8 @@ function runShell(
     }));
     child.once('error', (err) => reject(new Error(`could not run ${command}: ${err.message}`)));
 
-    // Settled: quiet for quietMs since the command was written or last printed (a command that prints
-    // nothing, like zkCli's `set`, settles that way too), capped by stepTimeoutMs.
+    // Quiet for quietMs since the command was written or last printed (a command that prints nothing, like
+    // zkCli's `set`, settles that way too), capped by stepTimeoutMs.
     const settle = async (firstOutput: boolean) => {
       const start = Date.now();
       const seenBefore = outputSeen;
@@ -75,17 +85,26 @@ function runShell(
         if (Date.now() - Math.max(lastOutput, start) >= opts.quietMs) return;
       }
     };
+    const drained = async (drain: { command: string; answer: string }) => {
+      const start = Date.now();
+      const from = output.length;
+      child.stdin.write(`${drain.command}\n`);
+      while (!closed && Date.now() - start < opts.stepTimeoutMs && !output.includes(drain.answer, from)) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const strip = (text: string) => (opts.drain ? text.split(opts.drain.answer).join('') : text);
     void (async () => {
       await settle(true); // the connection banner
       for (const step of steps) {
         if (closed) break;
         child.stdin.write(`${step}\n`);
-        await settle(false);
+        await (opts.drain ? drained(opts.drain) : settle(false));
       }
       child.stdin.end();
       const code = await done;
       clearTimeout(killTimer);
-      resolve({ stdout, stderr, output, code, timedOut });
+      resolve({ stdout: strip(stdout), stderr: strip(stderr), output: strip(output), code, timedOut });
     })();
   });
 }
@@ -97,8 +116,10 @@ function runShell(
 export function runCliMt(connectString: string, commands: string[], opts: { timeoutMs?: number } = {}): Promise<ShellResult> {
   return runShell('stdbuf', ['-oL', '-eL', cliMtPath(), '-h', connectString], commands, {
     quietMs: 100,
-    stepTimeoutMs: 3000,
+    stepTimeoutMs: 5000,
     timeoutMs: opts.timeoutMs ?? 60_000,
+    // A sync prints "[path]: rc = N" when its answer arrives; no step syncs the root.
+    drain: { command: 'sync /', answer: '[/]: rc = 0\n' },
   });
 }
 
