@@ -156,6 +156,8 @@ export class RaftCore {
   private randomizedTimeout = 0;
   private votes = new Map<NodeId, boolean>();
   private progress = new Map<NodeId, Progress>();
+  /** Servers about to join that the leader replicates to before the change (see stageJoiners). */
+  private staged = new Set<NodeId>();
   private transferee: NodeId = 0;
   private transferElapsed = 0;
   /** Leader only: the first uncommitted config entry in our log that demotes us (see becomeLeader), if any. */
@@ -279,9 +281,9 @@ export class RaftCore {
    * that removes or demotes this leader is refused with 'transferring' while it hands leadership to an eligible
    * voter first (ZooKeeper users expect that): the host proposes it again at the new leader. With nobody to
    * hand over to, a leader carries its own removal through and hands over once it commits; a demotion is invalid.
-   * `joinersUp`: the joining servers the host has heard from (see newConfigReachable).
+   * Joining servers count toward the new configuration's quorum only once staged and caught up (see stageJoiners).
    */
-  proposeMembership(request: MembershipChange | readonly MembershipChange[], joinersUp?: ReadonlySet<NodeId>): ProposeResult {
+  proposeMembership(request: MembershipChange | readonly MembershipChange[]): ProposeResult {
     const refusal = this.refuseProposal();
     if (refusal) return refusal;
     if (this.pendingConfigIndex > this.log.applied || isJoint(this.membershipValue)) {
@@ -290,7 +292,7 @@ export class RaftCore {
     const changes = 'id' in request ? [request] : [...request];
     const next = changeMembership(this.membershipValue, changes);
     if (!next) return { ok: false, error: 'invalidChange', leader: this.id };
-    if (!this.newConfigReachable(next, joinersUp)) return { ok: false, error: 'newConfigNoQuorum', leader: this.id };
+    if (!this.newConfigReachable(next)) return { ok: false, error: 'newConfigNoQuorum', leader: this.id };
     const ownRole = roleOf(next, this.id);
     if (ownRole !== 'voter') {
       const target = this.bestTransferTarget((id) => roleOf(next, id) === 'voter' && mayLead(next, id));
@@ -300,6 +302,37 @@ export class RaftCore {
     const result = this.appendOwn(EntryKind.Config, encodeConfig({ changes, membership: next }));
     this.pendingConfigIndex = result.index;
     return result;
+  }
+
+  /**
+   * Leader: replicate to servers about to join, before the change that adds them is proposed (Raft's catch-up
+   * of new servers; ZooKeeper has a joiner sync as a non-voting follower first). A change needing them for its
+   * quorum then commits at once, instead of stalling every write while they fetch a snapshot. Staged servers
+   * count toward nothing. Replaces the staged set; ids already replicated to are left as they are. The set is
+   * dropped when leadership is lost; a staged server stays staged until a committed change makes it a member.
+   */
+  stageJoiners(ids: readonly NodeId[]): void {
+    if (this.roleValue !== 'leader') return;
+    for (const id of this.staged) if (!ids.includes(id)) this.progress.delete(id);
+    this.staged = new Set(ids.filter((id) => id !== this.id && (this.staged.has(id) || !this.progress.has(id))));
+    for (const id of this.staged) {
+      if (this.progress.has(id)) continue;
+      const pr = new Progress(this.log.lastIndex() + 1);
+      pr.recentActive = false; // not heard from yet
+      this.progress.set(id, pr);
+    }
+  }
+
+  /**
+   * Leader: how far a server it replicates to (member or staged) is. `synced`: it acknowledged entries lately
+   * and takes appends as they come (what ZooKeeper calls a synced learner); `catchingUp`: heard from lately,
+   * still being probed or sent a snapshot; `silent`: not heard from lately. Undefined for anyone else.
+   */
+  catchUpOf(id: NodeId): 'synced' | 'catchingUp' | 'silent' | undefined {
+    const pr = this.roleValue === 'leader' ? this.progress.get(id) : undefined;
+    if (!pr) return undefined;
+    if (!pr.recentActive && !pr.wasActive) return 'silent';
+    return pr.state === 'replicate' ? 'synced' : 'catchingUp';
   }
 
   /** Hand leadership to `target`, or to the most up-to-date eligible voter. */
@@ -443,6 +476,7 @@ export class RaftCore {
     this.leaderValue = 0;
     this.votes.clear();
     this.progress.clear();
+    this.staged.clear();
     this.transferee = 0;
     this.reads.clear();
     this.readsAwaitingCommit = [];
@@ -578,6 +612,12 @@ export class RaftCore {
    * sender's commit index comes along, so we also learn which config entries are in force.
    */
   private handleCatchUp(m: Message): void {
+    this.adoptPushedLog(m);
+    // A change we just learned of may bar us from leading: a campaign under way must not go on to win.
+    if (this.roleValue !== 'follower' && !this.promotable()) this.becomeFollower(this.termValue, 0);
+  }
+
+  private adoptPushedLog(m: Message): void {
     const prevIndex = m.index ?? 0;
     const prevTerm = m.logTerm ?? 0;
     const entries = m.entries ?? [];
@@ -801,19 +841,13 @@ export class RaftCore {
   }
 
   /**
-   * ZooKeeper's NEWCONFIGNOQUORUM check: the new configuration's voting members that are up — this leader,
-   * followers heard from lately that replicate in step, and members joining that the host has heard from
-   * (`joinersUp`; the leader itself has no contact with them before the change) — must be a quorum of it.
-   * Otherwise the change could not commit, and a joint configuration would stop every later write. Without
-   * `joinersUp` (callers that test other rules), joiners are presumed up.
+   * ZooKeeper's NEWCONFIGNOQUORUM check: the new configuration's voting members that are synced (this leader,
+   * and followers or staged joiners heard from lately that replicate in step) must be a quorum of it. Otherwise
+   * the change could not commit soon, and a joint configuration would stop every later write meanwhile.
    */
-  private newConfigReachable(next: Membership, joinersUp: ReadonlySet<NodeId> | undefined): boolean {
+  private newConfigReachable(next: Membership): boolean {
     const up = new Set<NodeId>([this.id]);
-    for (const id of allQuorumMembers(leaveJoint(next))) {
-      const pr = this.progress.get(id);
-      const joinerUp = !pr && (joinersUp === undefined || joinersUp.has(id));
-      if (joinerUp || (pr && (pr.recentActive || pr.wasActive) && pr.state === 'replicate')) up.add(id);
-    }
+    for (const id of allQuorumMembers(leaveJoint(next))) if (this.catchUpOf(id) === 'synced') up.add(id);
     return hasQuorum(leaveJoint(next), up);
   }
 
@@ -831,17 +865,20 @@ export class RaftCore {
     return best;
   }
 
-  /** Keeps one Progress per replica in the committed membership. */
+  /** Keeps one Progress per replica in the committed membership, and per staged joiner. */
   private syncProgress(): void {
     const peers = new Set(replicaPeers(this.membershipValue, this.id));
-    for (const [id, pr] of this.progress) {
-      if (peers.has(id)) continue;
-      // A last append tells a member removed by the change that it committed: it would otherwise stay in the
-      // configuration it knew (a joint one lets it campaign) and never answer a reconfig request it forwarded.
-      if (pr.state !== 'snapshot') this.sendAppend(id, pr);
-      this.progress.delete(id);
-    }
+    for (const id of this.staged) if (peers.has(id)) this.staged.delete(id);
+    for (const id of this.progress.keys()) if (!peers.has(id) && !this.staged.has(id)) this.dropReplica(id);
     for (const id of peers) if (!this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1));
+  }
+
+  private dropReplica(id: NodeId): void {
+    const pr = this.progress.get(id)!;
+    // A last append tells a member removed by the change that it committed: it would otherwise stay in the
+    // configuration it knew (a joint one lets it campaign) and never answer a reconfig request it forwarded.
+    if (pr.state !== 'snapshot') this.sendAppend(id, pr);
+    this.progress.delete(id);
   }
 
   // ---------------------------------------------------------------- commit & membership

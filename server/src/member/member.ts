@@ -7,6 +7,7 @@ import { ErrorCode, isEphemeral, OpCode, Xid } from '../../../protocol/src/const
 import { encodeReply } from '../../../protocol/src/messages.js';
 import type { ClientRequest, ClientResponse, ConnectRequest } from '../../../protocol/src/records.js';
 import type { MemberConfig } from '../config/member-config.js';
+import type { MembershipChange } from '../consensus/membership.js';
 import type { Message } from '../consensus/messages.js';
 import { RaftCore, type SoftState } from '../consensus/raft.js';
 import { EntryKind, type Entry, type Membership, type NodeId, type SnapshotMeta } from '../consensus/types.js';
@@ -184,6 +185,11 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     return this.snapshots!.chunks(index);
   }
 
+  /** ReplicatorHost: servers about to join, which this leader catches up before the change that adds them. */
+  joinersStaged(joiners: MembershipChange[]): void {
+    this.reconfigs.stage(joiners);
+  }
+
   /** ReplicatorHost: leadership changed. */
   roleChanged(state: SoftState): void {
     this.log.info({ role: state.role, leader: state.leader, term: state.term }, 'consensus role changed');
@@ -250,7 +256,9 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       electionTicks: ELECTION_TICKS,
     });
     this.peers = await this.startPeers();
-    this.replicator = new Replicator(core, opened.wal, this, this.state.lastZxid, this.peers);
+    // ZooKeeper's limits on a learner: an answer within syncLimit ticks, the first sync within initLimit.
+    const catchUp = { answerWithinMs: config.syncLimit * config.tickTime, syncWithinMs: config.initLimit * config.tickTime };
+    this.replicator = new Replicator(core, opened.wal, this, this.state.lastZxid, this.peers, undefined, catchUp);
     const ready = new Promise<void>((resolve) => (this.caughtUp = resolve));
     if (config.standalone) this.replicator.campaign();
     this.timers.push(setInterval(() => this.replicator?.tick(), raftTickMs(config.tickTime)));

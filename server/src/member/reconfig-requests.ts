@@ -57,6 +57,8 @@ export class ReconfigRequests {
   private pending: PendingReconfig[] = [];
   /** Server lines of removed members still kept as peers: while a joint config is in force, and a grace period after. */
   private readonly departing = new Map<number, ServerSpec>();
+  /** Server lines of joiners the leader here catches up before proposing the change that adds them. */
+  private staged: ServerSpec[] = [];
 
   constructor(private readonly host: ReconfigHost) {}
 
@@ -98,11 +100,19 @@ export class ReconfigRequests {
     }
   }
 
+  /** This leader catches up `joiners` (none: `[]`) before proposing their change: keep them as peers meanwhile. */
+  stage(joiners: MembershipChange[]): void {
+    this.staged = joiners.flatMap((c) => (c.info as ChangeInfo | undefined)?.spec ?? []);
+    this.peersChanged(this.host.replicated());
+  }
+
   /** A committed config entry: update /zookeeper/config and the peer list, and answer whoever asked for it. */
   applied(entry: Entry, zxid: number): void {
     const { host } = this;
     const state = host.replicated();
     const { changes, membership } = decodeConfig(entry.data);
+    // The change that staged joiners is in force: they are members now.
+    if (changes.some((c) => this.staged.some((spec) => spec.id === c.id))) this.staged = [];
     if (changes.length === 0) return this.leftJoint(state, zxid);
     const updates = changes.map((change) => {
       const previous = state.servers.get(change.id);
@@ -151,6 +161,8 @@ export class ReconfigRequests {
   }
 
   private peersChanged(state: ReplicatedState): void {
-    this.host.serversChanged([...state.servers.values(), ...this.departing.values()]);
+    const servers = new Map(state.servers);
+    for (const spec of [...this.departing.values(), ...this.staged]) if (!servers.has(spec.id)) servers.set(spec.id, spec);
+    this.host.serversChanged([...servers.values()]);
   }
 }

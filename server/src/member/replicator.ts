@@ -6,14 +6,13 @@ import type { ProposeError, RaftCore, ReadState, SoftState } from '../consensus/
 import type { MembershipChange } from '../consensus/membership.js';
 import type { Entry, NodeId, SnapshotMeta } from '../consensus/types.js';
 import type { WriteAheadLog } from '../storage/wal.js';
+import { JoinerCatchUp, type CatchUpLimits } from './joiner-catch-up.js';
 
 /** What the replicator needs from the network between members (server/src/peer implements it). */
 export interface PeerTransport {
   send(messages: Message[]): void;
   sendAux(to: NodeId, payload: unknown): boolean;
   sendSnapshot(to: NodeId, meta: unknown, chunks: AsyncIterable<Uint8Array>): Promise<void>;
-  /** Servers outside the configuration that tried to connect within `withinMs` (would-be joiners that are up). */
-  strangersHeardFrom(withinMs: number): ReadonlySet<NodeId>;
 }
 
 export interface ReplicatorHost {
@@ -26,6 +25,11 @@ export interface ReplicatorHost {
   snapshotChunks(index: number): Promise<AsyncIterable<Uint8Array>>;
   /** A durable write failed: the member cannot go on safely. */
   fatal(err: Error): void;
+  /**
+   * Leader: servers a membership change adds, which it replicates to before proposing the change (none: `[]`).
+   * The network must exchange messages with them although they are not members yet.
+   */
+  joinersStaged(joiners: MembershipChange[]): void;
 }
 
 /**
@@ -77,8 +81,8 @@ interface Forward extends Proposal {
 const APPLY_PER_TURN = 256;
 const APPLY_MS_PER_TURN = 5;
 const APPLY_RUN = 32;
-/** A would-be joiner counts as up if it tried to connect this recently (it retries at least once a second). */
-const JOINER_HEARD_WITHIN_MS = 3000;
+/** How long a leader waits for joining servers to catch up (a member passes ZooKeeper's syncLimit and initLimit). */
+const CATCH_UP_LIMITS: CatchUpLimits = { answerWithinMs: 2000, syncWithinMs: 10_000 };
 
 /** How long an unacknowledged forward to a member that no longer leads is given before it counts as lost. */
 const FORWARD_PATIENCE_MS = 1000;
@@ -135,6 +139,7 @@ export class Replicator {
   private applyScheduled = false;
   /** Index of the last entry handed to the host: what reads may rely on (the core's applied index may be ahead). */
   private applied: number;
+  private readonly joiners: JoinerCatchUp;
 
   constructor(
     readonly core: RaftCore,
@@ -143,8 +148,10 @@ export class Replicator {
     private lastZxid: number,
     private readonly peers?: PeerTransport,
     private readonly clock: ReplicatorClock = REAL_CLOCK,
+    catchUpLimits: CatchUpLimits = CATCH_UP_LIMITS,
   ) {
     this.applied = core.appliedIndex;
+    this.joiners = new JoinerCatchUp(core, catchUpLimits, () => clock.now(), (joiners) => host.joinersStaged(joiners));
   }
 
   get isLeader(): boolean {
@@ -186,17 +193,14 @@ export class Replicator {
   step(m: Message): void {
     this.unreachable.delete(m.from);
     this.core.step(m);
+    this.joiners.check();
     this.schedule();
   }
 
   /** Proposes one request's membership changes through whoever leads; resolves once the leader took or refused them. */
   proposeMembership(changes: MembershipChange[]): Promise<MembershipRefusal> {
     const core = this.core;
-    if (core.role === 'leader') {
-      const r = core.proposeMembership(changes, this.joinersUp());
-      this.schedule();
-      return Promise.resolve(r.ok ? undefined : r.error);
-    }
+    if (core.role === 'leader') return this.proposeAsLeader(changes);
     if (core.leader === 0 || !this.peers) return Promise.resolve('noLeader');
     const ref = this.nextRef++;
     return new Promise((resolve) => {
@@ -208,12 +212,13 @@ export class Replicator {
     });
   }
 
-  /**
-   * Servers that could join now: those outside the configuration heard from lately (a would-be joiner dials every
-   * member at least once a second until it is let in). Standalone: none.
-   */
-  private joinersUp(): ReadonlySet<NodeId> {
-    return this.peers?.strangersHeardFrom(JOINER_HEARD_WITHIN_MS) ?? new Set();
+  private proposeAsLeader(changes: MembershipChange[]): Promise<MembershipRefusal> {
+    const refusal = this.joiners.propose(changes);
+    this.schedule(); // staged joiners get their first appends, or the change its entry
+    return refusal.then((r) => {
+      this.schedule();
+      return r;
+    });
   }
 
   /** The message connection from `id` dropped (see RaftCore.peerUnreachable). */
@@ -251,10 +256,10 @@ export class Replicator {
       return true;
     }
     if (msg?.t === 'cfg') {
-      const r = this.core.role === 'leader' ? this.core.proposeMembership(msg.changes, this.joinersUp()) : undefined;
-      const error = r === undefined ? 'noLeader' : r.ok ? undefined : r.error;
-      this.peers?.sendAux(from, { t: 'cfgAck', ref: msg.ref, ...(error ? { error } : {}) } satisfies ForwardMessage);
-      this.schedule();
+      const answer = (error: MembershipRefusal) =>
+        this.peers?.sendAux(from, { t: 'cfgAck', ref: msg.ref, ...(error ? { error } : {}) } satisfies ForwardMessage);
+      if (this.core.role === 'leader') void this.proposeAsLeader(msg.changes).then(answer);
+      else answer('noLeader');
       return true;
     }
     if (msg?.t === 'cfgAck') {
@@ -290,6 +295,7 @@ export class Replicator {
 
   tick(): void {
     this.core.tick();
+    this.joiners.check();
     const leader = this.core.leader;
     const now = this.clock.now();
     for (const [ref, f] of this.forwarded) {
@@ -419,6 +425,7 @@ export class Replicator {
     // A membership change sent to the old leader may or may not be in its log: the caller cannot know.
     for (const resolve of this.configAcks.values()) resolve('noLeader');
     this.configAcks.clear();
+    if (state.role !== 'leader') this.joiners.leadershipLost();
     // The core drops read requests pending across a leadership change: ask again.
     for (const { done } of this.reads.values()) this.retryReads.push(done);
     this.reads.clear();

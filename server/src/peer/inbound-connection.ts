@@ -22,10 +22,9 @@ export interface InboundHost {
   released(conn: InboundConnection): void;
   deliverRaft(m: Message): void;
   deliverAux(from: NodeId, payload: unknown): void;
-  /** A frame broke the protocol (counted). */
+  /** A frame broke the protocol (counted) or a Hello was refused. */
   malformed(): void;
-  /** A Hello was refused; `stranger` names a server outside our configuration that tried to connect. */
-  refused(stranger?: NodeId): void;
+  refused(): void;
 }
 
 const HANDSHAKE_TIMEOUT_MS = 5000;
@@ -88,7 +87,7 @@ export class InboundConnection {
     const hello = toHello(value);
     const { selfId } = this.host;
     if (hello.to !== selfId) return this.refuse(`this is member ${selfId}, not ${hello.to}`);
-    if (!this.host.isPeer(hello.from)) return this.refuse(`member ${hello.from} is not in member ${selfId}'s configuration`, hello.from);
+    if (!this.host.isPeer(hello.from)) return this.refuse(`member ${hello.from} is not in member ${selfId}'s configuration`);
     this.peer = hello.from;
     this.stream = hello.stream;
     this.decoder.maxFrameBytes = this.host.maxFrameBytes;
@@ -107,9 +106,9 @@ export class InboundConnection {
   }
 
   /** Tells the dialler why and hangs up; what it sends meanwhile is ignored. */
-  private refuse(reason: string, stranger?: NodeId): void {
+  private refuse(reason: string): void {
     this.refusing = true;
-    this.host.refused(stranger);
+    this.host.refused();
     this.host.log.warn({ remote: this.remote(), reason }, 'refused peer connection');
     this.socket.end(encodeValueFrame(FrameKind.Verdict, { ok: false, reason }));
   }

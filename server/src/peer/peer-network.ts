@@ -19,9 +19,6 @@ import { FrameKind, encodeValueFrame } from './wire.js';
 export type { PeerAddress, LinkStats } from './outbound-link.js';
 export type { SnapshotHandler } from './snapshot-receiver.js';
 
-/** Strangers (servers outside our configuration) whose last attempt to connect is remembered. */
-const MAX_KNOCKS = 256;
-
 export interface PeerNetworkOptions {
   selfId: NodeId;
   listenHost: string;
@@ -79,8 +76,6 @@ export class PeerNetwork {
   private snapshotHandler: SnapshotHandler | undefined;
   private readonly host: InboundHost;
   private readonly counters = { droppedUnknownPeer: 0, receivedRaft: 0, receivedAux: 0, malformedConnections: 0, refusedConnections: 0 };
-  /** When each server outside our configuration last tried to connect, oldest first (see strangersHeardFrom). */
-  private readonly knocks = new Map<NodeId, number>();
 
   constructor(opts: PeerNetworkOptions) {
     this.opts = opts;
@@ -204,25 +199,6 @@ export class PeerNetwork {
     this.peers = next;
   }
 
-  /**
-   * Servers outside our configuration that tried to connect within the last `withinMs`: a server started with a
-   * configuration that includes it dials every member until it is let in (at least once a second), so these are
-   * the would-be joiners that are up. A reconfig counts only those toward the new configuration's quorum.
-   */
-  strangersHeardFrom(withinMs: number): Set<NodeId> {
-    const since = Date.now() - withinMs;
-    const heard = new Set<NodeId>();
-    for (const [id, at] of this.knocks) if (at >= since) heard.add(id);
-    return heard;
-  }
-
-  private knocked(id: NodeId): void {
-    this.knocks.delete(id); // re-inserted as the newest
-    this.knocks.set(id, Date.now());
-    // Anyone can knock with any id: keep the newest few.
-    if (this.knocks.size > MAX_KNOCKS) this.knocks.delete(this.knocks.keys().next().value!);
-  }
-
   /** Whether our connection to `id` is up (the peer accepted it); what the peer sends us travels separately. */
   isConnected(id: NodeId): boolean {
     return this.links.get(id)?.connected ?? false;
@@ -286,10 +262,7 @@ export class PeerNetwork {
         }
       },
       malformed: () => this.counters.malformedConnections++,
-      refused: (stranger) => {
-        this.counters.refusedConnections++;
-        if (stranger !== undefined) this.knocked(stranger);
-      },
+      refused: () => this.counters.refusedConnections++,
     };
   }
 }

@@ -73,6 +73,15 @@ export class Cluster {
     this.stabilize();
   }
 
+  /**
+   * Has leader `id` stage `joiners` and replicate to them until they are synced, as a member does before it
+   * proposes the change that adds them (see JoinerCatchUp).
+   */
+  catchUp(id: NodeId, joiners: NodeId[]): void {
+    this.node(id).core.stageJoiners(joiners);
+    this.stabilize();
+  }
+
   leaders(): NodeId[] {
     return [...this.nodes.values()].filter((n) => n.up && n.core.role === 'leader').map((n) => n.id);
   }

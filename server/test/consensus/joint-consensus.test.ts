@@ -84,6 +84,7 @@ describe('joint consensus', () => {
       const c = new Cluster(membershipOf([1, 2, 3]), 1, {}, {}, [4, 5]);
       c.elect(1);
       const leader = c.node(1).core;
+      c.catchUp(1, [4, 5]);
       const joint = leader.proposeMembership(swapMajority);
       const leave = leader.lastIndex + 1;
       c.filters.push(holdAcks(leave, [...silent])); // only the leader acknowledges for that half
@@ -135,6 +136,7 @@ describe('joint consensus', () => {
     const c = new Cluster(membershipOf([1, 2, 3]), 2, {}, {}, [4, 5]);
     c.elect(1);
     for (let i = 0; i < 5; i++) c.node(1).core.propose(bytes(i));
+    c.catchUp(1, [4, 5]);
     expect(c.node(1).core.proposeMembership(swapMajority).ok).toBe(true);
     c.stabilize();
     c.node(2).crash(0);
@@ -152,6 +154,7 @@ describe('joint consensus', () => {
   it('members a joint change removes learn that the leave entry committed, and stay quiet', () => {
     const c = new Cluster(membershipOf([1, 2, 3]), 1, {}, {}, [4, 5]);
     c.elect(1);
+    c.catchUp(1, [4, 5]);
     expect(c.node(1).core.proposeMembership(swapMajority).ok).toBe(true);
     c.stabilize();
     const leave = c.node(1).core.commitIndex;
@@ -174,9 +177,11 @@ describe('joint consensus', () => {
       { id: 4, role: 'voter' },
       { id: 5, role: 'voter' },
     ];
+    c.catchUp(1, [4, 5]);
     expect(c.node(1).core.proposeMembership(request)).toEqual({ ok: false, error: 'transferring', leader: 1 });
     c.stabilize();
     expect(c.leaders()).toEqual([3]); // not 2, which the request removes too
+    c.catchUp(3, [4, 5]);
     expect(c.node(3).core.proposeMembership(request).ok).toBe(true);
     c.stabilize();
     const leader = c.node(3).core;
@@ -189,6 +194,7 @@ describe('joint consensus', () => {
   it('with nobody to hand over to, a leader that C_new removes carries the change through, then hands over', () => {
     const c = new Cluster(membershipOf([1], [], [2]), 1, {}, {}, [3]);
     c.elect(1);
+    c.catchUp(1, [3]);
     const r = c.node(1).core.proposeMembership([
       { id: 1, role: 'removed' },
       { id: 2, role: 'voter' },
@@ -208,6 +214,7 @@ describe('joint consensus', () => {
     const c = new Cluster(membershipOf([1, 2, 3]), 1, {}, {}, [4, 5]);
     c.elect(1);
     c.filters.push(holdLeave);
+    c.catchUp(1, [4, 5]);
     c.node(1).core.proposeMembership(swapMajority);
     c.stabilize();
     c.node(1).crash(0);
@@ -232,7 +239,7 @@ describe('joint consensus', () => {
     c.tick(25); // two check-quorum rounds: 4 and 5 count as down
     const core = c.node(1).core;
     expect(core.role).toBe('leader');
-    // {1,4,5}: only the leader is up. {1,2,4,5} (remove 3): 2 of 4. Joiners 6 and 7 are given the benefit of the doubt.
+    // {1,4,5}: only the leader is up. {1,2,4,5} (remove 3): 2 of 4. Adding 6 and 7 to {1,2,3} needs neither.
     expect(core.proposeMembership([{ id: 2, role: 'removed' }, { id: 3, role: 'removed' }])).toMatchObject({ ok: false, error: 'newConfigNoQuorum' });
     expect(core.proposeMembership({ id: 3, role: 'removed' })).toMatchObject({ ok: false, error: 'newConfigNoQuorum' });
     expect(core.proposeMembership([{ id: 4, role: 'removed' }, { id: 5, role: 'removed' }]).ok).toBe(true);
@@ -241,7 +248,7 @@ describe('joint consensus', () => {
     expect(core.proposeMembership([{ id: 6, role: 'voter' }, { id: 7, role: 'voter' }]).ok).toBe(true);
   });
 
-  it('NEWCONFIGNOQUORUM: counts a joining server toward the new quorum only if the host has heard from it', () => {
+  it('NEWCONFIGNOQUORUM: counts a joining server toward the new quorum only once staged and synced', () => {
     const c = new Cluster(membershipOf([1, 2, 3]), 1, {}, {}, [4, 5]);
     c.elect(1);
     c.isolate(3);
@@ -249,10 +256,14 @@ describe('joint consensus', () => {
     const core = c.node(1).core;
     expect(core.role).toBe('leader');
     const addBoth = [{ id: 4, role: 'voter' as const }, { id: 5, role: 'voter' as const }];
-    // {1,2,3,4,5} with 3 down: the leader and 2, plus whichever joiners are up, must make 3.
-    expect(core.proposeMembership(addBoth, new Set())).toMatchObject({ ok: false, error: 'newConfigNoQuorum' });
-    expect(core.proposeMembership({ id: 4, role: 'voter' }, new Set([5]))).toMatchObject({ ok: false, error: 'newConfigNoQuorum' });
-    expect(core.proposeMembership(addBoth, new Set([5])).ok).toBe(true);
+    // {1,2,3,4,5} with 3 down: the leader and 2, plus whichever joiners are synced, must make 3.
+    expect(core.proposeMembership(addBoth)).toMatchObject({ ok: false, error: 'newConfigNoQuorum' });
+    c.isolate(4);
+    c.catchUp(1, [4, 5]);
+    expect([core.catchUpOf(4), core.catchUpOf(5)]).toEqual(['silent', 'synced']);
+    expect(core.proposeMembership({ id: 4, role: 'voter' })).toMatchObject({ ok: false, error: 'newConfigNoQuorum' });
+    expect(core.membership).toEqual(membershipOf([1, 2, 3])); // staged servers count toward nothing
+    expect(core.proposeMembership(addBoth).ok).toBe(true);
   });
 
   it('refuses a second change while joint', () => {
@@ -260,6 +271,7 @@ describe('joint consensus', () => {
     c.elect(1);
     const core = c.node(1).core;
     c.filters.push(holdLeave);
+    c.catchUp(1, [4, 5]);
     expect(core.proposeMembership(swapMajority).ok).toBe(true);
     c.stabilize();
     expect(core.membership.outgoing).toBeDefined();
@@ -290,6 +302,7 @@ describe('joint consensus', () => {
     const hold = holdAcks(c.node(1).core.lastIndex + 2);
     c.filters.push(hold);
     c.isolate(5);
+    c.catchUp(1, [4, 5]); // 4 is synced: with the leader, a majority of C_new
     c.node(1).core.proposeMembership(swapMajority);
     c.stabilize();
     c.node(1).compact();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RaftCore } from '../../src/consensus/raft.js';
 import { MsgType, type Message } from '../../src/consensus/messages.js';
-import { decodeConfig } from '../../src/consensus/membership.js';
+import { decodeConfig, encodeConfig } from '../../src/consensus/membership.js';
 import { EntryKind, type Entry } from '../../src/consensus/types.js';
 import { Cluster, membershipOf } from './cluster.js';
 import { mulberry32 } from './prng.js';
@@ -320,6 +320,21 @@ describe('never-leader voters and observers', () => {
     c.tick(80);
     expect(c.leaders()).toEqual([2]);
     expect(c.node(2).app.index).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a pre-candidate that a pushed log shows demoted gives up its campaign', () => {
+    const core = new RaftCore({ id: 1, snapshot: { index: 1, term: 1, membership: membershipOf([1, 2], [3]) }, random: mulberry32(5) });
+    expect(core.campaign()).toBe(true);
+    expect(core.role).toBe('preCandidate');
+    core.ready();
+    // Never-leader 3 refuses and pushes its log: a committed change made 1 a never-leader too.
+    const demote = encodeConfig({ changes: [{ id: 1, role: 'neverLeader' }], membership: membershipOf([2], [1, 3]) });
+    core.step({ type: MsgType.PreVoteResp, from: 3, to: 1, term: core.term, reject: true });
+    core.step({ type: MsgType.CatchUp, from: 3, to: 1, term: core.term, index: 1, logTerm: 1, commit: 2, entries: [{ index: 2, term: 1, kind: EntryKind.Config, data: demote }] });
+    expect(core.membership).toEqual(membershipOf([2], [1, 3]));
+    expect(core.role).toBe('follower');
+    core.step({ type: MsgType.PreVoteResp, from: 2, to: 1, term: core.term + 1, reject: false });
+    expect(core.role).toBe('follower');
   });
 
   it('observers replicate but neither vote nor count for quorum', () => {

@@ -79,6 +79,8 @@ class Simulation {
   private readonly readFloor = new Map<number, number>(); // ctx -> committed index when requested
   private nextCtx = 1;
   private nextPayload = 1;
+  /** A change whose joining servers `leader` has staged, to propose on the next membership action. */
+  private plannedChange: { leader: NodeId; changes: MembershipChange[] } | undefined;
   private readonly traceLog: string[] = [];
   private readonly stats: SimStats;
 
@@ -128,6 +130,7 @@ class Simulation {
   run(): SimStats {
     for (this.step = 0; this.step < this.opts.steps; this.step++) {
       this.chaosEvent();
+      this.proposeWhenCaughtUp();
       this.settle();
       this.checkInvariants();
     }
@@ -213,13 +216,44 @@ class Simulation {
     this.pick(this.nodes.filter((x) => x.up))?.compact();
   }
 
+  /**
+   * As a member's host does: a change that adds servers first has the leader stage them (they catch up while the
+   * simulation goes on), and is proposed once they are synced (see proposeWhenCaughtUp) or by a later call, if
+   * the same member still leads.
+   */
   private changeMembership(): void {
     const leader = this.currentLeader();
     if (!leader) return;
-    const changes = this.rand() < 0.4 ? [{ id: this.pick(this.ids)!, role: this.pick(ROLES)! }] : this.multiChange(leader.core.membership);
+    const planned = this.plannedChange;
+    this.plannedChange = undefined;
+    if (planned?.leader !== leader.id) {
+      const changes = this.rand() < 0.4 ? [{ id: this.pick(this.ids)!, role: this.pick(ROLES)! }] : this.multiChange(leader.core.membership);
+      const joining = changes.filter((c) => c.role !== 'removed' && c.id !== leader.id && leader.core.catchUpOf(c.id) === undefined).map((c) => c.id);
+      if (joining.length > 0) {
+        leader.core.stageJoiners(joining);
+        this.plannedChange = { leader: leader.id, changes };
+        this.trace(() => `stage ${JSON.stringify(joining)} at ${leader.id}`);
+        return;
+      }
+      return this.proposeChange(leader, changes);
+    }
+    this.proposeChange(leader, planned.changes);
+  }
+
+  /** The planned change goes as soon as its joiners are synced (a later membership action proposes it anyway). */
+  private proposeWhenCaughtUp(): void {
+    const planned = this.plannedChange;
+    const leader = planned && this.nodes.find((n) => n.id === planned.leader && n.up);
+    if (!planned || !leader || leader.core.role !== 'leader') return;
+    if (!planned.changes.every((c) => c.role === 'removed' || c.id === leader.id || leader.core.catchUpOf(c.id) === 'synced')) return;
+    this.plannedChange = undefined;
+    this.proposeChange(leader, planned.changes);
+  }
+
+  private proposeChange(leader: SimNode, changes: MembershipChange[]): void {
     const r = leader.core.proposeMembership(changes);
     this.trace(() => `membership ${JSON.stringify(changes)} at ${leader.id}: ${r.ok ? 'ok' : r.error}`);
-    if (!r.ok) return;
+    if (!r.ok) return leader.core.stageJoiners([]);
     this.stats.configChanges++;
     if (changes.length > 1) this.stats.multiChanges++;
   }

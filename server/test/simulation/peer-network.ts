@@ -77,8 +77,6 @@ export class SimPeerNetwork {
       send: (messages) => {
         for (const m of messages) this.sendRaft(from, m);
       },
-      // Membership changes are not simulated: nobody outside the configuration knocks.
-      strangersHeardFrom: () => new Set(),
       sendAux: (to, payload) => {
         this.sendOrdered(from, to, () => this.endpoints.get(to)?.aux(from, payload), () => this.stats.auxLost++);
         this.stats.auxSent++;

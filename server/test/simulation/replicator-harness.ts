@@ -17,7 +17,6 @@ export function member(id: number, voters: number[], hooks: Partial<ReplicatorHo
     send: (messages) => void sent.push(...messages),
     sendAux: (to, payload) => (aux.push({ to, payload: payload as Aux['payload'] }), true),
     sendSnapshot: async () => {},
-    strangersHeardFrom: () => new Set(),
   };
   const host: ReplicatorHost = {
     committed: () => {},
@@ -27,6 +26,7 @@ export function member(id: number, voters: number[], hooks: Partial<ReplicatorHo
     fatal: (err) => {
       throw err;
     },
+    joinersStaged: () => {},
     ...hooks,
   };
   const deferred: Array<() => void> = [];

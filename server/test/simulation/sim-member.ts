@@ -271,6 +271,9 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
     this.setup.observer.failed(err);
   }
 
+  /** Membership changes are not simulated here. */
+  joinersStaged(): void {}
+
   // ---- MemberEnd: clients ----
 
   handshake(conn: SimConnection, req: HandshakeRequest): void {
