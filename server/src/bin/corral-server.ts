@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    member.stop().then(
+    member.stop({ handOver: true }).then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, 'error while shutting down');
