@@ -6,7 +6,7 @@ import type { NodeId } from '../consensus/types.js';
 import type { LoggerLike } from '../storage/logger.js';
 import { SnapshotReceiver, type SnapshotHandler } from './snapshot-receiver.js';
 import { decodeRaftFrame } from './raft-codec.js';
-import { FrameDecoder, FrameKind, ProtocolError, decodeValue, encodeValueFrame, toHello, type Frame } from './wire.js';
+import { FrameDecoder, FrameKind, HELLO_MAX_BYTES, ProtocolError, decodeValue, encodeValueFrame, toHello, type Frame } from './wire.js';
 
 /** What an inbound connection needs from the network that accepted it. */
 export interface InboundHost {
@@ -28,21 +28,21 @@ export interface InboundHost {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 5000;
-/** Until a peer has named itself it gets no more than this per frame: a stranger cannot make us buffer much. */
-const HELLO_MAX_BYTES = 1 << 20;
 
 export class InboundConnection {
   peer: NodeId = 0;
   stream: 'messages' | 'snapshot' | undefined;
   private readonly decoder: FrameDecoder;
   private receiver: SnapshotReceiver | undefined;
+  /** A snapshot connection whose metadata comes in the frame after its Hello: what receives it then. */
+  private awaitingMeta: SnapshotHandler | undefined;
   private refusing = false;
 
   constructor(
     readonly socket: net.Socket,
     private readonly host: InboundHost,
   ) {
-    this.decoder = new FrameDecoder(HELLO_MAX_BYTES);
+    this.decoder = new FrameDecoder(host.maxFrameBytes, HELLO_MAX_BYTES);
     socket.setNoDelay(true);
     socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => this.drop('no hello in time'));
     socket.on('data', (data) => this.onData(data));
@@ -79,6 +79,10 @@ export class InboundConnection {
       throw new ProtocolError(`unexpected frame kind ${frame.kind} on a message connection`);
     }
     if (this.receiver) return this.receiver.onFrame(frame);
+    if (this.awaitingMeta) {
+      if (frame.kind !== FrameKind.Meta) throw new ProtocolError(`expected snapshot metadata, got frame kind ${frame.kind}`);
+      return this.receive(this.awaitingMeta, decodeValue(frame.payload));
+    }
     if (frame.kind !== FrameKind.Hello) throw new ProtocolError(`expected hello, got frame kind ${frame.kind}`);
     this.onHello(decodeValue(frame.payload));
   }
@@ -90,7 +94,6 @@ export class InboundConnection {
     if (!this.host.isPeer(hello.from)) return this.refuse(`member ${hello.from} is not in member ${selfId}'s configuration`);
     this.peer = hello.from;
     this.stream = hello.stream;
-    this.decoder.maxFrameBytes = this.host.maxFrameBytes;
     if (hello.stream === 'messages') {
       this.socket.setTimeout(0);
       this.socket.setKeepAlive(true, 10_000);
@@ -101,7 +104,13 @@ export class InboundConnection {
     if (!handler) return this.refuse(`member ${selfId} takes no snapshots`);
     this.socket.setTimeout(this.host.snapshotIdleTimeoutMs, () => this.drop('snapshot transfer idle'));
     this.socket.setKeepAlive(true, 10_000);
-    this.receiver = new SnapshotReceiver(this.socket, hello.from, hello.meta, handler, this.host.snapshotHighWaterBytes, this.host.log);
+    if (hello.metaFollows) this.awaitingMeta = handler;
+    else this.receive(handler, hello.meta);
+  }
+
+  private receive(handler: SnapshotHandler, meta: unknown): void {
+    this.awaitingMeta = undefined;
+    this.receiver = new SnapshotReceiver(this.socket, this.peer, meta, handler, this.host.snapshotHighWaterBytes, this.host.log);
     this.host.adopt(this);
   }
 

@@ -3,9 +3,9 @@
 // drained, so the TCP window, and through it the receiver's consumer, paces the producer.
 import net from 'node:net';
 import type { NodeId } from '../consensus/types.js';
-import { frameHeader } from '../storage/frame.js';
+import { FRAME_HEADER_BYTES, frameHeader } from '../storage/frame.js';
 import type { PeerAddress } from './outbound-link.js';
-import { FrameDecoder, FrameKind, PROTOCOL_VERSION, decodeValue, encodeValueFrame, toVerdict } from './wire.js';
+import { FrameDecoder, FrameKind, HELLO_MAX_BYTES, PROTOCOL_VERSION, decodeValue, encodeValueFrame, toVerdict } from './wire.js';
 
 export interface SnapshotTransfer {
   selfId: NodeId;
@@ -54,7 +54,13 @@ export async function sendSnapshot(t: SnapshotTransfer): Promise<void> {
   await Promise.race([new Promise((resolve) => socket.once('connect', resolve)), outcome]);
   socket.setNoDelay(true);
   socket.setKeepAlive(true, 10_000);
-  socket.write(encodeValueFrame(FrameKind.Hello, { version: PROTOCOL_VERSION, from: t.selfId, to: t.to, stream: 'snapshot', meta: t.meta }));
+  const hello = { version: PROTOCOL_VERSION, from: t.selfId, to: t.to, stream: 'snapshot' } as const;
+  const withMeta = encodeValueFrame(FrameKind.Hello, { ...hello, meta: t.meta });
+  if (withMeta.length - FRAME_HEADER_BYTES <= HELLO_MAX_BYTES) socket.write(withMeta);
+  else {
+    socket.write(encodeValueFrame(FrameKind.Hello, { ...hello, metaFollows: true }));
+    socket.write(encodeValueFrame(FrameKind.Meta, t.meta));
+  }
   // Each pull from the source races the outcome: a stuck producer must not outlive a failed transfer.
   const source = t.chunks[Symbol.asyncIterator]();
   const failed = outcome.then(() => undefined);

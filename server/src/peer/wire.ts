@@ -18,10 +18,15 @@ export const enum FrameKind {
   Chunk = 5,
   End = 6,
   Abort = 7,
+  /** A snapshot connection's metadata, after a Hello too large to carry it (see Hello.metaFollows). */
+  Meta = 8,
 }
 
 /** 2: Raft messages in binary (version 1 sent them as msgpack). */
 export const PROTOCOL_VERSION = 2;
+
+/** Until a peer has named itself it gets no more than this per frame: a stranger cannot make us buffer much. */
+export const HELLO_MAX_BYTES = 1 << 20;
 
 export interface Hello {
   version: number;
@@ -31,6 +36,11 @@ export interface Hello {
   stream: 'messages' | 'snapshot';
   /** Snapshot connections: the metadata handed to the receiver's snapshot handler. */
   meta?: unknown;
+  /**
+   * Snapshot connections: the metadata would make the Hello larger than HELLO_MAX_BYTES (a CatchUp carries the
+   * log after the snapshot), so it comes in a Meta frame right after, once the sender has named itself.
+   */
+  metaFollows?: boolean;
 }
 
 export interface Verdict {
@@ -71,9 +81,16 @@ export class FrameDecoder {
   private pieces: Buffer[] = [];
   private buffered = 0;
   private needed = FRAME_HEADER_BYTES;
+  private first = true;
 
-  /** The largest payload accepted; may be raised once the peer has identified itself. */
-  constructor(public maxFrameBytes: number) {}
+  /**
+   * The largest payload accepted, and for the connection's first frame (a Hello, before the peer has named
+   * itself) `firstFrameMaxBytes`: frames that arrive with it are judged by the later limit already.
+   */
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly firstFrameMaxBytes = maxFrameBytes,
+  ) {}
 
   /** The frames completed by `data`; throws ProtocolError on a damaged or oversized frame. */
   push(data: Buffer): Frame[] {
@@ -89,9 +106,11 @@ export class FrameDecoder {
       if (r.kind === 'frame') {
         frames.push({ kind: r.type, payload: r.payload });
         offset = r.end;
+        this.first = false;
       } else if (r.kind === 'short') {
-        if (r.needed - FRAME_HEADER_BYTES > this.maxFrameBytes) {
-          throw new ProtocolError(`frame of ${r.needed - FRAME_HEADER_BYTES} bytes exceeds the limit of ${this.maxFrameBytes}`);
+        const limit = this.first ? this.firstFrameMaxBytes : this.maxFrameBytes;
+        if (r.needed - FRAME_HEADER_BYTES > limit) {
+          throw new ProtocolError(`frame of ${r.needed - FRAME_HEADER_BYTES} bytes exceeds the limit of ${limit}`);
         }
         this.needed = r.needed;
         break;

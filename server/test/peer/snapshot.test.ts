@@ -75,6 +75,24 @@ describe('PeerNetwork snapshots', () => {
     expect(got.stalled[1]).toBeLessThan(state.produced);
   });
 
+  it('metadata too large for a hello (a catch-up push with the log after its snapshot) follows it in a frame of its own', async () => {
+    const { one, two } = await pair();
+    const entries = Array.from({ length: 40 }, (_, i) => ({ index: 43 + i, term: 3, data: new Uint8Array(64 * 1024).fill(i) }));
+    const meta = { index: 42, entries };
+    let got: { meta: unknown; bytes: number } | undefined;
+    two.onSnapshot(async (_from, m, stream) => {
+      let bytes = 0;
+      for await (const chunk of stream) bytes += chunk.length;
+      got = { meta: m, bytes };
+    });
+    const { chunks } = source(3);
+    await one.sendSnapshot(2, meta, chunks);
+    expect(got?.bytes).toBeGreaterThan(0);
+    const arrived = got?.meta as typeof meta;
+    expect(arrived.index).toBe(42);
+    expect(arrived.entries.map((e) => [e.index, e.term, e.data[0], e.data.length])).toEqual(entries.map((e) => [e.index, e.term, e.data[0], e.data.length]));
+  });
+
   it('a failing chunk source rejects the send and fails the receiver’s stream', async () => {
     const { one, two } = await pair();
     const received: { error?: string; chunks: number } = { chunks: 0 };
