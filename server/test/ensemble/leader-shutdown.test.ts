@@ -20,11 +20,12 @@ describe('a leader shutting down', () => {
     const load = workload(zk, '/s');
     await sleep(300);
 
+    const proc = leader.process!;
     leader.signal('SIGTERM');
     const deadline = Date.now() + 10_000;
-    while (!leader.process.exited() && Date.now() < deadline) await sleep(20);
-    expect(leader.process.exited()).toBe(true);
-    const handed = leader.process
+    while (!proc.exited() && Date.now() < deadline) await sleep(20);
+    expect(proc.exited()).toBe(true);
+    const handed = proc
       .logTail(400)
       .split('\n')
       .flatMap((line) => {

@@ -56,7 +56,7 @@ function setup(refusals: MembershipRefusal[] = []) {
   return { state, requests, proposed, peers, events, answers, ask, commit, closed: () => closed };
 }
 
-const configText = (state: ReplicatedState) => state.tree.get(CONFIG_PATH)!.data.toString();
+const configText = (state: ReplicatedState) => state.tree.get(CONFIG_PATH)!.data!.toString();
 
 describe('reconfig requests changing several members', () => {
   it('adding two: one new config version at the joint entry, answered when the joint config is left', async () => {

@@ -143,7 +143,7 @@ describe('SessionLiveness', () => {
         fc.array(fc.double({ min: 0.05, max: 1, noNaN: true }), { minLength: 1, maxLength: 12 }),
         fc.array(fc.record({ at: fc.integer({ min: 0, max: 60_000 }), length: fc.integer({ min: 1, max: 3000 }) }), { maxLength: 3 }),
         (timeout, delay, gaps, stalls) => {
-          const { leader, follower, clock, step } = cluster(timeout, delay);
+          const { leader, clock, step } = cluster(timeout, delay);
           // Pings at most (timeout - one Raft tick - delivery - 1 ms) apart: with reports every Raft tick the
           // leader always hears of one before the previous one's deadline.
           const maxGap = timeout - RAFT_TICK - delay - 1;

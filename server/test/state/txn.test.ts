@@ -54,7 +54,7 @@ describe('transactions', () => {
         // Each list twice in a row, then a longer one that starts with it.
         const sequence = lists.flatMap((auth) => [auth, auth, [...auth, { scheme: 'ip', id: '10.0.0.1' }]]);
         for (const auth of sequence) {
-          const decoded = decodeTxn(encodeTxn({ ...request(create), auth }));
+          const decoded = decodeTxn(encodeTxn({ ...request(create), auth } as Txn));
           expect(decoded.kind === TxnKind.Request && decoded.auth).toEqual(auth);
         }
       }),
