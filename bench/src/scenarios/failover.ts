@@ -3,7 +3,10 @@
 // transfer_leadership?to=any on the leader; ZooKeeper has no such command): the figure is the longest gap between
 // successful writes around the transfer. Then the leader is killed (SIGKILL, a crash rather than a shutdown):
 // the outage is the time from the kill until a write sent after it succeeds. Corral's election timeout is
-// partly random, hence several runs and their min/median/max.
+// partly random, hence several runs and their min/median/max. In a fresh ensemble of each run, the leader is then
+// told to stop (SIGTERM, as Kubernetes deletes a pod): the figure is the longest gap between successful writes from
+// the signal until the process is gone and a while after. Corral's leader hands over before it exits; ZooKeeper's
+// followers notice it left and hold an election.
 import { now, sleep } from '../clock.js';
 import { ControlSession } from '../control-session.js';
 import { deploy, memberMode, type Deployment, type Member, type TargetKind } from '../deploy.js';
@@ -28,6 +31,7 @@ interface Transfer {
 
 interface Run {
   killOutageMs: number;
+  shutdown: { maxGapMs: number; failed: number; firstError?: string };
   transfer?: Transfer;
 }
 
@@ -74,17 +78,37 @@ async function measureLeaderKill(dep: Deployment): Promise<number> {
   return resumedAt - killedAt;
 }
 
-async function oneRun(kind: TargetKind, s: BenchSettings): Promise<Run> {
+async function measureLeaderShutdown(dep: Deployment): Promise<Run['shutdown']> {
+  const { leader, followers } = await leaderOf(dep);
+  const writer = new WriteLoop(followers.map((m) => m.endpoint), NODE);
+  await sleep(STEADY_MS);
+  const signalledAt = now();
+  process.kill(leader.process.pid, 'SIGTERM');
+  while (!leader.process.exited() && now() - signalledAt < 60_000) await sleep(5);
+  const goneAt = now();
+  await sleep(AFTER_TRANSFER_MS);
+  return writeGap(await writer.stop(), signalledAt, goneAt + AFTER_TRANSFER_MS);
+}
+
+/** A fresh ensemble with the benchmark's node, for `measure`. */
+async function withEnsemble<T>(kind: TargetKind, s: BenchSettings, measure: (dep: Deployment) => Promise<T>): Promise<T> {
   const dep = await deploy(kind, { members: s.members, cfg: s.cfg, zkHeapMb: s.zkHeapMb, corralAdmin: true });
   try {
     const setup = await ControlSession.open(dep.endpoints[0]!, 1 << 20);
     await setup.create(NODE, Buffer.alloc(0));
     await setup.close();
-    const transfer = kind === 'corral' ? await measureTransfer(dep) : undefined;
-    return { killOutageMs: await measureLeaderKill(dep), ...(transfer ? { transfer } : {}) };
+    return await measure(dep);
   } finally {
     await dep.stop();
   }
+}
+
+async function oneRun(kind: TargetKind, s: BenchSettings): Promise<Run> {
+  const first = await withEnsemble(kind, s, async (dep) => {
+    const transfer = kind === 'corral' ? await measureTransfer(dep) : undefined;
+    return { killOutageMs: await measureLeaderKill(dep), ...(transfer ? { transfer } : {}) };
+  });
+  return { ...first, shutdown: await withEnsemble(kind, s, measureLeaderShutdown) };
 }
 
 const median = (xs: number[]) => {
@@ -105,15 +129,25 @@ function spread(fig: ReturnType<typeof figures>, metric: string, xs: number[]): 
   ];
 }
 
+/** Writes that failed over all the runs, with the distinct first errors in the note. */
+function failedWrites(fig: ReturnType<typeof figures>, metric: string, gaps: Array<{ failed: number; firstError?: string }>, what: string): Figure {
+  const errors = new Set(gaps.flatMap((g) => (g.firstError ? [g.firstError] : [])));
+  return fig(metric, 'writes', 'lower', gaps.reduce((n, g) => n + g.failed, 0), [`over ${gaps.length} ${what}`, ...errors].join('; '));
+}
+
 export const failover: Scenario = {
   name: 'failover',
-  description: 'write outage when the leader is killed, and (Corral) write gap of a planned leadership transfer (needs --members 3)',
+  description: 'write outage when the leader is killed or told to stop, and (Corral) write gap of a planned leadership transfer (needs --members 3)',
   run: async (kind, s: BenchSettings) => {
     const fig = figures('failover');
     if (s.members < 3) return [fig('leader-kill write outage median', 'ms', 'lower', null, 'needs ensemble')];
     const runs: Run[] = [];
     for (let i = 0; i < s.failoverRuns; i++) runs.push(await oneRun(kind, s));
     const out = spread(fig, 'leader-kill write outage', runs.map((r) => r.killOutageMs));
+    out.push(
+      ...spread(fig, 'leader SIGTERM max write gap', runs.map((r) => r.shutdown.maxGapMs)),
+      failedWrites(fig, 'leader SIGTERM failed writes', runs.map((r) => r.shutdown), 'shutdowns'),
+    );
     const transfers = runs.flatMap((r) => (r.transfer ? [r.transfer] : []));
     if (transfers.length === 0) {
       out.push(...['min', 'median', 'max'].map((q) =>
@@ -122,8 +156,7 @@ export const failover: Scenario = {
     }
     out.push(
       ...spread(fig, 'planned transfer max write gap', transfers.map((t) => t.maxGapMs)),
-      fig('planned transfer failed writes', 'writes', 'lower', transfers.reduce((n, t) => n + t.failed, 0),
-        [`over ${transfers.length} transfers`, ...new Set(transfers.flatMap((t) => (t.firstError ? [t.firstError] : [])))].join('; ')),
+      failedWrites(fig, 'planned transfer failed writes', transfers, 'transfers'),
       fig('planned transfer admin elapsed median', 'ms', 'lower', median(transfers.map((t) => t.adminMs))),
       fig('steady-state max write gap median', 'ms', 'lower', median(transfers.map((t) => t.steadyGapMs)),
         'before the transfer, for scale'),
