@@ -7,16 +7,18 @@
 // appends a Noop; membership changes that take effect when their entry commits, with etcd's rule that a
 // leader proposes a change only once everything before it (including its own Noop) has been applied:
 // single-server changes in one entry, larger ones through a joint configuration that the leader leaves
-// automatically as soon as the joint entry commits (see membership.ts); observers (learners) and
-// never-leader voters; leadership transfer via TimeoutNow; ReadIndex; pipelined replication with flow
-// control; snapshot catch-up. A leader asked to remove or demote itself hands over first; it never
-// commits an inherited entry that demotes it to never-leader/observer (it hands over instead), and
-// hands over once a committed change removes it.
+// automatically as soon as the joint entry commits (see membership.ts); servers about to join replicated
+// to before the change that adds them (stageJoiners); observers (learners) and never-leader voters;
+// leadership transfer via TimeoutNow; ReadIndex; pipelined replication with flow control; snapshot
+// catch-up. A leader asked to remove or demote itself hands over first; it never commits an inherited
+// entry that demotes it to never-leader/observer (it hands over instead), and hands over once a committed
+// change removes it.
 //
 // Host contract.
 // - Inputs: tick() at a fixed interval; step(msg) for every message received; propose(),
-//   proposeMembership(), transferLeadership(), readIndex(), campaign(); persisted(id) and
-//   reportSnapshot(peer, ok) as described below; compact(index) after snapshotting.
+//   proposeMembership() (after stageJoiners() for the servers it adds), transferLeadership(), readIndex(),
+//   campaign(); persisted(id) and reportSnapshot(peer, ok) as described below; compact(index) after
+//   snapshotting.
 // - Then call ready() (it drains the output; `hasReady()` tells whether there is any) and:
 //   1. `persist`: write `snapshot` (if present; the data already arrived out of band), then
 //      `entries` (the first entry's index replaces that index and everything after it in the host's
@@ -869,16 +871,14 @@ export class RaftCore {
   private syncProgress(): void {
     const peers = new Set(replicaPeers(this.membershipValue, this.id));
     for (const id of this.staged) if (peers.has(id)) this.staged.delete(id);
-    for (const id of this.progress.keys()) if (!peers.has(id) && !this.staged.has(id)) this.dropReplica(id);
+    for (const [id, pr] of this.progress) {
+      if (peers.has(id) || this.staged.has(id)) continue;
+      // A last append tells a member removed by the change that it committed: it would otherwise stay in the
+      // configuration it knew (a joint one lets it campaign) and never answer a reconfig request it forwarded.
+      if (pr.state !== 'snapshot') this.sendAppend(id, pr);
+      this.progress.delete(id);
+    }
     for (const id of peers) if (!this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1));
-  }
-
-  private dropReplica(id: NodeId): void {
-    const pr = this.progress.get(id)!;
-    // A last append tells a member removed by the change that it committed: it would otherwise stay in the
-    // configuration it knew (a joint one lets it campaign) and never answer a reconfig request it forwarded.
-    if (pr.state !== 'snapshot') this.sendAppend(id, pr);
-    this.progress.delete(id);
   }
 
   // ---------------------------------------------------------------- commit & membership

@@ -96,6 +96,30 @@ describe('reconfig requests changing several members', () => {
     expect(t.peers.at(-1)).toEqual([1, 4, 5]);
   });
 
+  it('joiners the leader here catches up are peers from then on, and stay so as members', async () => {
+    const t = setup();
+    t.ask({ joiningServers: `${line(4)},${line(5)}` });
+    const changes = t.proposed[0]!;
+    t.requests.stage(changes);
+    expect(t.peers.at(-1)).toEqual([1, 2, 3, 4, 5]);
+    t.commit(changes, { ...sets([1, 2, 3, 4, 5]), outgoing: sets([1, 2, 3]) }, 0x100000005);
+    t.commit([], sets([1, 2, 3, 4, 5]), 0x100000006);
+    expect(t.peers.at(-1)).toEqual([1, 2, 3, 4, 5]);
+    // A later change that removes one of them drops it: the staged list ended when they became members.
+    t.commit([{ id: 5, role: 'removed' }], sets([1, 2, 3, 4]), 0x100000007);
+    expect(t.peers.at(-1)).toEqual([1, 2, 3, 4, 5]); // departing, for a grace period
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.peers.at(-1)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('withdrawn joiners are peers no more', () => {
+    const t = setup();
+    t.requests.stage([{ id: 4, role: 'voter', info: { spec: spec(4), time: 0 } }]);
+    expect(t.peers.at(-1)).toEqual([1, 2, 3, 4]);
+    t.requests.stage([]);
+    expect(t.peers.at(-1)).toEqual([1, 2, 3]);
+  });
+
   it('a single change is answered when its entry applies', () => {
     const t = setup();
     t.ask({ joiningServers: line(4, 'observer') });
