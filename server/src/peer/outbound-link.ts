@@ -110,6 +110,18 @@ export class OutboundLink {
     this.socket?.destroy(new Error(`peer moved to ${address.host}:${address.port}`));
   }
 
+  /**
+   * The peer just connected to us, so it is up and likely lets us in too (a joiner the leader now reaches, a
+   * member back from a restart): if we are waiting out a backoff, dial now.
+   */
+  redialNow(): void {
+    if (this.closed || this.socket || this.retryTimer === undefined) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.failures = 0;
+    this.dial();
+  }
+
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
@@ -166,7 +178,10 @@ export class OutboundLink {
       if (wasAccepted && Date.now() - acceptedAt >= STABLE_MS) this.failures = 0;
       const delay = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** this.failures);
       this.failures = Math.min(this.failures + 1, 10);
-      this.retryTimer = setTimeout(() => this.dial(), delay);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.dial();
+      }, delay);
     });
   }
 

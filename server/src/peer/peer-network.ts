@@ -238,6 +238,7 @@ export class PeerNetwork {
         const previous = this.inbound.get(conn.peer);
         this.inbound.set(conn.peer, conn);
         previous?.drop('replaced by a newer connection from the same member', 'info');
+        this.links.get(conn.peer)?.redialNow();
       },
       released: (conn) => {
         this.connections.delete(conn);
