@@ -28,6 +28,11 @@ export interface DeployOptions {
   corralLagDir?: string;
   /** Gives each Corral member an AdminServer on a port of its own (for transfer_leadership); ZooKeeper's stays off. */
   corralAdmin?: boolean;
+  /**
+   * Servers started besides the `members`, configured with every server (themselves included) while the members
+   * list only the members: what a reconfig may then add. They are not waited for (a joiner serves once added).
+   */
+  joining?: number;
 }
 
 export interface Member {
@@ -36,6 +41,8 @@ export interface Member {
   /** The AdminServer's port, when the deployment asked for one. */
   adminPort?: number;
   process: ServerProcess;
+  /** Its line in a reconfig's joining list: server.N=host:quorumPort:electionPort:participant;host:clientPort. */
+  serverLine: string;
 }
 
 export interface Deployment {
@@ -78,18 +85,20 @@ function commandFor(kind: TargetKind, cfgPath: string, opts: DeployOptions): { c
 }
 
 export async function deploy(kind: TargetKind, opts: DeployOptions): Promise<Deployment> {
-  const n = opts.members;
+  const n = opts.members + (opts.joining ?? 0);
   const withAdmin = kind === 'corral' && opts.corralAdmin === true;
-  // Per member: client port, then quorum and election ports, then (with an AdminServer) its port.
+  // Per server: client port, then quorum and election ports, then (with an AdminServer) its port.
   const ports = await freePorts((withAdmin ? 4 : 3) * n);
   const root = mkdtempSync(join(tmpdir(), `corral-bench-${kind}-`));
   const host = '127.0.0.1';
-  // An ensemble: server.N=host:quorumPort:electionPort lines and a myid file per member, as for ZooKeeper.
-  const serverLines: ZooCfg = {};
-  if (n > 1) {
-    for (let i = 0; i < n; i++) serverLines[`server.${i + 1}`] = `${host}:${ports[n + i]}:${ports[2 * n + i]}`;
-    Object.assign(serverLines, { initLimit: 10, syncLimit: 5 });
-  }
+  // An ensemble: server.N=host:quorumPort:electionPort lines and a myid file per member, as for ZooKeeper; the
+  // members list the first `members` servers, a joiner all of them.
+  const serverLines = (count: number): ZooCfg => {
+    if (n === 1) return {};
+    const lines: ZooCfg = { initLimit: 10, syncLimit: 5 };
+    for (let i = 0; i < count; i++) lines[`server.${i + 1}`] = `${host}:${ports[n + i]}:${ports[2 * n + i]}`;
+    return lines;
+  };
   const members: Member[] = [];
   const stopAll = async () => {
     await Promise.all(members.map((m) => m.process.stop(20_000)));
@@ -104,12 +113,14 @@ export async function deploy(kind: TargetKind, opts: DeployOptions): Promise<Dep
       const jute: ZooCfg = opts.juteMaxBuffer ? { 'jute.maxbuffer': opts.juteMaxBuffer } : {};
       const adminPort = withAdmin ? ports[3 * n + i]! : undefined;
       const admin: ZooCfg = adminPort ? { 'admin.enableServer': true, 'admin.serverAddress': host, 'admin.serverPort': adminPort } : {};
-      const cfgPath = writeZooCfg(dir, completeZooCfg({ ...opts.cfg, ...jute, ...admin, ...serverLines }, dataDir, ports[i]!));
+      const servers = serverLines(i < opts.members ? opts.members : n);
+      const cfgPath = writeZooCfg(dir, completeZooCfg({ ...opts.cfg, ...jute, ...admin, ...servers }, dataDir, ports[i]!));
       const { command, args, env } = commandFor(kind, cfgPath, opts);
       const proc = startServerProcess(command, args, { cwd: dir, logPath: join(dir, 'server.log'), env });
-      members.push({ id: i + 1, endpoint: { host, port: ports[i]! }, ...(adminPort ? { adminPort } : {}), process: proc });
+      const serverLine = `server.${i + 1}=${host}:${ports[n + i]}:${ports[2 * n + i]}:participant;${host}:${ports[i]}`;
+      members.push({ id: i + 1, endpoint: { host, port: ports[i]! }, ...(adminPort ? { adminPort } : {}), process: proc, serverLine });
     }
-    await Promise.all(members.map((m) => waitUntilServing(kind, m)));
+    await Promise.all(members.slice(0, opts.members).map((m) => waitUntilServing(kind, m)));
   } catch (err) {
     await stopAll();
     throw err;

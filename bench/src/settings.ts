@@ -39,6 +39,8 @@ export interface BenchSettings {
   scale: { sessions: number; sessionTimeoutMs: number; holdTimeouts: number };
   /** Fresh ensembles the failover scenario measures (leader kill, and for Corral a planned transfer, in each). */
   failoverRuns: number;
+  /** The reconfig scenario: nodes of 4 KiB in the tree the joiners must fetch, and fresh ensembles measured. */
+  reconfig: { nodes: number; runs: number };
 }
 
 /** One figure for one target. `better` says which way is good, for reading the ratio. */

@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'bench-quick-'));
 let results: Record<string, Figure[]>;
 let table: string;
-/** Corral's figures from one failover run on a 3-member ensemble (the ensemble-only measurements). */
+/** Corral's figures from one failover run and one reconfig run on a 3-member ensemble (the ensemble-only measurements). */
 let ensemble: Figure[];
 
 function bench(args: string[], name: string): { table: string; results: Record<string, Figure[]> } {
@@ -27,7 +27,7 @@ beforeAll(() => {
   mkdirSync(join(tmp, 'lag'));
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'bench')], { stdio: 'inherit' });
   ({ table, results } = bench(['--lag-corral', join(tmp, 'lag')], 'quick'));
-  ensemble = bench(['--members', '3', '--targets', 'corral', '--scenario', 'failover'], 'ensemble').results.corral!;
+  ensemble = bench(['--members', '3', '--targets', 'corral', '--scenario', 'failover,reconfig'], 'ensemble').results.corral!;
 }, 180_000);
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -71,8 +71,9 @@ describe.each(['zookeeper', 'corral'])('bench --quick on %s', (kind) => {
     expect(value(kind, /^sessions/, 'server RSS peak').value).toBeGreaterThan(0);
   });
 
-  it('reports failover as needing an ensemble', () => {
+  it('reports failover and reconfig as needing an ensemble', () => {
     expect(value(kind, /^failover/, 'leader-kill write outage median')).toMatchObject({ value: null, note: 'needs ensemble' });
+    expect(value(kind, /^reconfig/, 'majority swap max write gap median')).toMatchObject({ value: null, note: 'needs --members 3' });
   });
 });
 
@@ -89,6 +90,20 @@ describe('failover on a 3-member Corral ensemble', () => {
     expect(outage.value).toBeGreaterThan(0);
     // Far above anything a working failover needs: a missing writer or an unnoticed kill would show as 120 s/NaN.
     expect(outage.value).toBeLessThan(60_000);
+  });
+
+  it('measured a leader told to stop: writes went on', () => {
+    const gap = figure('leader SIGTERM max write gap median');
+    expect(gap.value).toBeGreaterThan(0);
+    expect(gap.value).toBeLessThan(10_000);
+  });
+
+  it('replaced a majority by reconfig while a writer wrote, and the request was taken', () => {
+    expect(figure('reconfig requests refused').value).toBe(0);
+    const gap = figure('majority swap max write gap median');
+    expect(gap.value).toBeGreaterThan(0);
+    expect(gap.value).toBeLessThan(10_000);
+    expect(figure('majority swap request time median').value).toBeGreaterThan(0);
   });
 
   it('moved leadership through the AdminServer and saw writes continue', () => {

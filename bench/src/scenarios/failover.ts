@@ -9,10 +9,10 @@
 // followers notice it left and hold an election.
 import { now, sleep } from '../clock.js';
 import { ControlSession } from '../control-session.js';
-import { deploy, memberMode, type Deployment, type Member, type TargetKind } from '../deploy.js';
-import type { BenchSettings, Figure, Scenario } from '../settings.js';
+import { deploy, type Deployment, type Member, type TargetKind } from '../deploy.js';
+import type { BenchSettings, Scenario } from '../settings.js';
 import { WriteLoop, writeGap } from '../write-loop.js';
-import { figures } from './common.js';
+import { failedWrites, figures, leaderOf, median, spread } from './common.js';
 
 const NODE = '/bench-failover';
 const STEADY_MS = 1000;
@@ -33,16 +33,6 @@ interface Run {
   killOutageMs: number;
   shutdown: { maxGapMs: number; failed: number; firstError?: string };
   transfer?: Transfer;
-}
-
-async function leaderOf(dep: Deployment): Promise<{ leader: Member; followers: Member[] }> {
-  for (let tries = 0; ; tries++) {
-    const modes = await Promise.all(dep.members.map(memberMode));
-    const leader = dep.members[modes.indexOf('leader')];
-    if (leader) return { leader, followers: dep.members.filter((m) => m !== leader) };
-    if (tries > 100) throw new Error(`no leader among the members (modes: ${modes.join(', ')})`);
-    await sleep(100);
-  }
 }
 
 /** Asks the leader's AdminServer to hand leadership to any other member; returns its elapsed_ms. */
@@ -109,30 +99,6 @@ async function oneRun(kind: TargetKind, s: BenchSettings): Promise<Run> {
     return { killOutageMs: await measureLeaderKill(dep), ...(transfer ? { transfer } : {}) };
   });
   return { ...first, shutdown: await withEnsemble(kind, s, measureLeaderShutdown) };
-}
-
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-/** min, median and max of one measurement over the runs; the median's note lists every run. */
-function spread(fig: ReturnType<typeof figures>, metric: string, xs: number[]): Figure[] {
-  const finite = xs.filter(Number.isFinite);
-  const lost = xs.length - finite.length;
-  const note = `${xs.length} runs: ${xs.map((x) => (Number.isFinite(x) ? Math.round(x) : 'none')).join(', ')}`;
-  return [
-    fig(`${metric} min`, 'ms', 'lower', finite.length ? Math.min(...finite) : null),
-    fig(`${metric} median`, 'ms', 'lower', finite.length ? median(finite) : null, note),
-    fig(`${metric} max`, 'ms', 'lower', lost ? null : Math.max(...finite), lost ? `${lost} runs never resumed within 120 s` : undefined),
-  ];
-}
-
-/** Writes that failed over all the runs, with the distinct first errors in the note. */
-function failedWrites(fig: ReturnType<typeof figures>, metric: string, gaps: Array<{ failed: number; firstError?: string }>, what: string): Figure {
-  const errors = new Set(gaps.flatMap((g) => (g.firstError ? [g.firstError] : [])));
-  return fig(metric, 'writes', 'lower', gaps.reduce((n, g) => n + g.failed, 0), [`over ${gaps.length} ${what}`, ...errors].join('; '));
 }
 
 export const failover: Scenario = {
