@@ -12,6 +12,10 @@ export interface MemberStatus {
   /** Log entries the member is behind the leader's commit index (null when unknown, e.g. not asked on the leader). */
   lag: number | null;
   connected: boolean;
+  /** The leader's view of its replication to the member (see RaftCore.catchUpOf); null elsewhere and for itself. */
+  sync: 'synced' | 'catchingUp' | 'silent' | null;
+  /** In the middle of a joint change: whether the member joins or leaves with it. */
+  change: 'joining' | 'leaving' | null;
 }
 
 export type TransferOutcome =
@@ -36,6 +40,8 @@ export function registerEnsembleCommands(admin: AdminServer, control: EnsembleCo
           ['is_leader', m.isLeader],
           ['lag', m.lag],
           ['connected', m.connected],
+          ['sync', m.sync],
+          ['change', m.change],
         ]),
     );
     return new Map<string, JsonValue>([['members', members]]);

@@ -1,28 +1,42 @@
 // What a member reports about the ensemble from its consensus core: the members list an operator uses to pick a
 // restart order, ZooKeeper's quorum fields (mntr, srvr, leader, voting_view), and its mode.
 import type { ServerSpec } from '../config/server-line.js';
+import { roleOf } from '../consensus/membership.js';
 import type { RaftCore } from '../consensus/raft.js';
-import type { NodeId } from '../consensus/types.js';
+import type { MemberSets, NodeId } from '../consensus/types.js';
 import type { MemberStatus } from './ensemble-commands.js';
 import type { QuorumView, ServerMode } from './view.js';
 
+const SERVER_ROLE = { voter: 'participant', neverLeader: 'neverleader', observer: 'observer' } as const;
+const idsOf = (m: MemberSets) => [...m.voters, ...m.neverLeaders, ...m.observers];
+
+/**
+ * Every member of the configuration in force; in the middle of a joint change, of both halves, with `change`
+ * saying which side each one is on (`specs`: later entries win, so the replicated server list goes last).
+ */
 export function memberStatuses(core: RaftCore, self: NodeId, specs: readonly ServerSpec[], isConnected: (id: NodeId) => boolean): MemberStatus[] {
   const progress = new Map(core.replicationStatus().map((p) => [p.id, p]));
-  const { voters, neverLeaders, observers } = core.membership;
+  const incoming = core.membership;
+  const outgoing = incoming.outgoing;
   const byId = new Map(specs.map((s) => [s.id, s]));
-  const ids = [...voters, ...neverLeaders, ...observers].sort((a, b) => a - b);
+  const ids = [...new Set([...idsOf(incoming), ...(outgoing ? idsOf(outgoing) : [])])].sort((a, b) => a - b);
   return ids.map((id) => {
     const spec = byId.get(id);
     const isSelf = id === self;
     const match = isSelf ? core.lastIndex : progress.get(id)?.match;
+    const inNew = roleOf(incoming, id) !== 'removed';
+    const inOld = outgoing ? roleOf(outgoing, id) !== 'removed' : inNew;
+    const role = roleOf(inNew ? incoming : outgoing!, id) as keyof typeof SERVER_ROLE;
     return {
       id,
       host: spec?.host ?? '',
       clientPort: spec?.clientPort,
-      role: observers.includes(id) ? 'observer' : neverLeaders.includes(id) ? 'neverleader' : 'participant',
+      role: SERVER_ROLE[role],
       isLeader: core.leader === id,
       lag: core.role === 'leader' && match !== undefined ? Math.max(0, core.commitIndex - match) : null,
       connected: isSelf || isConnected(id),
+      sync: isSelf ? null : (core.catchUpOf(id) ?? null),
+      change: inNew === inOld ? null : inNew ? 'joining' : 'leaving',
     };
   });
 }

@@ -618,7 +618,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   // ---- Ensemble control (admin commands) ----
 
   memberStatus(): MemberStatus[] {
-    return memberStatuses(this.replicator!.core, this.nodeId, this.config.servers, (id) => this.peers?.isConnected(id) ?? false);
+    const specs = this.reconfigs.peerServers(); // members a joint change removes are still among them
+    return memberStatuses(this.replicator!.core, this.nodeId, specs, (id) => this.peers?.isConnected(id) ?? false);
   }
 
   /** Hands leadership to `target` (or the best eligible member) and waits until a new leader is known. */

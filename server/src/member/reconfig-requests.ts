@@ -103,7 +103,7 @@ export class ReconfigRequests {
   /** This leader catches up `joiners` (none: `[]`) before proposing their change: keep them as peers meanwhile. */
   stage(joiners: MembershipChange[]): void {
     this.staged = joiners.flatMap((c) => (c.info as ChangeInfo | undefined)?.spec ?? []);
-    this.peersChanged(this.host.replicated());
+    this.peersChanged();
   }
 
   /** A committed config entry: update /zookeeper/config and the peer list, and answer whoever asked for it. */
@@ -125,8 +125,8 @@ export class ReconfigRequests {
     });
     const time = (changes[0]!.info as ChangeInfo | undefined)?.time ?? 0;
     host.watchEvents(state.applyConfig(updates, zxid, time).events);
-    this.peersChanged(state);
-    if (!membership.outgoing) this.releaseDeparting(state);
+    this.peersChanged();
+    if (!membership.outgoing) this.releaseDeparting();
     const key = keyOf(changes);
     host.log.info({ changes: key, joint: membership.outgoing !== undefined, version: hex(BigInt(zxid)) }, 'membership changed');
     const p = this.pending.find((q) => q.key === key && !q.joint);
@@ -138,7 +138,7 @@ export class ReconfigRequests {
   /** The entry leaving a joint configuration: C_new alone is in force. */
   private leftJoint(state: ReplicatedState, zxid: number): void {
     state.lastZxid = zxid;
-    this.releaseDeparting(state);
+    this.releaseDeparting();
     this.host.log.info({ version: hex(BigInt(state.configVersion)) }, 'joint configuration left');
     for (const p of this.pending.filter((q) => q.joint)) this.answer(p, state, zxid);
   }
@@ -150,19 +150,24 @@ export class ReconfigRequests {
   }
 
   /** The removal of the departing members is in force: drop them from the peers after the grace period. */
-  private releaseDeparting(state: ReplicatedState): void {
+  private releaseDeparting(): void {
     const ids = [...this.departing.keys()];
     if (ids.length === 0) return;
     const release = setTimeout(() => {
       for (const id of ids) this.departing.delete(id);
-      this.peersChanged(state);
+      this.peersChanged();
     }, DEPARTURE_GRACE_TICKS * this.host.config.tickTime);
     release.unref();
   }
 
-  private peersChanged(state: ReplicatedState): void {
-    const servers = new Map(state.servers);
+  /** The servers to keep connections with: the configuration's, departing members' and staged joiners'. */
+  peerServers(): ServerSpec[] {
+    const servers = new Map(this.host.replicated().servers);
     for (const spec of [...this.departing.values(), ...this.staged]) if (!servers.has(spec.id)) servers.set(spec.id, spec);
-    this.host.serversChanged([...servers.values()]);
+    return [...servers.values()];
+  }
+
+  private peersChanged(): void {
+    this.host.serversChanged(this.peerServers());
   }
 }
