@@ -29,9 +29,9 @@ export function runKazoo(
  * commands asynchronously and quits at end of input with answers outstanding, and both shells print
  * watch events from another thread, so pacing is what makes transcripts complete and deterministic.
  *
- * Settled means quiet for `quietMs`, or, with `drain`, that the drain command's answer has arrived: it is
- * sent after each step on the same session, so its answer comes after the step's answer and events. Its
- * lines are left out of the result.
+ * Settled means quiet for `quietMs`, or, with `drain`, that every line of the drain command's answer has
+ * arrived: it is sent after each step on the same session, so its answer comes after the step's answer and
+ * events. Those lines are left out of the result.
  */
 function runShell(
   command: string,
@@ -42,7 +42,7 @@ function runShell(
     stepTimeoutMs: number;
     timeoutMs: number;
     env?: NodeJS.ProcessEnv;
-    drain?: { command: string; answer: string };
+    drain?: { command: string; lines: string[] };
   },
 ): Promise<ShellResult> {
   return new Promise((resolve, reject) => {
@@ -85,15 +85,15 @@ function runShell(
         if (Date.now() - Math.max(lastOutput, start) >= opts.quietMs) return;
       }
     };
-    const drained = async (drain: { command: string; answer: string }) => {
+    const drained = async (drain: { command: string; lines: string[] }) => {
       const start = Date.now();
       const from = output.length;
       child.stdin.write(`${drain.command}\n`);
-      while (!closed && Date.now() - start < opts.stepTimeoutMs && !output.includes(drain.answer, from)) {
+      while (!closed && Date.now() - start < opts.stepTimeoutMs && !drain.lines.every((l) => output.includes(l, from))) {
         await new Promise((r) => setTimeout(r, 10));
       }
     };
-    const strip = (text: string) => (opts.drain ? text.split(opts.drain.answer).join('') : text);
+    const strip = (text: string) => (opts.drain?.lines ?? []).reduce((t, line) => t.split(line).join(''), text);
     void (async () => {
       await settle(true); // the connection banner
       for (const step of steps) {
@@ -118,8 +118,8 @@ export function runCliMt(connectString: string, commands: string[], opts: { time
     quietMs: 100,
     stepTimeoutMs: 5000,
     timeoutMs: opts.timeoutMs ?? 60_000,
-    // A sync prints "[path]: rc = N" when its answer arrives; no step syncs the root.
-    drain: { command: 'sync /', answer: '[/]: rc = 0\n' },
+    // A sync's answer prints "[path]: rc = 0" and "\tname = path" (two writes); no step syncs the root.
+    drain: { command: 'sync /', lines: ['[/]: rc = 0\n', '\tname = /\n'] },
   });
 }
 
