@@ -258,7 +258,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.peers = await this.startPeers();
     // ZooKeeper's limits on a learner: an answer within syncLimit ticks, the first sync within initLimit.
     const catchUp = { answerWithinMs: config.syncLimit * config.tickTime, syncWithinMs: config.initLimit * config.tickTime };
-    this.replicator = new Replicator(core, opened.wal, this, this.state.lastZxid, this.peers, undefined, catchUp);
+    this.replicator = new Replicator(core, opened.wal, this, this.state.lastZxid, { peers: this.peers, catchUp });
     const ready = new Promise<void>((resolve) => (this.caughtUp = resolve));
     if (config.standalone) this.replicator.campaign();
     this.timers.push(setInterval(() => this.replicator?.tick(), raftTickMs(config.tickTime)));

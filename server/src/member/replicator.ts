@@ -141,17 +141,21 @@ export class Replicator {
   private applied: number;
   private readonly joiners: JoinerCatchUp;
 
+  private readonly peers: PeerTransport | undefined;
+  private readonly clock: ReplicatorClock;
+
+  /** Without `peers`, a standalone member. */
   constructor(
     readonly core: RaftCore,
     private readonly wal: ReplicatorLog,
     private readonly host: ReplicatorHost,
     private lastZxid: number,
-    private readonly peers?: PeerTransport,
-    private readonly clock: ReplicatorClock = REAL_CLOCK,
-    catchUpLimits: CatchUpLimits = CATCH_UP_LIMITS,
+    opts: { peers?: PeerTransport; clock?: ReplicatorClock; catchUp?: CatchUpLimits } = {},
   ) {
+    this.peers = opts.peers;
+    const clock = (this.clock = opts.clock ?? REAL_CLOCK);
     this.applied = core.appliedIndex;
-    this.joiners = new JoinerCatchUp(core, catchUpLimits, () => clock.now(), (joiners) => host.joinersStaged(joiners));
+    this.joiners = new JoinerCatchUp(core, opts.catchUp ?? CATCH_UP_LIMITS, () => clock.now(), (joiners) => host.joinersStaged(joiners));
   }
 
   get isLeader(): boolean {

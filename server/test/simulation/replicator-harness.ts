@@ -32,7 +32,7 @@ export function member(id: number, voters: number[], hooks: Partial<ReplicatorHo
   const deferred: Array<() => void> = [];
   const clock = { time: 0 };
   const wal = { append: async () => {}, reset: async () => {} };
-  const replicator = new Replicator(core, wal, host, 0, peers, { now: () => clock.time, defer: (fn) => deferred.push(fn) });
+  const replicator = new Replicator(core, wal, host, 0, { peers, clock: { now: () => clock.time, defer: (fn) => deferred.push(fn) } });
   const settle = async () => {
     for (let i = 0; i < 20; i++) {
       while (deferred.length > 0) deferred.shift()!();

@@ -160,7 +160,7 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       electionTicks: this.setup.electionTicks,
     });
     const clock = { now: () => events.now, defer: (fn: () => void) => events.after(0, fn) };
-    this.replicator = new Replicator(core, this.wal, this, this.state.lastZxid, this.transport, clock);
+    this.replicator = new Replicator(core, this.wal, this, this.state.lastZxid, { peers: this.transport, clock });
     this.trackSessions(this.state);
     this.setup.network.attach(id, this);
     this.replicator.schedule();
