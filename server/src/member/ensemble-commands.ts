@@ -14,7 +14,10 @@ export interface MemberStatus {
   connected: boolean;
   /** The leader's view of its replication to the member (see RaftCore.catchUpOf); null elsewhere and for itself. */
   sync: 'synced' | 'catchingUp' | 'silent' | null;
-  /** In the middle of a joint change: whether the member joins or leaves with it. */
+  /**
+   * Whether the member joins or leaves with the change in flight: in the middle of a joint change, or (joining) a
+   * server the leader catches up before proposing the change that adds it.
+   */
   change: 'joining' | 'leaving' | null;
 }
 

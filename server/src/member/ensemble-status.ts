@@ -12,31 +12,39 @@ const idsOf = (m: MemberSets) => [...m.voters, ...m.neverLeaders, ...m.observers
 
 /**
  * Every member of the configuration in force; in the middle of a joint change, of both halves, with `change`
- * saying which side each one is on (`specs`: later entries win, so the replicated server list goes last).
+ * saying which side each one is on; on a leader catching servers up before the change that adds them, those too
+ * (`staged`, marked joining). `specs`: later entries win, so the replicated server list goes last.
  */
-export function memberStatuses(core: RaftCore, self: NodeId, specs: readonly ServerSpec[], isConnected: (id: NodeId) => boolean): MemberStatus[] {
+export function memberStatuses(
+  core: RaftCore,
+  self: NodeId,
+  specs: readonly ServerSpec[],
+  isConnected: (id: NodeId) => boolean,
+  staged: readonly ServerSpec[] = [],
+): MemberStatus[] {
   const progress = new Map(core.replicationStatus().map((p) => [p.id, p]));
   const incoming = core.membership;
   const outgoing = incoming.outgoing;
-  const byId = new Map(specs.map((s) => [s.id, s]));
-  const ids = [...new Set([...idsOf(incoming), ...(outgoing ? idsOf(outgoing) : [])])].sort((a, b) => a - b);
+  const byId = new Map([...staged, ...specs].map((s) => [s.id, s]));
+  const stagedIds = staged.map((s) => s.id).filter((id) => core.catchUpOf(id) !== undefined);
+  const ids = [...new Set([...idsOf(incoming), ...(outgoing ? idsOf(outgoing) : []), ...stagedIds])].sort((a, b) => a - b);
   return ids.map((id) => {
     const spec = byId.get(id);
     const isSelf = id === self;
     const match = isSelf ? core.lastIndex : progress.get(id)?.match;
     const inNew = roleOf(incoming, id) !== 'removed';
     const inOld = outgoing ? roleOf(outgoing, id) !== 'removed' : inNew;
-    const role = roleOf(inNew ? incoming : outgoing!, id) as keyof typeof SERVER_ROLE;
+    const member = inNew || inOld;
     return {
       id,
       host: spec?.host ?? '',
       clientPort: spec?.clientPort,
-      role: SERVER_ROLE[role],
+      role: member ? SERVER_ROLE[roleOf(inNew ? incoming : outgoing!, id) as keyof typeof SERVER_ROLE] : (spec?.role ?? 'participant'),
       isLeader: core.leader === id,
       lag: core.role === 'leader' && match !== undefined ? Math.max(0, core.commitIndex - match) : null,
       connected: isSelf || isConnected(id),
       sync: isSelf ? null : (core.catchUpOf(id) ?? null),
-      change: inNew === inOld ? null : inNew ? 'joining' : 'leaving',
+      change: !member || (inNew && !inOld) ? 'joining' : inOld && !inNew ? 'leaving' : null,
     };
   });
 }

@@ -160,6 +160,11 @@ export class ReconfigRequests {
     release.unref();
   }
 
+  /** Joiners the leader here is catching up before proposing the change that adds them. */
+  stagedServers(): readonly ServerSpec[] {
+    return this.staged;
+  }
+
   /** The servers to keep connections with: the configuration's, departing members' and staged joiners'. */
   peerServers(): ServerSpec[] {
     const servers = new Map(this.host.replicated().servers);

@@ -32,8 +32,25 @@ describe('memberStatuses', () => {
     ]);
     expect(view.find((m) => m.id === 1)?.isLeader).toBe(true);
 
-    // A follower knows the configuration but not how others keep up.
+    // A follower knows the configuration but not how others keep up. (Checked at the end of the other test too.)
     const onFollower = memberStatuses(c.node(2).core, 2, specs, () => true);
     expect(onFollower.every((m) => m.sync === null && m.lag === null)).toBe(true);
+  });
+
+  it('on a leader catching servers up before a change, lists them as joining with their sync state', () => {
+    const c = new Cluster(membershipOf([1, 2, 3]), 1, {}, {}, [4, 5]);
+    c.elect(1);
+    c.isolate(5);
+    c.catchUp(1, [4, 5]);
+    // 5's server line is known to the member but it never answered; a line for a server the core does not stage is left out.
+    const staged = [specs[3]!, specs[4]!, parseServerSpec(6, '127.0.0.6:2888:3888:observer;2186')];
+    const view = memberStatuses(c.node(1).core, 1, specs.slice(0, 3), () => true, staged);
+    expect(view.map((m) => [m.id, m.role, m.change, m.sync])).toEqual([
+      [1, 'participant', null, null],
+      [2, 'participant', null, 'synced'],
+      [3, 'participant', null, 'synced'],
+      [4, 'participant', 'joining', 'synced'],
+      [5, 'participant', 'joining', 'silent'],
+    ]);
   });
 });
