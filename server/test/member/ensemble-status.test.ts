@@ -32,7 +32,7 @@ describe('memberStatuses', () => {
     ]);
     expect(view.find((m) => m.id === 1)?.isLeader).toBe(true);
 
-    // A follower knows the configuration but not how others keep up. (Checked at the end of the other test too.)
+    // A follower knows the configuration but not how others keep up.
     const onFollower = memberStatuses(c.node(2).core, 2, specs, () => true);
     expect(onFollower.every((m) => m.sync === null && m.lag === null)).toBe(true);
   });
