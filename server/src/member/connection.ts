@@ -332,6 +332,8 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     this.sessionTimeout = timeout;
     this.state = 'open';
     this.write(response);
+    // As ZooKeeper's "Established session": the one line an operator greps for when a client cannot connect.
+    this.host.log.info({ session: hex(sessionId), timeout, client: `${this.remoteAddress}:${this.remotePort}` }, 'established session');
     const held = this.held ?? [];
     this.held = undefined;
     try {
