@@ -218,11 +218,10 @@ export class Replicator {
 
   private proposeAsLeader(changes: MembershipChange[]): Promise<MembershipRefusal> {
     const refusal = this.joiners.propose(changes);
-    this.schedule(); // staged joiners get their first appends, or the change its entry
-    return refusal.then((r) => {
-      this.schedule();
-      return r;
-    });
+    // Staged joiners get their first appends, or the change its entry. A change that waited for its joiners is
+    // proposed from step() or tick(), which schedule after.
+    this.schedule();
+    return refusal;
   }
 
   /** The message connection from `id` dropped (see RaftCore.peerUnreachable). */
