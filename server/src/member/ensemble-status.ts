@@ -13,20 +13,20 @@ const idsOf = (m: MemberSets) => [...m.voters, ...m.neverLeaders, ...m.observers
 /**
  * Every member of the configuration in force; in the middle of a joint change, of both halves, with `change`
  * saying which side each one is on; on a leader catching servers up before the change that adds them, those too
- * (`staged`, marked joining). `specs`: later entries win, so the replicated server list goes last.
+ * (`staged`, marked joining). `specs` hold every one's server line; later entries win.
  */
 export function memberStatuses(
   core: RaftCore,
   self: NodeId,
   specs: readonly ServerSpec[],
   isConnected: (id: NodeId) => boolean,
-  staged: readonly ServerSpec[] = [],
+  staged: readonly NodeId[] = [],
 ): MemberStatus[] {
   const progress = new Map(core.replicationStatus().map((p) => [p.id, p]));
   const incoming = core.membership;
   const outgoing = incoming.outgoing;
-  const byId = new Map([...staged, ...specs].map((s) => [s.id, s]));
-  const stagedIds = staged.map((s) => s.id).filter((id) => core.catchUpOf(id) !== undefined);
+  const byId = new Map(specs.map((s) => [s.id, s]));
+  const stagedIds = staged.filter((id) => core.catchUpOf(id) !== undefined);
   const ids = [...new Set([...idsOf(incoming), ...(outgoing ? idsOf(outgoing) : []), ...stagedIds])].sort((a, b) => a - b);
   return ids.map((id) => {
     const spec = byId.get(id);

@@ -620,7 +620,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   memberStatus(): MemberStatus[] {
     const specs = this.reconfigs.peerServers(); // members a joint change removes are still among them
     const isConnected = (id: number) => this.peers?.isConnected(id) ?? false;
-    return memberStatuses(this.replicator!.core, this.nodeId, specs, isConnected, this.reconfigs.stagedServers());
+    return memberStatuses(this.replicator!.core, this.nodeId, specs, isConnected, this.reconfigs.stagedIds());
   }
 
   /** Hands leadership to `target` (or the best eligible member) and waits until a new leader is known. */

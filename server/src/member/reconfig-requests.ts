@@ -160,9 +160,9 @@ export class ReconfigRequests {
     release.unref();
   }
 
-  /** Joiners the leader here is catching up before proposing the change that adds them. */
-  stagedServers(): readonly ServerSpec[] {
-    return this.staged;
+  /** Joiners the leader here is catching up before proposing the change that adds them (their lines are in peerServers). */
+  stagedIds(): number[] {
+    return this.staged.map((s) => s.id);
   }
 
   /** The servers to keep connections with: the configuration's, departing members' and staged joiners'. */

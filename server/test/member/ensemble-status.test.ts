@@ -42,9 +42,9 @@ describe('memberStatuses', () => {
     c.elect(1);
     c.isolate(5);
     c.catchUp(1, [4, 5]);
-    // 5's server line is known to the member but it never answered; a line for a server the core does not stage is left out.
-    const staged = [specs[3]!, specs[4]!, parseServerSpec(6, '127.0.0.6:2888:3888:observer;2186')];
-    const view = memberStatuses(c.node(1).core, 1, specs.slice(0, 3), () => true, staged);
+    // 5 never answered; a server the core does not stage (6) is left out.
+    const withSix = [...specs, parseServerSpec(6, '127.0.0.6:2888:3888:observer;2186')];
+    const view = memberStatuses(c.node(1).core, 1, withSix, () => true, [4, 5, 6]);
     expect(view.map((m) => [m.id, m.role, m.change, m.sync])).toEqual([
       [1, 'participant', null, null],
       [2, 'participant', null, 'synced'],
