@@ -389,6 +389,9 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       return;
     }
     switch (req.type) {
+      // Special xids, as ZooKeeper answers them: a ping always with -2, whatever xid it came with; auth and
+      // setWatches with the request's own xid (Java and C clients send -4 and -8, the Go client and
+      // node-zookeeper-client number them like any request and wait for that number).
       case OpCode.Ping:
         conn.answer(xid, req.type, () => this.reply(Xid.Ping, ErrorCode.Ok));
         return;
@@ -396,19 +399,18 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
         const ids = authenticate(req.scheme, req.auth, this.config.superDigest);
         if (!ids) {
           this.log.info({ session: hex(sessionId), scheme: req.scheme }, 'authentication failed');
-          conn.answer(xid, req.type, () => this.reply(Xid.Auth, ErrorCode.AuthFailed));
+          conn.answer(xid, req.type, () => this.authReply(xid, ErrorCode.AuthFailed));
           conn.finish();
           return;
         }
         conn.addAuth(ids);
-        conn.answer(xid, req.type, () => this.reply(Xid.Auth, ErrorCode.Ok));
+        conn.answer(xid, req.type, () => this.authReply(xid, ErrorCode.Ok));
         return;
       }
       case OpCode.SetWatches:
       case OpCode.SetWatches2:
         conn.answer(xid, req.type, () => {
           restoreWatches(req, this.state.tree, this.watches, conn);
-          // Echo the client's xid: most clients send -8, but some (node-zookeeper-client) number it like any request.
           return this.reply(xid, ErrorCode.Ok);
         });
         return;
@@ -516,6 +518,12 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   private reply(xid: number, err: ErrorCode, body?: ClientResponse): Buffer {
     this.stats.sent();
     return encodeReply(xid, this.state.lastZxid, err, body);
+  }
+
+  /** ZooKeeper answers auth outside its request pipeline, with zxid 0: it changes nothing replicated. */
+  private authReply(xid: number, err: ErrorCode): Buffer {
+    this.stats.sent();
+    return encodeReply(xid, 0, err);
   }
 
   private propose(txn: Txn, handed?: (term: number) => void): void {

@@ -1,10 +1,10 @@
 // A minimal ZooKeeper client over the project's own codec, for tests that need exact control of the bytes on
 // the wire (fuzzing, crash recovery): connect, pipelined requests answered by xid, and a closed() signal.
 import { connect, type Socket } from 'node:net';
-import { ErrorCode, OpCode, Xid } from '../../../protocol/src/constants.js';
+import { ErrorCode, OpCode } from '../../../protocol/src/constants.js';
 import { FrameDecoder } from '../../../protocol/src/framing.js';
 import { decodeConnectResponse, decodeReply, decodeServerFrame, encodeConnectRequest, encodeRequest } from '../../../protocol/src/messages.js';
-import type { ClientRequest, ClientResponse } from '../../../protocol/src/records.js';
+import type { ClientRequest, ClientResponse, ReplyHeader } from '../../../protocol/src/records.js';
 
 export interface Reply {
   err: ErrorCode;
@@ -16,6 +16,8 @@ export class WireClient {
   sessionId = 0n;
   private readonly decoder = new FrameDecoder(64 * 1024 * 1024);
   private readonly pending = new Map<number, { type: OpCode; resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  /** An exchange() waiting for the next reply. */
+  private nextReply: { resolve: (h: ReplyHeader) => void; reject: (e: Error) => void } | undefined;
   private nextXid = 1;
   private connected: ((frame: Buffer) => void) | undefined;
   private closedReason: Error | undefined;
@@ -28,6 +30,8 @@ export class WireClient {
         this.closedReason = new Error(`connection closed: ${why}`);
         for (const p of this.pending.values()) p.reject(this.closedReason);
         this.pending.clear();
+        this.nextReply?.reject(this.closedReason);
+        this.nextReply = undefined;
         resolve();
       };
       socket.on('close', () => onClose('socket closed'));
@@ -54,17 +58,25 @@ export class WireClient {
     return c;
   }
 
-  /**
-   * Sends a request; resolves with the reply (rejects only if the connection closes first). Servers answer addauth
-   * with the reserved xid -4 whatever the request's was, so only one may be outstanding at a time.
-   */
+  /** Sends a request; resolves with the reply (rejects only if the connection closes first). */
   send(req: ClientRequest): Promise<Reply> {
     if (this.closedReason) return Promise.reject(this.closedReason);
     const xid = this.nextXid++;
-    const replyXid = req.type === OpCode.Auth ? Xid.Auth : xid;
-    if (this.pending.has(replyXid)) return Promise.reject(new Error('an addauth is already outstanding'));
     return new Promise((resolve, reject) => {
-      this.pending.set(replyXid, { type: req.type, resolve, reject });
+      this.pending.set(xid, { type: req.type, resolve, reject });
+      this.socket.write(encodeRequest(xid, req));
+    });
+  }
+
+  /**
+   * Sends one request with the xid given and resolves with the header of the next reply, whatever xid it carries
+   * (to see how a server answers special xids). Nothing else may be outstanding.
+   */
+  exchange(xid: number, req: ClientRequest): Promise<ReplyHeader> {
+    if (this.closedReason) return Promise.reject(this.closedReason);
+    if (this.pending.size > 0 || this.nextReply) return Promise.reject(new Error('exchange with requests outstanding'));
+    return new Promise((resolve, reject) => {
+      this.nextReply = { resolve, reject };
       this.socket.write(encodeRequest(xid, req));
     });
   }
@@ -93,6 +105,11 @@ export class WireClient {
     }
     const msg = decodeServerFrame(frame);
     if (msg.kind === 'notification') return;
+    const next = this.nextReply;
+    if (next) {
+      this.nextReply = undefined;
+      return next.resolve(msg.header);
+    }
     const p = this.pending.get(msg.header.xid);
     if (!p) return;
     this.pending.delete(msg.header.xid);
