@@ -31,6 +31,8 @@ export interface Target {
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CORRAL_SERVER_JS = join(REPO_ROOT, 'dist/server/src/bin/corral-server.js');
+/** The member image's command (corral-server configured from a pod's environment). */
+export const CORRAL_POD_JS = join(REPO_ROOT, 'dist/server/src/bin/corral-pod.js');
 
 /** Starts an Apache ZooKeeper standalone server from the Debian jars. */
 export function startZooKeeper(cfg: ZooCfg = {}): Promise<Target> {

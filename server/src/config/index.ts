@@ -12,7 +12,7 @@ export {
 } from './server-line.js';
 export { formatDynamicConfig, parseDynamicConfig, versionFromFilename, type DynamicConfig } from './dynamic-config.js';
 export { parseJoiningServers, parseLeavingServers, parseNewMembers } from './reconfig-args.js';
-export { readMyId } from './myid.js';
+export { readMyId, writeMyId } from './myid.js';
 export {
   loadConfig,
   parseConfig,

@@ -67,6 +67,8 @@ export interface MemberConfig {
   reconfigEnabled: boolean;
   dynamicConfigFile: string | undefined;
   quorumListenOnAllIPs: boolean;
+  /** Where this member listens for peers: its server line's host, or with quorumListenOnAllIPs every address (or the bind address); undefined when standalone. */
+  quorumListenAddress: string | undefined;
   /** Whether observers persist transactions (ZooKeeper's syncEnabled). */
   syncEnabled: boolean;
   localSessionsEnabled: boolean;
@@ -97,8 +99,18 @@ export interface LoadedConfig {
 export interface ParseOptions {
   /** Relative paths (dataDir, dataLogDir, dynamicConfigFile) resolve against this; default the working directory, as in ZooKeeper. */
   baseDir?: string;
+  /**
+   * Listeners configured for every address (0.0.0.0 or ::, and the quorum port with quorumListenOnAllIPs) bind to
+   * this address instead: a container's pod IP, so several members can share one network namespace, each on its
+   * own address, while all of them read the same zoo.cfg.
+   */
+  bindAddress?: string;
+  /** This member's id when dataDir/myid does not exist (a container's first start); myid wins when present. */
+  defaultServerId?: number;
 }
 
+/** Addresses that mean "listen on every address". */
+const WILDCARDS = new Set(['0.0.0.0', '::']);
 /** ZooKeeperServer.DEFAULT_TICK_TIME; ZooKeeper's sample zoo.cfg sets 2000 explicitly. */
 const DEFAULT_TICK_TIME = 3000;
 const MIN_SNAP_RETAIN_COUNT = 3;
@@ -119,6 +131,7 @@ export function loadConfig(path: string, options: ParseOptions = {}): LoadedConf
 
 export function parseConfig(text: string, options: ParseOptions = {}): LoadedConfig {
   const baseDir = options.baseDir ?? process.cwd();
+  const bound = (address: string): string => (options.bindAddress !== undefined && WILDCARDS.has(address) ? options.bindAddress : address);
   const warnings: ConfigWarning[] = [];
   const warn = (key: string, message: string) => warnings.push({ key, message });
   const r = new KeyReader(parseProperties(text), warnings);
@@ -209,14 +222,14 @@ export function parseConfig(text: string, options: ParseOptions = {}): LoadedCon
     fourLetterWords: fourLetterWords(r.string('4lw.commands.whitelist'), readOnlyModeEnabled, warn),
     admin: {
       enableServer: r.bool('admin.enableServer', true),
-      serverAddress: r.string('admin.serverAddress') ?? '0.0.0.0',
+      serverAddress: bound(r.string('admin.serverAddress') ?? '0.0.0.0'),
       serverPort: r.decodedInt('admin.serverPort', 8080, { min: 0, max: 65535 }),
       idleTimeout: r.decodedInt('admin.idleTimeout', 30_000, { min: 1 }),
       commandURL: r.string('admin.commandURL') ?? '/commands',
     },
     metrics: {
       enabled: r.string('metricsProvider.className') !== undefined || r.string('metricsProvider.httpPort') !== undefined,
-      httpHost: r.string('metricsProvider.httpHost') ?? '0.0.0.0',
+      httpHost: bound(r.string('metricsProvider.httpHost') ?? '0.0.0.0'),
       httpPort: r.port('metricsProvider.httpPort', 7000),
     },
     superDigest: superDigest(r.string('DigestAuthenticationProvider.superDigest')),
@@ -233,21 +246,29 @@ export function parseConfig(text: string, options: ParseOptions = {}): LoadedCon
     throw new ConfigError(`peerType: invalid value '${peerType}' (expected participant, observer or neverleader)`, 'peerType');
   }
 
-  let identity: Pick<MemberConfig, 'standalone' | 'serverId' | 'role' | 'clientPort' | 'clientPortAddress'>;
+  let identity: Pick<MemberConfig, 'standalone' | 'serverId' | 'role' | 'clientPort' | 'clientPortAddress' | 'quorumListenAddress'>;
   if (standalone) {
     const only = servers.length === 1 ? servers[0] : undefined;
     const clientPort = staticClientPort || only?.clientPort || 0;
     if (clientPort === 0) throw new ConfigError('clientPort is not set', 'clientPort');
     const clientPortAddress = staticClientPort ? (staticClientAddress ?? '0.0.0.0') : (only?.clientHost ?? '0.0.0.0');
-    identity = { standalone, serverId: 0, role: 'participant', clientPort, clientPortAddress };
+    identity = { standalone, serverId: 0, role: 'participant', clientPort, clientPortAddress: bound(clientPortAddress), quorumListenAddress: undefined };
   } else {
     if (common.initLimit === 0) throw new ConfigError('initLimit is not set', 'initLimit');
     if (common.syncLimit === 0) throw new ConfigError('syncLimit is not set', 'syncLimit');
-    const self = ownServer(dataDir, servers, extendedTypesEnabled);
+    const self = ownServer(dataDir, servers, extendedTypesEnabled, options.defaultServerId);
     if (peerType !== undefined && peerType !== self.role) {
       warn('peerType', `peerType ${peerType} does not match server.${self.id}'s role ${self.role}; using ${self.role}`);
     }
-    identity = { standalone, serverId: self.id, role: self.role, ...clientAddress(self, staticClientPort, staticClientAddress) };
+    const client = clientAddress(self, staticClientPort, staticClientAddress);
+    identity = {
+      standalone,
+      serverId: self.id,
+      role: self.role,
+      clientPort: client.clientPort,
+      clientPortAddress: bound(client.clientPortAddress),
+      quorumListenAddress: common.quorumListenOnAllIPs ? bound('0.0.0.0') : self.host,
+    };
   }
 
   const metricsClass = r.string('metricsProvider.className');
@@ -326,15 +347,19 @@ function checkMembership(
   return false;
 }
 
-function ownServer(dataDir: string, servers: readonly ServerSpec[], extendedTypesEnabled: boolean): ServerSpec {
+function ownServer(dataDir: string, servers: readonly ServerSpec[], extendedTypesEnabled: boolean, defaultId: number | undefined): ServerSpec {
   const path = join(dataDir, 'myid');
   const ids = servers.map((s) => s.id).join(', ');
-  const id = readMyId(dataDir);
+  const fromFile = readMyId(dataDir);
+  const id = fromFile ?? defaultId;
   if (id === undefined) {
     throw new ConfigError(`myid: ${path} is missing; it must hold this member's id, one of the server ids (${ids})`, 'myid');
   }
   const self = servers.find((s) => s.id === id);
-  if (!self) throw new ConfigError(`myid: ${path} holds ${id}, but there is no server.${id} line (server ids: ${ids})`, 'myid');
+  if (!self) {
+    const source = fromFile === undefined ? `${path} is missing and the server id given instead is ${id}` : `${path} holds ${id}`;
+    throw new ConfigError(`myid: ${source}, but there is no server.${id} line (server ids: ${ids})`, 'myid');
+  }
   if (extendedTypesEnabled && id > MAX_SERVER_ID_WITH_EXTENDED_TYPES) {
     throw new ConfigError(`myid: server id ${id} must be at most ${MAX_SERVER_ID_WITH_EXTENDED_TYPES} when extendedTypesEnabled is true`, 'myid');
   }

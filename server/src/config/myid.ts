@@ -1,5 +1,5 @@
 // dataDir/myid: the member's server id, a single line holding a number, as ZooKeeper reads it.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './errors.js';
 import { MAX_SERVER_ID } from './server-line.js';
@@ -20,4 +20,15 @@ export function readMyId(dataDir: string): number | undefined {
     throw new ConfigError(`myid: ${path} holds '${first}', expected a server id from 1 to ${MAX_SERVER_ID}`, 'myid');
   }
   return id;
+}
+
+/**
+ * Writes `<dataDir>/myid` (creating dataDir), through a temporary file and a rename so a crash never leaves a
+ * half-written id behind: from then on the id travels with the data, whatever the environment says.
+ */
+export function writeMyId(dataDir: string, id: number): void {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, 'myid');
+  writeFileSync(`${path}.tmp`, `${id}\n`);
+  renameSync(`${path}.tmp`, path);
 }

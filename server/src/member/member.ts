@@ -139,13 +139,13 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
 
   /** The network to the other members; none when standalone. */
   private async startPeers(): Promise<PeerNetwork | undefined> {
-    const { standalone, servers, quorumListenOnAllIPs } = this.config;
+    const { standalone, servers, quorumListenAddress } = this.config;
     if (standalone) return undefined;
     const self = servers.find((s) => s.id === this.nodeId)!;
     const peers = peerAddresses(servers, this.nodeId);
     const net = new PeerNetwork({
       selfId: this.nodeId,
-      listenHost: quorumListenOnAllIPs ? '0.0.0.0' : self.host,
+      listenHost: quorumListenAddress!,
       listenPort: self.quorumPort,
       peers,
       log: this.log,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
-import { loadConfig, parseConfig, type LoadedConfig } from '../../src/config/member-config.js';
+import { loadConfig, parseConfig, type LoadedConfig, type ParseOptions } from '../../src/config/member-config.js';
 
 let dir: string;
 let dataDir: string;
@@ -296,6 +296,50 @@ describe('ensembles and myid', () => {
   it('takes a version= line from zoo.cfg in the backward-compatible layout', () => {
     setMyId('1');
     expect(parse(...ensemble, 'version=100000003').config.configVersion).toBe(0x100000003);
+  });
+});
+
+describe('a member in a shared network namespace (bindAddress, defaultServerId)', () => {
+  const withOptions = (options: ParseOptions, ...lines: string[]) =>
+    parseConfig([`dataDir=${dataDir}`, ...lines].join('\n'), { baseDir: dir, ...options });
+
+  it('listens for peers on its own server line\'s host, or everywhere with quorumListenOnAllIPs', () => {
+    setMyId('2');
+    expect(parse(...ensemble).config.quorumListenAddress).toBe('127.0.0.2');
+    expect(parse(...ensemble, 'quorumListenOnAllIPs=true').config.quorumListenAddress).toBe('0.0.0.0');
+    expect(parse('clientPort=2181').config.quorumListenAddress).toBeUndefined();
+  });
+
+  it('binds every wildcard listener to the bind address, and leaves addresses zoo.cfg names alone', () => {
+    setMyId('2');
+    const wildcard = withOptions({ bindAddress: '127.1.0.7' }, ...ensemble, 'quorumListenOnAllIPs=true', 'metricsProvider.httpPort=7000');
+    expect(wildcard.config).toMatchObject({
+      clientPortAddress: '127.1.0.7',
+      quorumListenAddress: '127.1.0.7',
+      admin: { serverAddress: '127.1.0.7' },
+      metrics: { httpHost: '127.1.0.7' },
+    });
+    const named = withOptions(
+      { bindAddress: '127.1.0.7' },
+      'initLimit=10', 'syncLimit=5', 'server.1=127.0.0.1:2888:3888;127.0.0.1:2181', 'server.2=127.0.0.2:2888:3888;127.0.0.2:2181',
+      'admin.serverAddress=127.0.0.9', 'metricsProvider.httpHost=::',
+    );
+    expect(named.config).toMatchObject({
+      clientPortAddress: '127.0.0.2',
+      quorumListenAddress: '127.0.0.2',
+      admin: { serverAddress: '127.0.0.9' },
+      metrics: { httpHost: '127.1.0.7' },
+    });
+    expect(withOptions({ bindAddress: '127.1.0.8' }, 'clientPort=2181').config.clientPortAddress).toBe('127.1.0.8');
+  });
+
+  it('takes the default server id only when myid does not exist', () => {
+    expect(withOptions({ defaultServerId: 3 }, ...ensemble).config).toMatchObject({ serverId: 3, role: 'neverleader' });
+    expect(configError(() => withOptions({ defaultServerId: 9 }, ...ensemble)).message).toMatch(
+      /myid: .*myid is missing and the server id given instead is 9, but there is no server\.9 line \(server ids: 1, 2, 3\)/,
+    );
+    setMyId('1');
+    expect(withOptions({ defaultServerId: 3 }, ...ensemble).config.serverId).toBe(1);
   });
 });
 
