@@ -4,7 +4,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
  * Paths of the external programs the compatibility tests drive. Each lookup throws a message that says
  * what is missing and how to install it, so a machine without the tool fails the test instead of skipping it.
  */
-const INSTALL_HINT = 'run `bash .ci/run` (or apt-get install zookeeper zookeeper-bin python3-kazoo)';
+const INSTALL_HINT = 'run `bash .ci/run` (or apt-get install zookeeper zookeeper-bin python3-kazoo golang-go)';
 
 function requireExecutable(path: string, what: string): string {
   try {
@@ -32,6 +32,13 @@ export function cliMtPath(): string {
 
 export function zkCliPath(): string {
   return requireExecutable('/usr/share/zookeeper/bin/zkCli.sh', 'ZooKeeper Java shell zkCli.sh');
+}
+
+/** The Go toolchain (for the Go client's compatibility test): GO, else the official or the Debian install. */
+export function goPath(): string {
+  const candidates = [process.env.GO, '/usr/local/go/bin/go', '/usr/bin/go'].filter((p): p is string => !!p);
+  const found = candidates.find((p) => existsSync(p));
+  return requireExecutable(found ?? candidates[0]!, 'Go toolchain (go)');
 }
 
 /**
