@@ -1,0 +1,87 @@
+// The CEL rules on spec.config (a string map), built from the key lists in config-keys.ts. Each rule that fails
+// names the first offending key in its message.
+import { celChoose, celList, celMap, celString } from './cel.js';
+import {
+  CONFIG_INT_MAX,
+  OWNED_CONFIG_KEYS,
+  REFUSED_CONFIG_KEYS,
+  USER_CONFIG_KEYS,
+  type ConfigValueKind,
+  type UserConfigKey,
+} from './config-keys.js';
+import type { CelRule } from './openapi.js';
+
+const userKeys = Object.entries(USER_CONFIG_KEYS) as Array<[string, UserConfigKey]>;
+const keysOf = (kind: ConfigValueKind): string[] => userKeys.filter(([, k]) => k.kind === kind).map(([name]) => name);
+
+/** CEL: is the key in `k` one the operator owns? */
+function ownedKey(k: string): string {
+  const exact = OWNED_CONFIG_KEYS.filter((o) => !o.key.endsWith('.')).map((o) => o.key);
+  const prefixes = OWNED_CONFIG_KEYS.filter((o) => o.key.endsWith('.')).map((o) => `${k}.startsWith(${celString(o.key)})`);
+  return `(${[`${k} in ${celList(exact)}`, ...prefixes].join(' || ')})`;
+}
+
+const matchesOwned = (k: string, key: string): string =>
+  key.endsWith('.') ? `${k}.startsWith(${celString(key)})` : `${k} == ${celString(key)}`;
+
+/** CEL: ", set <field> instead" for an owned key that has a spec field, else ''. */
+function insteadHint(k: string): string {
+  const cases = OWNED_CONFIG_KEYS.filter((o) => o.instead !== undefined).map(
+    (o) => [matchesOwned(k, o.key), celString(`; set ${o.instead} instead`)] as const,
+  );
+  return celChoose(cases, "''");
+}
+
+const allowed = (k: string): string => `${k} in ${celList(userKeys.map(([name]) => name))}`;
+
+const INTEGER_FORM = '^[+-]?[0-9]{1,10}$';
+const integerMins = celMap(userKeys.filter(([, k]) => k.kind === 'integer').map(([name, k]) => [name, String(k.min ?? 0)]));
+
+/** CEL: is the value of the settable key `k` well formed? */
+function validValue(k: string): string {
+  const v = `self[${k}]`;
+  return celChoose(
+    [
+      [`${k} in ${celList(keysOf('integer'))}`, `(${v}.matches(${celString(INTEGER_FORM)}) && int(${v}) >= ${integerMins}[${k}] && int(${v}) <= ${CONFIG_INT_MAX})`],
+      [`${k} in ${celList(keysOf('boolean'))}`, `${v}.lowerAscii() in ['true', 'false']`],
+      [`${k} in ${celList(keysOf('yesNo'))}`, `${v}.lowerAscii() in ['yes', 'no']`],
+    ],
+    'true',
+  );
+}
+
+/** CEL: what a valid value of `k` looks like, for the message. */
+function expectedValue(k: string): string {
+  return celChoose(
+    [
+      [`${k} in ${celList(keysOf('integer'))}`, `'a whole number from ' + string(${integerMins}[${k}]) + ' to ${CONFIG_INT_MAX}'`],
+      [`${k} in ${celList(keysOf('boolean'))}`, `"'true' or 'false'"`],
+    ],
+    `"'yes' or 'no'"`,
+  );
+}
+
+function refusedReason(k: string): string {
+  return celChoose(
+    Object.entries(REFUSED_CONFIG_KEYS).map(([key, why]) => [`${k} == ${celString(key)}`, celString(` (${why})`)] as const),
+    "''",
+  );
+}
+
+/** The first key of spec.config for which `bad` (a CEL predicate over `k`) holds. */
+const firstKey = (bad: string): string => `self.filter(k, ${bad})[0]`;
+
+export const CONFIG_RULES: CelRule[] = [
+  {
+    rule: `!self.exists(k, ${ownedKey('k')})`,
+    messageExpression: `cel.bind(key, ${firstKey(ownedKey('k'))}, key + ' is managed by the operator' + ${insteadHint('key')})`,
+  },
+  {
+    rule: `self.all(k, ${ownedKey('k')} || ${allowed('k')})`,
+    messageExpression: `cel.bind(key, ${firstKey(`!(${ownedKey('k')} || ${allowed('k')})`)}, key + ' is not a setting spec.config accepts' + ${refusedReason('key')} + ${celString(`; the settable keys are ${userKeys.map(([name]) => name).join(', ')}`)})`,
+  },
+  {
+    rule: `self.all(k, !(${allowed('k')}) || ${validValue('k')})`,
+    messageExpression: `cel.bind(key, ${firstKey(`${allowed('k')} && !${validValue('k')}`)}, key + ' must be ' + ${expectedValue('key')} + ", not '" + self[key] + "'")`,
+  },
+];
