@@ -24,3 +24,9 @@ export function parseMntr(text: string): Map<string, string> {
   }
   return out;
 }
+
+/**
+ * How parsers written for ZooKeeper 3.5's `srvr`/`stat` read the first line: version, then the build date as
+ * `MM/dd/yyyy HH:mm GMT` (groups: version, month, day, year, hour, minute).
+ */
+export const ZK_35_VERSION_LINE = /^Zookeeper version: ([^,]+), built on (\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}) GMT$/;

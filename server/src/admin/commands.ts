@@ -18,6 +18,7 @@ import {
   watchesBySession,
 } from './reports.js';
 import { setTraceMask, traceMask } from './trace-mask.js';
+import { fullVersion } from './build-date.js';
 
 /** A command's payload; an `error` entry reports a failure, as ZooKeeper's commands do. */
 export type CommandData = Map<string, JsonValue>;
@@ -92,7 +93,7 @@ export function zooKeeperCommands(): CommandRegistry {
       session_id_to_ephemeral_paths: new Map(ephemeralsBySession(sessions).map(([id, paths]) => [String(id), paths])),
     });
   });
-  r.registerCommand('environment', ['env', 'envi'], (v) => new Map(environment(v.version)), anytime);
+  r.registerCommand('environment', ['env', 'envi'], (v) => new Map(environment(fullVersion(v.version))), anytime);
   r.registerCommand('get_trace_mask', ['gtmk'], (v) => data({ tracemask: traceMask(v) }), anytime);
   r.registerCommand('set_trace_mask', ['stmk'], setTraceMaskCommand, anytime);
   r.registerCommand('initial_configuration', ['icfg'], (v) => data({ initial_configuration: v.config.initialConfig }));
@@ -178,7 +179,7 @@ function serverStats(v: MemberView): CommandData {
   const s = v.stats;
   const dirs = v.dirSizes();
   return data({
-    version: v.version,
+    version: fullVersion(v.version),
     read_only: v.isReadOnly(),
     server_stats: data({
       packets_sent: s.packetsSent,

@@ -19,6 +19,7 @@ import {
   watchesBySession,
 } from './reports.js';
 import { setTraceMask, traceMask } from './trace-mask.js';
+import { fullVersion } from './build-date.js';
 
 /** Bytes that follow a word on the wire: stmk carries the new mask as a big-endian 64-bit integer. */
 export function argumentBytes(word: string): number {
@@ -69,7 +70,7 @@ const COMMANDS: Record<string, FourLetterCommand> = {
     return `datadir_size: ${dataDirSize}\nlogdir_size: ${dataLogSize}\n`;
   }),
   dump: served(dump),
-  envi: always((v) => `Environment:\n${environment(v.version).map(([k, val]) => `${k}=${val}\n`).join('')}`),
+  envi: always((v) => `Environment:\n${environment(fullVersion(v.version)).map(([k, val]) => `${k}=${val}\n`).join('')}`),
   gtmk: always((v) => String(traceMask(v))),
   stmk: always((v, mask) => {
     if (mask !== undefined) setTraceMask(v, mask);
@@ -100,7 +101,7 @@ const COMMANDS: Record<string, FourLetterCommand> = {
 /** srvr, and stat with its client list: ZooKeeper's ServerStats text plus the node count. */
 function serverStats(view: MemberView, withClients: boolean): string {
   const s = view.stats;
-  const lines = [`Zookeeper version: ${view.version}`];
+  const lines = [`Zookeeper version: ${fullVersion(view.version)}`];
   if (view.isReadOnly()) lines.push('READ-ONLY mode; serving only read-only clients');
   if (withClients) lines.push('Clients:', ...view.connections().map((c) => connectionLine(c, true)), '');
   lines.push(

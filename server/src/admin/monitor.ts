@@ -4,6 +4,7 @@ import { isVoter } from '../config/server-line.js';
 import type { MemberView } from '../member/view.js';
 import { fileDescriptorCounts } from './file-descriptors.js';
 import { Real, roundAverage } from './java-format.js';
+import { fullVersion } from './build-date.js';
 
 export type MonitorValue = number | string | Real;
 
@@ -11,7 +12,7 @@ export function monitorValues(view: MemberView, now = Date.now()): Array<[string
   const stats = view.stats;
   const quorum = view.quorum?.();
   const out: Array<[string, MonitorValue]> = [
-    ['version', view.version],
+    ['version', fullVersion(view.version)],
     ['server_state', view.mode()],
   ];
   if (quorum) out.push(['peer_state', quorum.peerState]);

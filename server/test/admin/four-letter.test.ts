@@ -4,14 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { formatConf } from '../../src/config/conf-dump.js';
 import { argumentBytes, fourLetterWordResponse, runFourLetterWord } from '../../src/admin/four-letter.js';
 import { parseMntr } from '../../../test-support/four-letter-words.js';
+import { fullVersion } from '../../src/admin/build-date.js';
 import { ZOO_CFG, fakeView, quorumView } from './fake-view.js';
+
+/** The version as ZooKeeper prints it wherever it reports one: with ", built on <date>" (see build-date.test.ts). */
+const FULL_VERSION = fullVersion(fakeView().version);
 
 describe('server statistics words', () => {
   it('srvr prints ZooKeeper 3.8 lines in its order', () => {
-    // Observed: "Zookeeper version: 3.8.0-…\nLatency min/avg/max: 0/6.75/21\nReceived: 21\nSent: 21\nConnections: 3\n
+    // Observed: "Zookeeper version: 3.8.0-…, built on 2024-12-29 17:54 UTC\nLatency min/avg/max: 0/6.75/21\nReceived: 21\nSent: 21\nConnections: 3\n
     // Outstanding: 0\nZxid: 0x6\nMode: standalone\nNode count: 9\n"
     expect(runFourLetterWord('srvr', fakeView())).toBe(
-      'Zookeeper version: 3.9.0-corral-0.1.0\nLatency min/avg/max: 0/6.75/21\nReceived: 21\nSent: 21\nConnections: 2\n' +
+      `Zookeeper version: ${FULL_VERSION}\nLatency min/avg/max: 0/6.75/21\nReceived: 21\nSent: 21\nConnections: 2\n` +
         'Outstanding: 0\nZxid: 0x6\nMode: standalone\nNode count: 9\n',
     );
   });
@@ -21,7 +25,7 @@ describe('server statistics words', () => {
     view.stats.avgLatency = 0;
     view.conns[1]!.queued = 2;
     expect(runFourLetterWord('stat', view)).toBe(
-      'Zookeeper version: 3.9.0-corral-0.1.0\nClients:\n /127.0.0.1:47752[1](queued=0,recved=6,sent=6)\n' +
+      `Zookeeper version: ${FULL_VERSION}\nClients:\n /127.0.0.1:47752[1](queued=0,recved=6,sent=6)\n` +
         ' /127.0.0.1:47764[1](queued=2,recved=4,sent=4)\n\nLatency min/avg/max: 0/0.0/21\nReceived: 21\nSent: 21\n' +
         'Connections: 2\nOutstanding: 0\nZxid: 0x6\nMode: standalone\nNode count: 9\n',
     );
@@ -126,7 +130,7 @@ describe('dump, conf, dirs, envi', () => {
   it('envi starts with Environment: and prints key=value lines with ZooKeeper keys', () => {
     const lines = runFourLetterWord('envi', fakeView()).split('\n');
     expect(lines[0]).toBe('Environment:');
-    expect(lines[1]).toBe('zookeeper.version=3.9.0-corral-0.1.0');
+    expect(lines[1]).toBe(`zookeeper.version=${FULL_VERSION}`);
     const keys = lines.slice(1, -1).map((l) => l.slice(0, l.indexOf('=')));
     expect(keys).toEqual(expect.arrayContaining(['host.name', 'os.name', 'os.arch', 'os.version', 'user.name', 'user.dir', 'os.memory.free']));
     expect(lines.at(-1)).toBe('');
@@ -139,7 +143,7 @@ describe('mntr', () => {
     expect(text.endsWith('\n')).toBe(true);
     const lines = text.slice(0, -1).split('\n');
     for (const l of lines) expect(l).toMatch(/^zk_[a-z_]+\t\S.*$/);
-    expect(lines.slice(0, 2)).toEqual(['zk_version\t3.9.0-corral-0.1.0', 'zk_server_state\tstandalone']);
+    expect(lines.slice(0, 2)).toEqual([`zk_version\t${FULL_VERSION}`, 'zk_server_state\tstandalone']);
     const m = parseMntr(text);
     expect(Object.fromEntries(['zk_avg_latency', 'zk_max_latency', 'zk_min_latency', 'zk_packets_received', 'zk_packets_sent',
       'zk_num_alive_connections', 'zk_outstanding_requests', 'zk_znode_count', 'zk_watch_count', 'zk_ephemerals_count',

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fourLetterWord, parseMntr } from '../../../test-support/four-letter-words.js';
+import { fourLetterWord, parseMntr, ZK_35_VERSION_LINE } from '../../../test-support/four-letter-words.js';
 import type { Target } from '../../../test-support/servers.js';
-import { expectSameBehaviour, TargetPool } from './differential.js';
+import { compatTargets, expectSameBehaviour, TargetPool } from './differential.js';
 
 // `stat` and `dump` are left out of the whitelist to see how a refused word is answered.
 const pool = new TargetPool({ '4lw.commands.whitelist': 'ruok, srvr, mntr, isro, conf' });
@@ -11,7 +12,7 @@ afterAll(() => pool.stopAll());
 async function shapes(t: Target): Promise<string> {
   const ask = (w: string) => fourLetterWord(t.host, t.port, w);
   const srvr = (await ask('srvr')).split('\n').map((l) => l
-    .replace(/^Zookeeper version: .*/, 'Zookeeper version: <version>')
+    .replace(/^Zookeeper version: [^,]+, built on .+$/, 'Zookeeper version: <version>, built on <date>')
     .replace(/^Latency min\/avg\/max: \d+\/[\d.]+\/\d+$/, 'Latency min/avg/max: <n>/<x.y>/<n>')
     .replace(/^(Received|Sent|Connections|Node count): \d+$/, '$1: <n>')
     .replace(/^Zxid: 0x[0-9a-f]+$/, 'Zxid: <hex>'));
@@ -38,11 +39,22 @@ describe('four-letter words on the client port, Apache ZooKeeper vs Corral', () 
     await expectSameBehaviour(pool, 'four_letter_words', shapes, (t) => {
       expect(t).toContain('ruok: "imok"');
       expect(t).toContain('isro: "rw"');
-      expect(t).toContain(['srvr:', 'Zookeeper version: <version>', 'Latency min/avg/max: <n>/<x.y>/<n>', 'Received: <n>',
+      expect(t).toContain(['srvr:', 'Zookeeper version: <version>, built on <date>', 'Latency min/avg/max: <n>/<x.y>/<n>', 'Received: <n>',
         'Sent: <n>', 'Connections: <n>', 'Outstanding: 0', 'Zxid: <hex>', 'Mode: standalone', 'Node count: <n>', ''].join('\n'));
       expect(t).toContain('mntr zk_server_state: standalone');
       expect(t).not.toMatch(/numeric keys: .*=(?!number)/);
       expect(t).toContain('stat (not whitelisted): "stat is not executed because it is not in the whitelist.\\n"');
     });
+  });
+
+  it.runIf(compatTargets().includes('corral'))("Corral's version line reads as ZooKeeper 3.5's, with the time its build recorded", async () => {
+    const t = await pool.get('corral');
+    const first = (await fourLetterWord(t.host, t.port, 'srvr')).split('\n')[0]!;
+    const m = ZK_35_VERSION_LINE.exec(first);
+    expect(m, first).not.toBeNull();
+    const [, , month, day, year, hour, minute] = m!;
+    const { builtAt } = JSON.parse(readFileSync(new URL('../../../dist/build-info.json', import.meta.url), 'utf8')) as { builtAt: string };
+    const built = new Date(builtAt);
+    expect(Date.UTC(+year!, +month! - 1, +day!, +hour!, +minute!)).toBe(built.getTime() - (built.getTime() % 60_000));
   });
 });
