@@ -19,8 +19,8 @@ export interface UserConfigKey {
 /** zoo.cfg keys a user may set through spec.config. */
 export const USER_CONFIG_KEYS = {
   tickTime: { kind: 'integer', min: 1, example: '2000' },
-  initLimit: { kind: 'integer', min: 1, example: '10' },
-  syncLimit: { kind: 'integer', min: 1, example: '5' },
+  initLimit: { kind: 'integer', min: 1, example: '20' },
+  syncLimit: { kind: 'integer', min: 1, example: '10' },
   connectToLearnerMasterLimit: { kind: 'integer', min: 0, example: '10' },
   minSessionTimeout: { kind: 'integer', min: -1, example: '4000' },
   maxSessionTimeout: { kind: 'integer', min: -1, example: '40000' },

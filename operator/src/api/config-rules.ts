@@ -71,6 +71,13 @@ function refusedReason(k: string): string {
 /** The first key of spec.config for which `bad` (a CEL predicate over `k`) holds. */
 const firstKey = (bad: string): string => `self.filter(k, ${bad})[0]`;
 
+/** CEL: min and max session timeouts both set (not to -1, "derive from tickTime") and out of order. */
+const timeoutsReversed = (() => {
+  const [lo, hi] = ['minSessionTimeout', 'maxSessionTimeout'].map((k) => `self[${celString(k)}]`) as [string, string];
+  const set = (v: string) => `${v}.matches(${celString(INTEGER_FORM)}) && int(${v}) != -1`;
+  return `cel.bind(both, ${celString('minSessionTimeout')} in self && ${celString('maxSessionTimeout')} in self, both && ${set(lo)} && ${set(hi)} && int(${lo}) > int(${hi}))`;
+})();
+
 export const CONFIG_RULES: CelRule[] = [
   {
     rule: `!self.exists(k, ${ownedKey('k')})`,
@@ -83,5 +90,9 @@ export const CONFIG_RULES: CelRule[] = [
   {
     rule: `self.all(k, !(${allowed('k')}) || ${validValue('k')})`,
     messageExpression: `cel.bind(key, ${firstKey(`${allowed('k')} && !${validValue('k')}`)}, key + ' must be ' + ${expectedValue('key')} + ", not '" + self[key] + "'")`,
+  },
+  {
+    rule: `!${timeoutsReversed}`,
+    message: 'minSessionTimeout must not be larger than maxSessionTimeout',
   },
 ];
