@@ -13,3 +13,9 @@ export const celMap = (entries: ReadonlyArray<readonly [string, string]>): strin
 /** `a ? x : b ? y : ... : otherwise` from [condition, value] pairs. */
 export const celChoose = (cases: ReadonlyArray<readonly [string, string]>, otherwise: string): string =>
   cases.reduceRight((rest, [cond, value]) => `(${cond} ? ${value} : ${rest})`, otherwise);
+
+/**
+ * `body` with `name` bound to `value`. The CRD validation environment has no cel.bind, so the binding is a
+ * one-element list mapped over.
+ */
+export const celLet = (name: string, value: string, body: string): string => `[${value}].map(${name}, ${body})[0]`;

@@ -50,16 +50,15 @@ function validValue(k: string): string {
   );
 }
 
-/** CEL: what a valid value of `k` looks like, for the message. */
-function expectedValue(k: string): string {
-  return celChoose(
-    [
-      [`${k} in ${celList(keysOf('integer'))}`, `'a whole number from ' + string(${integerMins}[${k}]) + ' to ${CONFIG_INT_MAX}'`],
-      [`${k} in ${celList(keysOf('boolean'))}`, `"'true' or 'false'"`],
-    ],
-    `"'yes' or 'no'"`,
-  );
-}
+/** What a valid value of each checked key looks like, for the message (as literals: the cost estimate of string(int) is unbounded). */
+const EXPECTED: Record<ConfigValueKind, (k: UserConfigKey) => string | undefined> = {
+  integer: (k) => `a whole number from ${k.min ?? 0} to ${CONFIG_INT_MAX}`,
+  boolean: () => "'true' or 'false'",
+  yesNo: () => "'yes' or 'no'",
+  text: () => undefined,
+};
+const expectedValue = (k: string): string =>
+  `${celMap(userKeys.flatMap(([name, key]) => { const text = EXPECTED[key.kind](key); return text === undefined ? [] : [[name, celString(text)] as const]; }))}[${k}]`;
 
 function refusedReason(k: string): string {
   return celChoose(
@@ -68,28 +67,31 @@ function refusedReason(k: string): string {
   );
 }
 
-/** The first key of spec.config for which `bad` (a CEL predicate over `k`) holds. */
-const firstKey = (bad: string): string => `self.filter(k, ${bad})[0]`;
+/** A message about the first key of spec.config for which `bad` (a CEL predicate over `k`) holds, bound to `key`. */
+const aboutFirstKey = (bad: string, message: string): string => `self.filter(k, ${bad}).map(key, ${message})[0]`;
 
 /** CEL: min and max session timeouts both set (not to -1, "derive from tickTime") and out of order. */
 const timeoutsReversed = (() => {
   const [lo, hi] = ['minSessionTimeout', 'maxSessionTimeout'].map((k) => `self[${celString(k)}]`) as [string, string];
   const set = (v: string) => `${v}.matches(${celString(INTEGER_FORM)}) && int(${v}) != -1`;
-  return `cel.bind(both, ${celString('minSessionTimeout')} in self && ${celString('maxSessionTimeout')} in self, both && ${set(lo)} && ${set(hi)} && int(${lo}) > int(${hi}))`;
+  return `(${celString('minSessionTimeout')} in self && ${celString('maxSessionTimeout')} in self && ${set(lo)} && ${set(hi)} && int(${lo}) > int(${hi}))`;
 })();
 
 export const CONFIG_RULES: CelRule[] = [
   {
     rule: `!self.exists(k, ${ownedKey('k')})`,
-    messageExpression: `cel.bind(key, ${firstKey(ownedKey('k'))}, key + ' is managed by the operator' + ${insteadHint('key')})`,
+    messageExpression: aboutFirstKey(ownedKey('k'), `key + ' is managed by the operator' + ${insteadHint('key')}`),
   },
   {
     rule: `self.all(k, ${ownedKey('k')} || ${allowed('k')})`,
-    messageExpression: `cel.bind(key, ${firstKey(`!(${ownedKey('k')} || ${allowed('k')})`)}, key + ' is not a setting spec.config accepts' + ${refusedReason('key')} + ${celString(`; the settable keys are ${userKeys.map(([name]) => name).join(', ')}`)})`,
+    messageExpression: aboutFirstKey(
+      `!(${ownedKey('k')} || ${allowed('k')})`,
+      `key + ' is not a setting spec.config accepts' + ${refusedReason('key')} + ${celString(`; the settable keys are ${userKeys.map(([name]) => name).join(', ')}`)}`,
+    ),
   },
   {
     rule: `self.all(k, !(${allowed('k')}) || ${validValue('k')})`,
-    messageExpression: `cel.bind(key, ${firstKey(`${allowed('k')} && !${validValue('k')}`)}, key + ' must be ' + ${expectedValue('key')} + ", not '" + self[key] + "'")`,
+    messageExpression: aboutFirstKey(`${allowed('k')} && !${validValue('k')}`, `key + ' must be ' + ${expectedValue('key')} + ", not '" + self[key] + "'"`),
   },
   {
     rule: `!${timeoutsReversed}`,

@@ -31,16 +31,19 @@ export function StringMap(description: string, limits: { maxProperties: number; 
   });
 }
 
-/** Same pattern as the Kubernetes Quantity type's OpenAPI (e.g. 1Gi, 500m, 2e3, 10). */
-const QUANTITY_PATTERN = '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
-
-/** A resource.Quantity: an integer or a string such as "10Gi". */
-export function Quantity(description: string): TUnsafe<string | number> {
+/** A resource.Quantity above zero: an integer or a string such as "10Gi". */
+export function PositiveQuantity(description: string): TUnsafe<string | number> {
   return Type.Unsafe<string | number>({
     'x-kubernetes-int-or-string': true,
     anyOf: [{ type: 'integer' }, { type: 'string' }],
-    pattern: QUANTITY_PATTERN,
+    maxLength: 64,
     description,
+    'x-kubernetes-validations': [
+      {
+        rule: "type(self) == int ? self > 0 : isQuantity(self) && quantity(self).isGreaterThan(quantity('0'))",
+        message: 'must be a positive quantity such as 10Gi',
+      },
+    ] satisfies CelRule[],
   });
 }
 
@@ -69,9 +72,10 @@ export function KubernetesList<T>(description: string, maxItems: number): TUnsaf
 declare const HasDefault: unique symbol;
 export type TDefaulted<T extends TSchema> = TOptional<T> & { [HasDefault]: true };
 
-/** An optional field whose `default:` the API server applies. */
+/** An optional field whose `default:` the API server applies; a scalar default is named in the description (kubectl explain does not show defaults). */
 export function Defaulted<T extends TSchema>(schema: T, value: Static<T>): TDefaulted<T> {
-  return Type.Optional({ ...schema, default: value }) as unknown as TDefaulted<T>;
+  const description = typeof value === 'object' ? schema.description : `${schema.description} Default: ${String(value)}.`;
+  return Type.Optional({ ...schema, description, default: value }) as unknown as TDefaulted<T>;
 }
 
 type OptionalWithoutDefault<S> = S extends TOptional<TSchema> ? (S extends { [HasDefault]: true } ? false : true) : false;

@@ -10,10 +10,10 @@ import type {
   V1TopologySpreadConstraint,
 } from '@kubernetes/client-node';
 import { Type, type Static } from '@sinclair/typebox';
-import { celList } from './cel.js';
+import { celLet, celList } from './cel.js';
 import { CONFIG_RULES } from './config-rules.js';
 import { USER_CONFIG_KEYS } from './config-keys.js';
-import { Defaulted, KubernetesList, KubernetesObject, Quantity, StringEnum, StringMap, type CelRule, type WithDefaults } from './openapi.js';
+import { Defaulted, KubernetesList, KubernetesObject, PositiveQuantity, StringEnum, StringMap, type CelRule, type WithDefaults } from './openapi.js';
 
 /** Server ids run from 1 to 255 (the member's MAX_SERVER_ID), so no group can hold more members than that. */
 const MAX_MEMBERS = 255;
@@ -90,20 +90,20 @@ export const GroupSchema = Type.Object(
   { description: 'A set of members placed alike (e.g. one region or zone).' },
 );
 
+const TOTAL_VOTERS = 'self.map(g, g.voters).sum()';
+const ELIGIBLE_VOTERS = 'self.filter(g, !has(g.leaderEligible) || g.leaderEligible).map(g, g.voters).sum()';
+
 const GROUP_RULES: CelRule[] = [
   {
     rule: 'self.exists(g, g.voters > 0)',
     message: 'a cluster needs at least one voter: give at least one group spec.groups[].voters of 1 or more',
   },
   {
-    // CEL has no local variables outside cel.bind; the sums are small (at most MAX_GROUPS groups).
-    rule:
-      'cel.bind(total, self.map(g, g.voters).sum(), ' +
-      'total == 0 || 2 * self.filter(g, !has(g.leaderEligible) || g.leaderEligible).map(g, g.voters).sum() > total)',
+    rule: celLet('total', TOTAL_VOTERS, `total == 0 || 2 * ${ELIGIBLE_VOTERS} > total`),
+    // format() rather than string(int): the cost estimate of string() on an int is unbounded.
     messageExpression:
-      "cel.bind(total, self.map(g, g.voters).sum(), cel.bind(eligible, self.filter(g, !has(g.leaderEligible) || g.leaderEligible).map(g, g.voters).sum(), " +
-      "'the leader-eligible voters (' + string(eligible) + ' of ' + string(total) + ') cannot form a quorum by themselves: at least ' + " +
-      "string(total / 2 + 1) + ' of the voters must be in groups with leaderEligible: true (spec.groups[].voters, spec.groups[].leaderEligible)'))",
+      "'the leader-eligible voters (%d of %d) cannot form a quorum by themselves: at least %d of the voters must be in groups with leaderEligible: true (spec.groups[].voters, spec.groups[].leaderEligible)'" +
+      `.format([${ELIGIBLE_VOTERS}, ${TOTAL_VOTERS}, ${TOTAL_VOTERS} / 2 + 1])`,
   },
 ];
 
@@ -161,7 +161,7 @@ export const PodTemplateSchema = Type.Object(
 
 export const StorageSchema = Type.Object(
   {
-    size: Defaulted(Quantity('Size of each member\'s data volume (a quantity, e.g. 10Gi).'), '1Gi'),
+    size: Defaulted(PositiveQuantity('Size of each member\'s data volume (a quantity, e.g. 10Gi).'), '1Gi'),
     storageClassName: Type.Optional(
       Type.String({
         maxLength: 253,
@@ -294,7 +294,8 @@ export const CoordinationClusterSpecSchema = Type.Object(
           description: 'Prometheus metrics of the members.',
           'x-kubernetes-validations': [
             {
-              rule: `!(self.port in [${Object.values(MEMBER_PORTS).join(', ')}])`,
+              // has(): the API server also checks the rule against this object's own default, {}.
+              rule: `!has(self.port) || !(self.port in [${Object.values(MEMBER_PORTS).join(', ')}])`,
               fieldPath: '.port',
               message: `spec.metrics.port must differ from the member ports ${Object.values(MEMBER_PORTS).join(', ')}`,
             },
