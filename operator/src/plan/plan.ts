@@ -14,9 +14,10 @@
 //   reconfig (a single member added, removed or changing role), one leadership transfer, or a quorum recovery.
 // - Level-triggered: nothing is remembered between plans except what the snapshot shows. A roll in progress is
 //   the pods' revision labels against the desired revisions; a scale in progress is the membership against the
-//   target; the bootstrap membership is fixed by the first volumes; whether the ensemble ever served is the recorded
-//   Available condition (or a leader or data now); which quotas the operator manages and which recovery request it
-//   handled are recorded in status. Every action is idempotent, so a crash anywhere and a fresh start converge.
+//   target; a bootstrap's membership is the one its first members started from (their answers, else the recorded
+//   status); whether the ensemble ever served is the recorded Available condition (or a leader or data now); which
+//   quotas the operator manages and which recovery request it handled are recorded in status. Every action is
+//   idempotent, so a crash anywhere followed by a fresh start converges.
 //
 // Invariants (property-tested in operator/test/plan):
 // - Quorum: a member pod is deleted only if the voters that remain healthy still make a quorum of the voters; a
@@ -147,8 +148,7 @@ function createPod(s: Survey, serverId: number, group: string, role: MemberRole,
 
 /**
  * Pods and volumes of members that lack them (the same id and volume again), and of the servers that join. Volumes
- * come before pods: a bootstrap interrupted half-way resumes from the volumes alone, and any pod created earlier
- * lists exactly the servers those volumes belong to.
+ * come before pods, so no member starts before the volumes of the servers its initial membership lists exist.
  */
 function createMembers(step: Step, s: Survey): void {
   const volumes: Action[] = [];
@@ -217,21 +217,27 @@ const sameLimits = (a: Omit<Quota, 'path'>, b: Omit<Quota, 'path'>) => a.maxNode
 /** Connection limits on every member that answered; quotas through a serving quorum. */
 function applyLimits(step: Step, s: Survey): void {
   const want = s.desired.connectionLimits;
+  const going = new Set(step.actions.flatMap((a) => (a.kind === 'deletePod' ? [a.serverId] : [])));
   for (const [id, answer] of [...s.view.answers].sort(([a], [b]) => a - b)) {
-    if (!s.membership.has(id) && !s.target.slots.has(id)) continue;
+    if ((!s.membership.has(id) && !s.target.slots.has(id)) || going.has(id) || s.pods.get(id)?.deleting) continue;
     const have = answer.connectionLimits;
     if (have.perClientAddress !== want.perClientAddress || have.total !== want.total) {
       step.act({ kind: 'setConnectionLimits', serverId: id, limits: want, reason: `member ${id} enforces other connection limits` });
     }
   }
   if (!s.serving || s.observed.quotas === undefined) return;
+  // A quota is set only once its path is recorded in status as managed, so a crash between setting it and
+  // recording it cannot leave a quota nobody removes when it leaves the spec.
+  const managed = new Set(s.observed.status?.quotaPaths ?? []);
   const have = new Map(s.observed.quotas.map((q) => [q.path, q]));
   for (const quota of s.desired.quotas) {
     const current = have.get(quota.path);
-    if (!current || !sameLimits(current, quota)) step.act({ kind: 'setQuota', quota, reason: current ? `quota on ${quota.path} drifted` : `quota on ${quota.path} missing` });
+    if (current && sameLimits(current, quota)) continue;
+    if (managed.has(quota.path)) step.act({ kind: 'setQuota', quota, reason: current ? `quota on ${quota.path} drifted` : `quota on ${quota.path} missing` });
+    else step.wait('RecordingQuota', `quota on ${quota.path} is set once status records it as managed`);
   }
   const wanted = new Set(s.desired.quotas.map((q) => q.path));
-  for (const path of s.observed.status?.quotaPaths ?? []) {
+  for (const path of managed) {
     if (!wanted.has(path) && have.has(path)) step.act({ kind: 'removeQuota', path, reason: `quota on ${path} removed from the spec` });
   }
 }
@@ -239,7 +245,10 @@ function applyLimits(step: Step, s: Survey): void {
 // ---- The disruptive step ----
 
 function disruptiveStep(step: Step, s: Survey): void {
-  if (s.membership.size === 0) return;
+  if (s.membership.size === 0) {
+    if (s.source === 'unknown') step.wait('Bootstrapping', 'waiting for the started members to answer with the membership they started from');
+    return;
+  }
   if (!s.serving) return notServing(step, s);
   if (!s.view.settled) {
     step.wait('MembershipChangeInFlight', 'a membership change is in flight or the members disagree about the membership');

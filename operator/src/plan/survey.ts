@@ -5,7 +5,7 @@ import { targetMembership, type KnownServer, type Target } from './target.js';
 import { isVoterRole, type DesiredCluster, type DesiredGroup, type MemberRole, type Observed, type ObservedPod, type ObservedPvc } from './types.js';
 
 /** Where the membership the planner works from came from, most trusted first. */
-export type MembershipSource = 'leader' | 'member' | 'status' | 'volumes' | 'fresh';
+export type MembershipSource = 'leader' | 'member' | 'status' | 'fresh' | 'unknown';
 
 export interface Survey {
   desired: DesiredCluster;
@@ -79,14 +79,16 @@ export function survey(desired: DesiredCluster, observed: Observed): Survey {
   } else if (recorded.length > 0) {
     membership = new Map(recorded.map((m) => [m.serverId, roleFromStatus(m.role, m.leaderEligible)]));
     source = 'status';
+  } else if (pods.size > 0) {
+    // Members were started but none has answered yet: their views will tell the membership they started from.
+    membership = new Map();
+    source = 'unknown';
   } else {
-    // No member has spoken and none is recorded: a bootstrap. Once volumes or pods exist the bootstrap membership
-    // is fixed by them (pods created earlier list exactly those servers); only a fresh start makes up new ids.
-    const existing = pods.size + pvcs.size > 0;
-    const first = targetMembership(desired.groups, new Map(), known(new Map()), !existing);
+    // A fresh start: no member ever ran, so the bootstrap membership is still free (volumes already made are reused).
+    const first = targetMembership(desired.groups, new Map(), known(new Map()));
     membership = new Map(first.join.map((slot) => [slot.serverId, slot.role]));
     for (const slot of first.join) madeUp.set(slot.serverId, slot.group);
-    source = existing ? 'volumes' : 'fresh';
+    source = 'fresh';
   }
   const target = targetMembership(desired.groups, membership, known(membership));
   const voters = [...membership].filter(([, role]) => isVoterRole(role)).map(([id]) => id);

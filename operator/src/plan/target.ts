@@ -44,14 +44,11 @@ const keepOrder = (a: KnownServer, b: KnownServer): number =>
 /**
  * @param membership the current membership (empty before the ensemble exists)
  * @param known every server id something refers to (pods, volumes, any member's view, the recorded status)
- * @param mayAddFresh whether servers may be made up with fresh ids (false while a bootstrap membership is fixed by
- *   the volumes already created)
  */
 export function targetMembership(
   groups: DesiredGroup[],
   membership: Map<number, MemberRole>,
   known: Map<number, KnownServer>,
-  mayAddFresh = true,
 ): Target {
   const info = (id: number): KnownServer => known.get(id) ?? { serverId: id, healthy: false, isLeader: false, volumeGoing: false };
   const keep: Slot[] = [];
@@ -87,7 +84,7 @@ export function targetMembership(
         taken.add(c.serverId);
         missing--;
       }
-      for (; mayAddFresh && missing > 0; missing--) join.push({ serverId: nextId++, group: group.name, role });
+      for (; missing > 0; missing--) join.push({ serverId: nextId++, group: group.name, role });
     }
   }
   const remove = [...membership.keys()].filter((id) => !taken.has(id)).sort((a, b) => a - b);

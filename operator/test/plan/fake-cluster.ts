@@ -98,7 +98,7 @@ export class FakeCluster {
   }
 
   synced(id: number): boolean {
-    return this.running(id) && this.members.has(id) && this.leader !== undefined && this.tick >= this.pods.get(id)!.caughtUpAt;
+    return this.running(id) && this.members.has(id) && this.leader !== undefined && (id === this.leader || this.tick >= this.pods.get(id)!.caughtUpAt);
   }
 
   ready(id: number): boolean {
@@ -255,7 +255,8 @@ export class FakeCluster {
         const role = this.members.get(a.serverId);
         if (a.purpose === 'restart') {
           this.restarts.set(a.serverId, (this.restarts.get(a.serverId) ?? 0) + 1);
-          if (a.serverId === this.leader) this.violate(`restarted leader ${a.serverId} without handing over`);
+          const successor = [...this.members].some(([id, r]) => id !== a.serverId && r === 'participant');
+          if (a.serverId === this.leader && successor) this.violate(`restarted leader ${a.serverId} without handing over`);
         } else if (this.members.has(a.serverId)) this.violate(`cleanup deleted the pod of member ${a.serverId}`);
         if (role !== undefined && isVoterRole(role) && this.ready(a.serverId)) {
           const voters = [...this.members.values()].filter(isVoterRole).length;
@@ -383,10 +384,16 @@ export class FakeCluster {
       const c = this.pending.change;
       this.pending = undefined;
       if (c.op === 'remove') this.members.delete(c.serverId);
-      else this.members.set(c.serverId, c.role);
-      if (c.op === 'add') this.pods.get(c.serverId)!.caughtUpAt = this.tick;
+      else if (c.op === 'setRole') this.members.set(c.serverId, c.role);
+      else if (this.running(c.serverId)) {
+        // (A joiner that went away while being caught up is given up on: the change is never proposed.)
+        this.members.set(c.serverId, c.role);
+        this.pods.get(c.serverId)!.caughtUpAt = this.tick;
+      }
     }
-    if (this.leader !== undefined) {
+    // A write each tick, committed when a quorum of voters (the leader among them) is in step.
+    const voters = voterIds();
+    if (this.leader !== undefined && voters.filter((id) => this.synced(id)).length >= quorumOf(voters.length)) {
       this.committedZxid++;
       for (const id of this.members.keys()) {
         if (this.synced(id)) {
