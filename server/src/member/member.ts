@@ -88,8 +88,6 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   private appliedTerm = 0;
   private snapshots: SnapshotFiles | undefined;
   private appliedSinceSnapshot = 0;
-  private caughtUp: (() => void) | undefined;
-  private recoveredLastIndex = 0;
 
   constructor(
     readonly config: MemberConfig,
@@ -246,7 +244,6 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       logger: log,
     });
     this.wal = opened.wal;
-    this.recoveredLastIndex = opened.lastIndex;
     const core = new RaftCore({
       id: this.nodeId,
       snapshot: { index: this.appliedIndex, term: this.appliedTerm, membership },
@@ -259,8 +256,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     // ZooKeeper's limits on a learner: an answer within syncLimit ticks, the first sync within initLimit.
     const catchUp = { answerWithinMs: config.syncLimit * config.tickTime, syncWithinMs: config.initLimit * config.tickTime };
     this.replicator = new Replicator(core, opened.wal, this, this.state.lastZxid, { peers: this.peers, catchUp });
-    const ready = new Promise<void>((resolve) => (this.caughtUp = resolve));
     if (config.standalone) this.replicator.campaign();
+    // Serve once everything the leader had committed is applied here, as a ZooKeeper learner serves once synced:
+    // then a member restarted while nothing is written serves at once, and one that missed writes serves them.
+    const ready = this.replicator.barrier();
     this.timers.push(setInterval(() => this.replicator?.tick(), raftTickMs(config.tickTime)));
     if (config.admin.enableServer) {
       const admin = await startAdminServer(this);
@@ -559,11 +558,6 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       this.deliver(txn, result);
     }
     if (this.appliedSinceSnapshot >= this.config.snapCount && !this.snapshots!.busy) void this.takeSnapshot();
-    // Ready to serve once the current leader's first entry (its no-op) is applied here.
-    if (this.caughtUp && this.appliedIndex > this.recoveredLastIndex && this.appliedTerm === this.replicator?.core.term) {
-      this.caughtUp();
-      this.caughtUp = undefined;
-    }
   }
 
   /** Answers the client whose transaction this was, if it is connected here. */

@@ -75,12 +75,11 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
   state = SimMember.freshState();
   replicator!: Replicator;
   wal: MemoryWal;
-  /** Serving clients: recovery done and the current leader's first entry applied (as member.ts waits for). */
+  /** Serving clients: everything the leader had committed at start is applied here (as member.ts waits for). */
   serving = false;
   alive = true;
   appliedIndex = 0;
   appliedTerm = 0;
-  private recoveredLastIndex = 0;
   private readonly watches = new WatchManager();
   private readonly connections = new Set<SimConnection>();
   private readonly transport: PeerTransport;
@@ -150,7 +149,6 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
     if (entries.length > 0 && entries[0]!.index !== snapshot.index + 1) {
       throw new Error(`member ${id}: log resumes at ${entries[0]!.index} after a snapshot at ${snapshot.index}`);
     }
-    this.recoveredLastIndex = entries.at(-1)?.index ?? snapshot.index;
     const core = new RaftCore({
       id,
       snapshot,
@@ -163,6 +161,11 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
     this.replicator = new Replicator(core, this.wal, this, this.state.lastZxid, { peers: this.transport, clock });
     this.trackSessions(this.state);
     this.setup.network.attach(id, this);
+    // As member.ts: serving once everything the leader had committed is applied here.
+    const replicator = this.replicator;
+    replicator.afterBarrier(() => {
+      if (this.replicator === replicator && this.alive) this.serving = true;
+    });
     this.replicator.schedule();
   }
 
@@ -239,7 +242,6 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       this.deliver(txn, result);
       this.setup.observer.applied(this, entry, zxid, { txn, result });
     }
-    if (!this.serving && this.appliedIndex > this.recoveredLastIndex && this.appliedTerm === this.core.term) this.serving = true;
   }
 
   roleChanged(state: SoftState): void {
