@@ -26,6 +26,7 @@ import { answerRead, encodeAnswer, isReadRequest, restoreWatches } from './reads
 import { SessionEntry, SessionRegistry } from './sessions.js';
 import { SessionAdmission } from './session-admission.js';
 import { SessionLiveness, type TouchReport } from './session-liveness.js';
+import { QuorumLoss, connectedQuorum } from './quorum-loss.js';
 import { ReconfigRequests } from './reconfig-requests.js';
 import { ensembleMode, memberStatuses, quorumView } from './ensemble-status.js';
 import { ServerStatsCounter } from './server-stats.js';
@@ -42,6 +43,8 @@ const CLIENT_SLICE_MS = 8;
 const CONTAINER_CHECK_INTERVAL_MS = 60_000;
 /** Raft election timeout in ticks (randomised between this and twice this). */
 const ELECTION_TICKS = 10;
+/** Raft ticks a member must see no quorum of voters connected before it lets its clients go (see QuorumLoss). */
+const CUT_OFF_CONFIRM_TICKS = 3;
 
 /**
  * The Raft tick: a tenth of tickTime, at most 100 ms, so a dead leader is replaced within 1-2 s whatever the
@@ -73,6 +76,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   private peers: PeerNetwork | undefined;
   private readonly admission: SessionAdmission;
   private readonly liveness: SessionLiveness;
+  private readonly quorumLoss: QuorumLoss;
   private readonly reconfigs: ReconfigRequests;
   /** Per connection: syncs whose barrier is not met yet, and the writes sent after them, held until it is. */
   private readonly syncBarriers = new WeakMap<ClientConnection, { pending: number; held: Array<() => void> }>();
@@ -104,7 +108,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       log,
       registry: this.registry,
       replicated,
-      serving: () => this.running,
+      serving: () => this.running && !this.quorumLoss.refusing,
       barrier: () => this.replicator!.barrier(),
       propose: (txn, handed) => this.propose(txn, handed),
       appliedTerm: () => this.appliedTerm,
@@ -112,6 +116,19 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       connections: () => this.connectionSet,
       now: Date.now,
     });
+    this.quorumLoss = new QuorumLoss(
+      {
+        log,
+        hasLeader: () => this.replicator?.hasReachableLeader ?? false,
+        quorumReachable: () => connectedQuorum(this.replicator!.core.membership, this.nodeId, (id) => this.peers?.isConnected(id) ?? false),
+        dropClients: (reason) => {
+          for (const conn of [...this.connectionSet]) if (!conn.readOnly) conn.close(reason);
+        },
+      },
+      // A peer link that drops is redialled within tens of milliseconds; an election is decided within the longest
+      // randomised election timeout.
+      { confirmCutOffTicks: CUT_OFF_CONFIRM_TICKS, electionGraceTicks: 2 * ELECTION_TICKS },
+    );
     this.liveness = new SessionLiveness({
       log,
       registry: this.registry,
@@ -282,6 +299,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.timers.push(setInterval(() => this.liveness.flush(), raftTickMs(config.tickTime)));
     this.timers.push(setInterval(() => this.sweepContainers(), this.options.containerCheckIntervalMs ?? CONTAINER_CHECK_INTERVAL_MS));
     this.running = true;
+    if (!config.standalone) this.timers.push(setInterval(() => this.quorumLoss.tick(), raftTickMs(config.tickTime)));
     log.info({ port, address: config.clientPortAddress || '0.0.0.0' }, 'serving clients');
     return { port };
   }

@@ -162,6 +162,12 @@ export class Replicator {
     return this.core.role === 'leader';
   }
 
+  /** Whether this member leads, or knows a leader whose connection to it has not dropped. */
+  get hasReachableLeader(): boolean {
+    const leader = this.core.leader;
+    return this.isLeader || (leader !== 0 && this.peers !== undefined && !this.unreachable.has(leader));
+  }
+
   /** Proposes `data`; `handed` is called with the leader's term once a leader has taken it into its log. */
   propose(data: Uint8Array, handed: (term: number) => void = () => {}): void {
     this.route({ seq: this.nextSeq++, data, handed });
@@ -386,12 +392,12 @@ export class Replicator {
       else this.wait(p);
       return;
     }
-    const leader = core.leader;
     // A leader whose connection dropped may be dead: wait for it to be heard from again or replaced.
-    if (leader === 0 || !this.peers || this.unreachable.has(leader)) {
+    if (!this.hasReachableLeader) {
       this.wait(p);
       return;
     }
+    const leader = core.leader;
     if (this.outbox && this.outbox.to !== leader) this.flushForwards();
     this.outbox ??= { to: leader, firstRef: this.nextForwardRef, items: [] };
     const ref = this.nextForwardRef++;
