@@ -7,3 +7,4 @@ export { UnknownOpCodeError, decodeRequest, writeRequestBody } from './request-c
 export { decodeResponse, writeResponseBody } from './response-codec.js';
 export * from './framing.js';
 export * from './messages.js';
+export * from './admin-api.js';
