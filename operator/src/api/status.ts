@@ -65,6 +65,23 @@ export const CoordinationClusterStatusSchema = Type.Object(
     replicas: Type.Optional(Type.Integer({ minimum: 0, description: 'Same as voters; read by the scale subresource.' })),
     selector: Type.Optional(Type.String({ description: 'Label selector of the member pods; read by the scale subresource.' })),
     connectString: Type.Optional(Type.String({ description: "Client connect string: the members' stable DNS names with the client port." })),
+    quotaPaths: Type.Optional(
+      Type.Array(Type.String({ maxLength: 1024 }), {
+        maxItems: 256,
+        description: 'Quota paths the operator set and manages (a path dropped from spec.quotas has its quota removed).',
+      }),
+    ),
+    recovery: Type.Optional(
+      Type.Object(
+        {
+          request: Type.String({ description: 'The value of the corral.dev/recover-quorum annotation that was acted on.' }),
+          survivor: Type.Optional(Type.Integer({ description: 'Server id of the member the ensemble was rebuilt from.' })),
+          zxid: Type.Optional(Type.String({ description: "The survivor's last zxid: writes after it may have been lost." })),
+          at: Type.String({ description: 'When the recovery was carried out (RFC 3339).' }),
+        },
+        { description: 'The last quorum-loss recovery the operator carried out.' },
+      ),
+    ),
   },
   { description: 'Observed state of the cluster, written by the operator.' },
 );
