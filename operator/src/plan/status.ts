@@ -3,7 +3,8 @@
 import { memberHost, CLIENT_PORT, podName, selectorString } from './names.js';
 import type { Survey } from './survey.js';
 import { BOOTSTRAPPING } from './survey.js';
-import type { Action, ClusterStatus, Condition, MemberStatus, Wait } from './types.js';
+import type { Condition, MemberStatus } from '../api/status.js';
+import type { Action, ClusterStatus, Wait } from './types.js';
 
 /** Waits that only a person can end, the most telling first. */
 const NEEDS_A_PERSON = ['QuorumLost', 'NoSurvivor', 'VolumeLost', 'UnknownGroup'];

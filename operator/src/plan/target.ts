@@ -35,6 +35,9 @@ export interface Target {
   slots: Map<number, Slot>;
 }
 
+/** Server ids run from 1 to 255 (zoo.cfg server.N, the member's limit). */
+export const MAX_SERVER_ID = 255;
+
 export const voterRole = (group: DesiredGroup): MemberRole => (group.leaderEligible ? 'participant' : 'neverleader');
 
 /** Current members kept: the leader first (no handover needed), then healthy ones, then the lowest ids. */
@@ -54,7 +57,18 @@ export function targetMembership(
   const keep: Slot[] = [];
   const join: Slot[] = [];
   const taken = new Set<number>();
-  let nextId = Math.max(0, ...known.keys(), ...membership.keys()) + 1;
+  // Fresh ids are the lowest that nothing refers to (no pod, volume, view or record), so they stay within the
+  // member's 1..255 range however often the cluster is rescaled.
+  const used = new Set([...known.keys(), ...membership.keys()]);
+  const freshId = (): number | undefined => {
+    for (let id = 1; id <= MAX_SERVER_ID; id++) {
+      if (!used.has(id)) {
+        used.add(id);
+        return id;
+      }
+    }
+    return undefined;
+  };
   const candidates = [...known.values()]
     .filter((k) => !membership.has(k.serverId) && !k.volumeGoing && k.group !== undefined)
     .sort((a, b) => a.serverId - b.serverId);
@@ -84,7 +98,11 @@ export function targetMembership(
         taken.add(c.serverId);
         missing--;
       }
-      for (; missing > 0; missing--) join.push({ serverId: nextId++, group: group.name, role });
+      for (; missing > 0; missing--) {
+        const id = freshId();
+        if (id === undefined) break;
+        join.push({ serverId: id, group: group.name, role });
+      }
     }
   }
   const remove = [...membership.keys()].filter((id) => !taken.has(id)).sort((a, b) => a - b);

@@ -1,5 +1,9 @@
 // The planner's inputs and outputs. Plain data (JSON-friendly: zxids are hex strings) so a plan can be logged,
 // replayed in a test and compared; plan.ts states what each field means to the planner.
+import type { Quota, ReclaimPolicy, UpdateStrategyType } from '../api/spec.js';
+import type { CoordinationClusterStatus } from '../api/status.js';
+
+export type { Quota };
 
 /** A member's role in the ensemble's membership, as Corral's `/commands/members` names it. */
 export type MemberRole = 'participant' | 'neverleader' | 'observer';
@@ -23,15 +27,6 @@ export interface DesiredGroup {
 
 export type ObjectKind = 'membersService' | 'clientService' | 'superSecret' | 'podDisruptionBudget';
 
-export interface QuotaLimits {
-  maxNodes?: number;
-  maxBytes?: number;
-}
-
-export interface Quota extends QuotaLimits {
-  path: string;
-}
-
 export interface ConnectionLimits {
   /** maxClientCnxns. */
   perClientAddress: number;
@@ -53,14 +48,14 @@ export interface DesiredCluster {
   objects: Record<ObjectKind, string | null>;
   quotas: Quota[];
   connectionLimits: ConnectionLimits;
-  updateStrategy: 'Automatic' | 'Supervised';
+  updateStrategy: UpdateStrategyType;
   /** Supervised: the revision whose restart of the leader a user approved (an annotation), if any. */
   leaderRestartApproved?: string;
   /** A quorum-loss recovery request (an annotation's value); acted on at most once per distinct value. */
   recoveryRequest?: string;
   /** The CR has a deletionTimestamp: run the reclaim policy, then release the finalizer. */
   deleting: boolean;
-  reclaimPolicy: 'Retain' | 'Delete';
+  reclaimPolicy: ReclaimPolicy;
 }
 
 // ---- Observed: one snapshot of the cluster's objects and of what its members say ----
@@ -127,52 +122,15 @@ export type Probe =
     }
   | { serverId: number; answered: false; error: string };
 
-export interface Condition {
-  type: 'Ready' | 'Available' | 'Progressing' | 'Degraded';
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  observedGeneration: number;
-  /** RFC 3339. */
-  lastTransitionTime: string;
-}
-
-export interface MemberStatus {
-  name: string;
-  serverId: number;
-  group: string;
-  role: 'participant' | 'observer';
-  leaderEligible: boolean;
-  ready: boolean;
-  /** Hex, when the member answered. */
-  zxid?: string;
-  lag?: number;
-  revision?: string;
-}
-
-export interface ClusterStatus {
-  observedGeneration: number;
-  conditions: Condition[];
-  members: MemberStatus[];
-  /** Pod name of the leader. */
-  leader?: string;
-  voters: number;
-  readyVoters: number;
-  /** == voters, for the scale subresource. */
-  replicas: number;
-  selector: string;
-  connectString: string;
-  /** Quota paths the operator set and still manages (so one dropped from the spec gets removed). */
-  quotaPaths: string[];
-  /** The last recovery request handled (so a request left in place is not acted on twice). */
-  recovery?: { request: string; survivor?: number; zxid?: string; at: string };
-}
+/** The status the planner writes: every field the API makes optional is always set, except leader and recovery. */
+export type ClusterStatus = Required<Omit<CoordinationClusterStatus, 'leader' | 'recovery'>> &
+  Pick<CoordinationClusterStatus, 'leader' | 'recovery'>;
 
 export interface Observed {
   /** The CR carries the operator's finalizer. */
   finalizer: boolean;
   /** The CR's status as last written (the planner's memory across operator restarts; may be empty). */
-  status?: Partial<ClusterStatus>;
+  status?: CoordinationClusterStatus;
   pods: ObservedPod[];
   pvcs: ObservedPvc[];
   /** Content hash of each owned object that exists. */
