@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// The e2e suite: one shared cluster, so files run one after another; timeouts are generous because pods
+// start real containers on a busy two-core machine. Run through `npm run e2e`, which brings the bed up.
+export default defineConfig({
+  test: {
+    root: fileURLToPath(new URL('..', import.meta.url)),
+    include: ['e2e/tests/**/*.e2e.test.ts'],
+    exclude: ['node_modules/**', 'dist/**'],
+    fileParallelism: false,
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
+    pool: 'forks',
+  },
+});
