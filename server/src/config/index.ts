@@ -14,8 +14,10 @@ export { formatDynamicConfig, parseDynamicConfig, versionFromFilename, type Dyna
 export { parseJoiningServers, parseLeavingServers, parseNewMembers } from './reconfig-args.js';
 export { readMyId, writeMyId } from './myid.js';
 export {
+  isSuperDigest,
   loadConfig,
   parseConfig,
+  readConfigText,
   type AdminServerConfig,
   type LoadedConfig,
   type MemberConfig,

@@ -118,15 +118,18 @@ const MIN_SNAP_COUNT = 2;
 /** With TTL and container nodes enabled, id 255 would collide with their ephemeral-owner encoding. */
 const MAX_SERVER_ID_WITH_EXTENDED_TYPES = 254;
 
-/** Reads and parses a zoo.cfg. The file is read as UTF-8 (ZooKeeper reads ISO-8859-1; the same for ASCII files). */
+/** Reads and parses a zoo.cfg. */
 export function loadConfig(path: string, options: ParseOptions = {}): LoadedConfig {
-  let text: string;
+  return parseConfig(readConfigText(path), options);
+}
+
+/** A zoo.cfg's text, read as UTF-8 (ZooKeeper reads ISO-8859-1; the same for ASCII files). */
+export function readConfigText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError(`cannot read configuration file ${path}: ${(err as Error).message}`);
   }
-  return parseConfig(text, options);
 }
 
 export function parseConfig(text: string, options: ParseOptions = {}): LoadedConfig {
@@ -408,8 +411,11 @@ function fourLetterWords(list: string | undefined, readOnly: boolean, warn: (key
   return enabled;
 }
 
+/** Whether `value` has the shape of DigestAuthenticationProvider.superDigest: `user:base64-sha1-digest`. */
+export const isSuperDigest = (value: string): boolean => /^[^:]+:.+$/.test(value);
+
 function superDigest(value: string | undefined): string | undefined {
-  if (value !== undefined && !/^[^:]+:.+$/.test(value)) {
+  if (value !== undefined && !isSuperDigest(value)) {
     throw new ConfigError(
       `DigestAuthenticationProvider.superDigest: invalid value '${value}' (expected user:base64-sha1-digest)`,
       'DigestAuthenticationProvider.superDigest',

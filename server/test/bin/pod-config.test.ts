@@ -36,6 +36,15 @@ describe('podSettings', () => {
     expect(error({ POD_IP: 'zk-1.zk' })).toMatchObject({ key: 'POD_IP', message: "POD_IP='zk-1.zk' is not an IP address" });
   });
 
+  it('takes CORRAL_CONFIG_LINES and CORRAL_SUPER_DIGEST, and refuses a malformed digest without printing it', () => {
+    const settings = podSettings({ CORRAL_CONFIG_LINES: 'maxCnxns=5', CORRAL_SUPER_DIGEST: 'super:D/InIHSb7yEEbrWz8b9l71RjZJU=' });
+    expect(settings).toMatchObject({ configLines: 'maxCnxns=5', superDigest: 'super:D/InIHSb7yEEbrWz8b9l71RjZJU=' });
+    expect(podSettings({ CORRAL_CONFIG_LINES: '', CORRAL_SUPER_DIGEST: '' })).toMatchObject({ configLines: undefined, superDigest: undefined });
+    expect(() => podSettings({ CORRAL_SUPER_DIGEST: 'no-colon-secret' })).toThrow(
+      expect.objectContaining({ key: 'CORRAL_SUPER_DIGEST', message: expect.not.stringContaining('no-colon-secret') }),
+    );
+  });
+
   it('binds to CORRAL_BIND_ADDRESS, else POD_IP', () => {
     expect(podSettings({ CORRAL_BIND_ADDRESS: '0.0.0.0', POD_IP: '127.1.0.3' }).bindAddress).toBe('0.0.0.0');
     expect(podSettings({ POD_IP: '127.1.0.3' }).bindAddress).toBe('127.1.0.3');
@@ -60,7 +69,14 @@ describe('loadPodConfig', () => {
   };
   const ensembleCfg = () =>
     writeCfg('initLimit=10', 'syncLimit=5', 'quorumListenOnAllIPs=true', ...[1, 2, 3].map((id) => `server.${id}=zk-${id}.zk-hs:2888:3888;2181`));
-  const pod = (configPath: string, serverId: number | undefined): PodSettings => ({ configPath, serverId, bindAddress: '127.1.0.2' });
+  const pod = (configPath: string, serverId: number | undefined, env: Partial<PodSettings> = {}): PodSettings => ({
+    configPath,
+    serverId,
+    bindAddress: '127.1.0.2',
+    configLines: undefined,
+    superDigest: undefined,
+    ...env,
+  });
   const myId = () => readFileSync(join(dataDir, 'myid'), 'utf8');
 
   it('writes myid on an ensemble member\'s first start (dataDir created), then keeps it', () => {
@@ -93,5 +109,50 @@ describe('loadPodConfig', () => {
     const loaded = loadPodConfig(pod(writeCfg('clientPort=2181'), 1));
     expect(loaded).toMatchObject({ wroteMyId: false, config: { standalone: true, clientPortAddress: '127.1.0.2' } });
     expect(existsSync(join(dataDir, 'myid'))).toBe(false);
+  });
+
+  describe('the pod\'s own lines and the super digest', () => {
+    const digest = 'super:D/InIHSb7yEEbrWz8b9l71RjZJU=';
+    const servers = [1, 2, 3].map((id) => `server.${id}=zk-${id}.zk-hs:2888:3888:participant;2181`).join('\n');
+    const commonCfg = () => writeCfg('initLimit=10', 'syncLimit=5', 'quorumListenOnAllIPs=true', 'maxClientCnxns=60');
+
+    it('adds CORRAL_CONFIG_LINES to the file: server lines and connection limits from the environment', () => {
+      const cfg = writeCfg('initLimit=10', 'syncLimit=5', 'quorumListenOnAllIPs=true');
+      const loaded = loadPodConfig(pod(cfg, 2, { configLines: `${servers}\nmaxClientCnxns=7\nmaxCnxns=40` }));
+      expect(loaded.config).toMatchObject({ serverId: 2, maxClientCnxns: 7, maxCnxns: 40, standalone: false });
+      expect(loaded.config.servers.map((s) => `${s.id}:${s.host}`)).toEqual(['1:zk-1.zk-hs', '2:zk-2.zk-hs', '3:zk-3.zk-hs']);
+      expect(loaded.warnings).toEqual([]);
+      // icfg shows what the member started from: the file and the pod's lines.
+      expect(loaded.config.initialConfig).toContain('maxCnxns=40');
+    });
+
+    it('refuses a key set both in zoo.cfg and in CORRAL_CONFIG_LINES, naming both places', () => {
+      const cfg = commonCfg();
+      expect(() => loadPodConfig(pod(cfg, 2, { configLines: `${servers}\nmaxClientCnxns=7` }))).toThrow(
+        expect.objectContaining({ key: 'maxClientCnxns', message: `maxClientCnxns is set both in ${cfg} and in CORRAL_CONFIG_LINES; set it in one place` }),
+      );
+      // zookeeper.<key> is the same key.
+      const prefixed = writeCfg('clientPort=2181', 'zookeeper.maxCnxns=3');
+      expect(() => loadPodConfig(pod(prefixed, 1, { configLines: 'maxCnxns=4' }))).toThrow(/maxCnxns is set both in .*zoo\.cfg and in CORRAL_CONFIG_LINES/);
+      expect(existsSync(join(dataDir, 'myid'))).toBe(false);
+    });
+
+    it('sets the super digest from CORRAL_SUPER_DIGEST and keeps it out of the configuration dump (icfg)', () => {
+      const loaded = loadPodConfig(pod(commonCfg(), 1, { configLines: servers, superDigest: digest }));
+      expect(loaded.config.superDigest).toBe(digest);
+      expect(loaded.config.initialConfig).not.toContain('superDigest');
+      expect(JSON.stringify(loaded.warnings)).not.toContain(digest);
+    });
+
+    it('refuses a super digest in zoo.cfg or CORRAL_CONFIG_LINES as well as in CORRAL_SUPER_DIGEST', () => {
+      const inFile = writeCfg('clientPort=2181', `DigestAuthenticationProvider.superDigest=${digest}`);
+      expect(() => loadPodConfig(pod(inFile, 1, { superDigest: digest }))).toThrow(
+        `DigestAuthenticationProvider.superDigest is set both in ${inFile} and in CORRAL_SUPER_DIGEST; set it in one place`,
+      );
+      const inLines = writeCfg('clientPort=2181');
+      expect(() => loadPodConfig(pod(inLines, 1, { configLines: `zookeeper.DigestAuthenticationProvider.superDigest=${digest}`, superDigest: digest }))).toThrow(
+        /set both in CORRAL_CONFIG_LINES and in CORRAL_SUPER_DIGEST/,
+      );
+    });
   });
 });
