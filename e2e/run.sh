@@ -31,6 +31,7 @@ phase_t0=$SECONDS
 e2e/cluster/up.sh
 . "$STATE/env"
 export CORRAL_E2E_K8S_VERSION=$K8S_VERSION CORRAL_E2E_TARGET=bed
+export CORRAL_E2E_AGENT_CONTROL=http://127.0.0.1:$AGENT_CONTROL_PORT
 phase "control plane up"
 
 if [[ -f e2e/image/build.sh ]]; then
@@ -54,7 +55,8 @@ if [[ -f e2e/node-agent/src/main.ts ]]; then
   else
     printf '\n=== %s: starting node-agent\n' "$(date -Is)" >>"$STATE/logs/node-agent.log"
     proc_start node-agent "$node_bin" dist/e2e/node-agent/src/main.js \
-      --kubeconfig "$STATE/kubeconfig" --state-dir "$STATE/agent" --nodes "$NODES"
+      --kubeconfig "$STATE/kubeconfig" --state-dir "$STATE/agent" --nodes "$NODES" \
+      --api-server "127.0.0.1:$APISERVER_PORT" --control-port "$AGENT_CONTROL_PORT"
   fi
   proc_wait node-agent "$node_bin" 120 ready_nodes
   phase "node agent: $NODES nodes Ready"

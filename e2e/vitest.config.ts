@@ -6,7 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
-    include: ['e2e/tests/**/*.e2e.test.ts'],
+    // The node agent's own unit tests run here too: the root `npm test` leaves e2e/ alone.
+    include: ['e2e/tests/**/*.e2e.test.ts', 'e2e/node-agent/test/**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**'],
     fileParallelism: false,
     testTimeout: 300_000,

@@ -11,14 +11,19 @@ K8S_BIN=$CACHE/bin/kubernetes-$K8S_VERSION
 ETCD_BIN=$CACHE/bin/etcd-$ETCD_VERSION
 HELM_BIN=$CACHE/bin/helm-$HELM_VERSION
 
-APISERVER_PORT=16443
-ETCD_PORT=12379
-ETCD_PEER_PORT=12380
+# CORRAL_E2E_PORT_OFFSET moves every port of the bed (20000: API server on 36443, etcd on 32379, ...), so a
+# second bed can run beside the default one, with its own CORRAL_E2E_STATE.
+port_offset=${CORRAL_E2E_PORT_OFFSET:-0}
+[[ $port_offset =~ ^[0-9]+$ ]] || { echo "CORRAL_E2E_PORT_OFFSET must be a number" >&2; exit 2; }
+APISERVER_PORT=$((16443 + port_offset))
+ETCD_PORT=$((12379 + port_offset))
+ETCD_PEER_PORT=$((12380 + port_offset))
+# Health ports of the controller-manager and scheduler, off their defaults (10257/10259).
+CM_PORT=$((16257 + port_offset))
+SCHED_PORT=$((16259 + port_offset))
+# The node agent's control endpoint (make a node NotReady and back).
+AGENT_CONTROL_PORT=$((16480 + port_offset))
 SERVICE_CIDR=10.96.0.0/16
-# Health ports of the controller-manager and scheduler, moved off their defaults (10257/10259) so a bed
-# can share the machine with other Kubernetes tooling.
-CM_PORT=16257
-SCHED_PORT=16259
 
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 
