@@ -13,7 +13,8 @@ export interface ContainerInputs {
   restartCount: number;
   env: Map<string, string>;
   volumes: Map<string, PreparedVolume>;
-  hostsPath: string;
+  /** Holds the pod's `hosts` and `resolv.conf`. */
+  sandboxDir: string;
   podIP: string;
 }
 
@@ -56,7 +57,11 @@ export function containerCreateSpec(input: ContainerInputs): CreateSpec {
     ...(container.args ? { args: container.args.map((a) => expandReferences(a, lookup)) } : {}),
     ...(container.workingDir ? { workingDir: container.workingDir } : {}),
     hostname: podHostname(pod),
-    mounts: [{ source: input.hostsPath, target: '/etc/hosts', readOnly: false }, ...volumeMounts(container, input.volumes, lookup)],
+    mounts: [
+      { source: join(input.sandboxDir, 'hosts'), target: '/etc/hosts', readOnly: false },
+      { source: join(input.sandboxDir, 'resolv.conf'), target: '/etc/resolv.conf', readOnly: true },
+      ...volumeMounts(container, input.volumes, lookup),
+    ],
     ...(limits.memory !== undefined ? { memoryBytes: Math.floor(parseQuantity(limits.memory)) } : {}),
     ...(limits.cpu !== undefined ? { cpus: Math.max(0.01, parseQuantity(limits.cpu)) } : {}),
     ...(security.runAsUser !== undefined ? { user: `${security.runAsUser}${security.runAsGroup !== undefined ? `:${security.runAsGroup}` : ''}` } : {}),

@@ -1,7 +1,8 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { describeError, isNotFound, strategicMergePatch } from '../kube/api.js';
+import { renderResolvConf } from '../net/resolv-conf.js';
 import { labels } from '../runtime/labels.js';
 import type { ListedContainer } from '../runtime/podman.js';
 import { prepareVolumes, VolumeError, type PreparedVolume } from '../volumes/volumes.js';
@@ -245,6 +246,7 @@ export class PodWorker {
       }
     }
     mkdirSync(this.dir, { recursive: true });
+    writeFileSync(join(this.dir, 'resolv.conf'), renderResolvConf(this.namespace, this.pod.spec?.dnsPolicy, this.pod.spec?.dnsConfig));
     this.ctx.hosts.write(
       this.uid,
       { ip: this.ip, hostname: podHostname(this.pod), subdomain: this.pod.spec?.subdomain, namespace: this.namespace },
@@ -330,7 +332,7 @@ export class PodWorker {
         restartCount: r.restartCount,
         env,
         volumes: this.volumes,
-        hostsPath: this.hostsPath,
+        sandboxDir: this.dir,
         podIP: this.ip!,
       });
     } catch (err) {

@@ -116,8 +116,9 @@ export class Podman {
       '--ulimit', 'nofile=20000:20000',
       '--ulimit', 'nproc=4096:4096',
       '--hostname', spec.hostname,
-      // The hosts file is the pod's own (mounted below); podman must not manage one.
+      // The hosts file and resolv.conf are the pod's own (mounted below); podman must not make its own.
       '--no-hosts',
+      '--dns', 'none',
     ];
     for (const [k, v] of Object.entries(spec.labels)) args.push('--label', `${k}=${v}`);
     for (const [k, v] of spec.env) args.push('--env', `${k}=${v}`);
