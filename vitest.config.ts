@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/test/**/*.test.ts'],
-    // e2e/ has its own config and needs the test bed: `npm run e2e`.
-    exclude: ['node_modules/**', 'dist/**', 'e2e/**'],
+    // e2e/tests has its own config and needs the test bed (`npm run e2e`); the node agent's unit tests
+    // (e2e/node-agent/test) need nothing and run here.
+    exclude: ['node_modules/**', 'dist/**', 'e2e/tests/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
