@@ -17,6 +17,9 @@ export interface EnsembleMember {
   role: EnsembleRole;
   /** This member's zoo.cfg server line (what a reconfig adding it sends). */
   serverLine: string;
+  /** Its zoo.cfg, which restart() reads again (a test may rewrite it first). */
+  configPath: string;
+  dataDir: string;
   /** The running process; replaced by restart(). */
   process: ServerProcess | undefined;
   /** `Mode:` from srvr (leader, follower, observer), or undefined if it does not answer. */
@@ -77,6 +80,8 @@ export async function startEnsemble(roles: EnsembleRole[], cfg: ZooCfg = {}, joi
       adminPort,
       role: all[i]!,
       serverLine: `server.${id}=${lineOf(i)}`,
+      configPath: cfgPath,
+      dataDir,
       process: start(),
       async mode() {
         try {

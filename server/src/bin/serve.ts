@@ -23,15 +23,16 @@ export function serve(name: string, load: (log: Logger) => LoadedConfig): void {
 /** Resolves to an exit code, or to -1 once the member serves (a signal handler ends the process then). */
 async function run(name: string, load: (log: Logger) => LoadedConfig): Promise<number> {
   const log = pino({ name: 'corral', level: process.env.CORRAL_LOG_LEVEL ?? 'info' });
+  const invalid = (err: unknown): number => {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${name}: invalid configuration: ${err.message}\n`);
+    return 1;
+  };
   let loaded;
   try {
     loaded = load(log);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${name}: invalid configuration: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    return invalid(err);
   }
   for (const w of loaded.warnings) log.warn({ key: w.key }, w.message);
   const member = new Member(loaded.config, log);
@@ -50,6 +51,11 @@ async function run(name: string, load: (log: Logger) => LoadedConfig): Promise<n
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  await member.start();
+  try {
+    // Part of the configuration is checked against what the data dir holds: this member's own server line.
+    await member.start();
+  } catch (err) {
+    return invalid(err);
+  }
   return -1;
 }

@@ -16,12 +16,15 @@ export { readMyId, writeMyId } from './myid.js';
 export {
   isSuperDigest,
   loadConfig,
+  noOwnServerLine,
+  ownIdentity,
   parseConfig,
   readConfigText,
   type AdminServerConfig,
   type LoadedConfig,
   type MemberConfig,
   type MetricsConfig,
+  type OwnIdentity,
   type ParseOptions,
 } from './member-config.js';
 export { confEntries, formatConf, type DirectorySizes } from './conf-dump.js';

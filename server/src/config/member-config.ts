@@ -38,9 +38,17 @@ export interface MemberConfig {
   syncLimit: number;
   /** In ticks; 0 means "use initLimit". */
   connectToLearnerMasterLimit: number;
-  /** The client port this member listens on: its own server line's client part if any, else clientPort. */
+  /**
+   * The client port this member listens on: its own server line's client part if any, else clientPort. The own
+   * line is zoo.cfg's until the member starts, then the one in the configuration its data dir holds (ownIdentity).
+   */
   clientPort: number;
   clientPortAddress: string;
+  /**
+   * What decides where this member listens, with its own server line: zoo.cfg's clientPort and clientPortAddress
+   * keys as written (port 0: not set), which the line must agree with, and ParseOptions.bindAddress.
+   */
+  listenSettings: { clientPort: number; clientPortAddress: string | undefined; bindAddress: string | undefined };
   /** -1 = the operating system's default backlog. */
   clientPortListenBacklog: number;
   /** Per client IP; 0 = unlimited. */
@@ -57,9 +65,12 @@ export interface MemberConfig {
   standalone: boolean;
   /** This member's id from dataDir/myid; 0 when standalone (what ZooKeeper reports there). */
   serverId: number;
-  /** This member's role in the server list; participant when standalone. */
+  /** This member's role from its own server line (see clientPort); participant when standalone. */
   role: MemberRole;
-  /** The server lines (from zoo.cfg or dynamicConfigFile) by id; informational when standalone. */
+  /**
+   * The server lines (from zoo.cfg or dynamicConfigFile) by id; informational when standalone. They seed an empty
+   * data dir: a member whose data dir holds a configuration follows that one (member.ts).
+   */
   servers: ServerSpec[];
   /** The `version=` of the membership, 0 when none is given. */
   configVersion: number;
@@ -67,7 +78,10 @@ export interface MemberConfig {
   reconfigEnabled: boolean;
   dynamicConfigFile: string | undefined;
   quorumListenOnAllIPs: boolean;
-  /** Where this member listens for peers: its server line's host, or with quorumListenOnAllIPs every address (or the bind address); undefined when standalone. */
+  /**
+   * Where this member listens for peers: its own server line's host (see clientPort), or with quorumListenOnAllIPs
+   * every address (or the bind address); undefined when standalone.
+   */
   quorumListenAddress: string | undefined;
   /** Whether observers persist transactions (ZooKeeper's syncEnabled). */
   syncEnabled: boolean;
@@ -134,7 +148,7 @@ export function readConfigText(path: string): string {
 
 export function parseConfig(text: string, options: ParseOptions = {}): LoadedConfig {
   const baseDir = options.baseDir ?? process.cwd();
-  const bound = (address: string): string => (options.bindAddress !== undefined && WILDCARDS.has(address) ? options.bindAddress : address);
+  const bound = (address: string): string => bind(address, options.bindAddress);
   const warnings: ConfigWarning[] = [];
   const warn = (key: string, message: string) => warnings.push({ key, message });
   const r = new KeyReader(parseProperties(text), warnings);
@@ -205,6 +219,7 @@ export function parseConfig(text: string, options: ParseOptions = {}): LoadedCon
     clientPortListenBacklog: r.int('clientPortListenBacklog', -1, { min: -1 }),
     maxClientCnxns: r.int('maxClientCnxns', 60, { min: 0 }),
     maxCnxns: r.decodedInt('maxCnxns', 0, { min: 0 }),
+    listenSettings: { clientPort: staticClientPort, clientPortAddress: staticClientAddress, bindAddress: options.bindAddress },
     minSessionTimeout,
     maxSessionTimeout,
     snapCount,
@@ -249,7 +264,7 @@ export function parseConfig(text: string, options: ParseOptions = {}): LoadedCon
     throw new ConfigError(`peerType: invalid value '${peerType}' (expected participant, observer or neverleader)`, 'peerType');
   }
 
-  let identity: Pick<MemberConfig, 'standalone' | 'serverId' | 'role' | 'clientPort' | 'clientPortAddress' | 'quorumListenAddress'>;
+  let identity: Pick<MemberConfig, 'standalone' | 'serverId'> & OwnIdentity;
   if (standalone) {
     const only = servers.length === 1 ? servers[0] : undefined;
     const clientPort = staticClientPort || only?.clientPort || 0;
@@ -259,19 +274,21 @@ export function parseConfig(text: string, options: ParseOptions = {}): LoadedCon
   } else {
     if (common.initLimit === 0) throw new ConfigError('initLimit is not set', 'initLimit');
     if (common.syncLimit === 0) throw new ConfigError('syncLimit is not set', 'syncLimit');
-    const self = ownServer(dataDir, servers, extendedTypesEnabled, options.defaultServerId);
-    if (peerType !== undefined && peerType !== self.role) {
-      warn('peerType', `peerType ${peerType} does not match server.${self.id}'s role ${self.role}; using ${self.role}`);
+    const { id: serverId, source, fromFile } = ownId(dataDir, servers, extendedTypesEnabled, options.defaultServerId);
+    const self = servers.find((s) => s.id === serverId);
+    // Without myid the member never started: no data dir configuration can hold its line.
+    if (self === undefined && !fromFile) throw new ConfigError(missingLine(source, serverId, servers), 'myid');
+    if (self === undefined) {
+      // A member added by reconfig restarted with an older file: its data dir knows its line (checked at start).
+      warn('myid', `${missingLine(source, serverId, servers)}; this member takes its own line from the configuration its data dir holds`);
+      const clientPortAddress = bound(staticClientAddress ?? '0.0.0.0');
+      identity = { standalone, serverId, role: 'participant', clientPort: staticClientPort, clientPortAddress, quorumListenAddress: undefined };
+    } else {
+      if (peerType !== undefined && peerType !== self.role) {
+        warn('peerType', `peerType ${peerType} does not match server.${self.id}'s role ${self.role}; using ${self.role}`);
+      }
+      identity = { standalone, serverId, ...ownIdentity(common, self) };
     }
-    const client = clientAddress(self, staticClientPort, staticClientAddress);
-    identity = {
-      standalone,
-      serverId: self.id,
-      role: self.role,
-      clientPort: client.clientPort,
-      clientPortAddress: bound(client.clientPortAddress),
-      quorumListenAddress: common.quorumListenOnAllIPs ? bound('0.0.0.0') : self.host,
-    };
   }
 
   const metricsClass = r.string('metricsProvider.className');
@@ -350,23 +367,57 @@ function checkMembership(
   return false;
 }
 
-function ownServer(dataDir: string, servers: readonly ServerSpec[], extendedTypesEnabled: boolean, defaultId: number | undefined): ServerSpec {
+/** This member's id: dataDir/myid's, or else the default id given, with where it came from for messages. */
+function ownId(
+  dataDir: string,
+  servers: readonly ServerSpec[],
+  extendedTypesEnabled: boolean,
+  defaultId: number | undefined,
+): { id: number; source: string; fromFile: boolean } {
   const path = join(dataDir, 'myid');
-  const ids = servers.map((s) => s.id).join(', ');
   const fromFile = readMyId(dataDir);
   const id = fromFile ?? defaultId;
   if (id === undefined) {
+    const ids = servers.map((s) => s.id).join(', ');
     throw new ConfigError(`myid: ${path} is missing; it must hold this member's id, one of the server ids (${ids})`, 'myid');
-  }
-  const self = servers.find((s) => s.id === id);
-  if (!self) {
-    const source = fromFile === undefined ? `${path} is missing and the server id given instead is ${id}` : `${path} holds ${id}`;
-    throw new ConfigError(`myid: ${source}, but there is no server.${id} line (server ids: ${ids})`, 'myid');
   }
   if (extendedTypesEnabled && id > MAX_SERVER_ID_WITH_EXTENDED_TYPES) {
     throw new ConfigError(`myid: server id ${id} must be at most ${MAX_SERVER_ID_WITH_EXTENDED_TYPES} when extendedTypesEnabled is true`, 'myid');
   }
-  return self;
+  if (fromFile === undefined) return { id, source: `${path} is missing and the server id given instead is ${id}`, fromFile: false };
+  return { id, source: `${path} holds ${id}`, fromFile: true };
+}
+
+const missingLine = (source: string, id: number, servers: readonly ServerSpec[]) =>
+  `myid: ${source}, but there is no server.${id} line (server ids: ${servers.map((s) => s.id).join(', ')})`;
+
+/** Listeners configured for every address bind to `bindAddress` instead, when one is given. */
+const bind = (address: string, bindAddress: string | undefined): string => (bindAddress !== undefined && WILDCARDS.has(address) ? bindAddress : address);
+
+export type OwnIdentity = Pick<MemberConfig, 'role' | 'clientPort' | 'clientPortAddress' | 'quorumListenAddress'>;
+
+/** This member's role and where it listens, from its own server line (zoo.cfg's, or the data dir's configuration's). */
+export function ownIdentity(config: Pick<MemberConfig, 'listenSettings' | 'quorumListenOnAllIPs'>, self: ServerSpec): OwnIdentity {
+  const { clientPort, clientPortAddress, bindAddress } = config.listenSettings;
+  const client = clientAddress(self, clientPort, clientPortAddress);
+  return {
+    role: self.role,
+    clientPort: client.clientPort,
+    clientPortAddress: bind(client.clientPortAddress, bindAddress),
+    quorumListenAddress: config.quorumListenOnAllIPs ? bind('0.0.0.0', bindAddress) : self.host,
+  };
+}
+
+/**
+ * A member with no server line of its own, neither in zoo.cfg nor in the configuration its data dir holds
+ * (`recovered`, undefined when it holds none): it cannot know whom to join, nor where to listen.
+ */
+export function noOwnServerLine(config: Pick<MemberConfig, 'dataDir' | 'serverId' | 'servers'>, recovered: readonly ServerSpec[] | undefined): ConfigError {
+  const where = recovered
+    ? `nor has the configuration in the data dir (server ids: ${recovered.map((s) => s.id).join(', ')})`
+    : 'and the data dir holds no configuration: a member joining an ensemble needs its own line in zoo.cfg';
+  const source = `${join(config.dataDir, 'myid')} holds ${config.serverId}`;
+  return new ConfigError(`${missingLine(source, config.serverId, config.servers)}, ${where}`, 'myid');
 }
 
 /** The member's client address: its server line's client part wins, but must agree with clientPort/clientPortAddress if both are given. */

@@ -6,8 +6,10 @@ import type { Logger } from 'pino';
 import { ErrorCode, isEphemeral, OpCode, Xid } from '../../../protocol/src/constants.js';
 import { encodeReply } from '../../../protocol/src/messages.js';
 import type { ClientRequest, ClientResponse, ConnectRequest } from '../../../protocol/src/records.js';
-import type { MemberConfig } from '../config/member-config.js';
-import type { MembershipChange } from '../consensus/membership.js';
+import { formatDynamicConfig } from '../config/dynamic-config.js';
+import { noOwnServerLine, ownIdentity, type MemberConfig } from '../config/member-config.js';
+import type { ServerSpec } from '../config/server-line.js';
+import { isJoint, type MembershipChange } from '../consensus/membership.js';
 import type { Message } from '../consensus/messages.js';
 import { RaftCore, type SoftState } from '../consensus/raft.js';
 import { EntryKind, type Entry, type Membership, type NodeId, type SnapshotMeta } from '../consensus/types.js';
@@ -28,6 +30,7 @@ import { SessionAdmission } from './session-admission.js';
 import { SessionLiveness, type TouchReport } from './session-liveness.js';
 import { QuorumLoss, connectedQuorum } from './quorum-loss.js';
 import { ReconfigRequests } from './reconfig-requests.js';
+import { serversAfterLog } from './reconfig.js';
 import { ensembleMode, memberStatuses, quorumView } from './ensemble-status.js';
 import { ServerStatsCounter } from './server-stats.js';
 import type { ConnectionInfo, MemberView, QuorumView, ServerMode } from './view.js';
@@ -92,6 +95,11 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   private appliedTerm = 0;
   private snapshots: SnapshotFiles | undefined;
   private appliedSinceSnapshot = 0;
+  /**
+   * While the entries committed before a restart are applied again: the index they end at. Their config entries
+   * replay history (members added, then removed), so the peer list, already set to where they lead, stays put.
+   */
+  private replayingTo: number | undefined;
 
   constructor(
     readonly config: MemberConfig,
@@ -144,7 +152,9 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       log,
       replicated,
       proposeMembership: (changes) => this.replicator!.proposeMembership(changes),
-      serversChanged: (servers) => this.peers?.setPeers(peerAddresses(servers, this.nodeId)),
+      serversChanged: (servers) => {
+        if (this.replayingTo === undefined) this.peers?.setPeers(peerAddresses(servers, this.nodeId));
+      },
       watchEvents: (events) => {
         for (const ev of events) this.watches.trigger(ev);
       },
@@ -152,15 +162,12 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     });
   }
 
-  /** The network to the other members; none when standalone. */
-  private async startPeers(): Promise<PeerNetwork | undefined> {
-    const { standalone, servers, quorumListenAddress } = this.config;
-    if (standalone) return undefined;
-    const self = servers.find((s) => s.id === this.nodeId)!;
+  /** The network to the other members, listening on `self`'s quorum port. */
+  private async startPeers(self: ServerSpec, servers: readonly ServerSpec[]): Promise<PeerNetwork> {
     const peers = peerAddresses(servers, this.nodeId);
     const net = new PeerNetwork({
       selfId: this.nodeId,
-      listenHost: quorumListenAddress!,
+      listenHost: this.config.quorumListenAddress!,
       listenPort: self.quorumPort,
       peers,
       log: this.log,
@@ -187,6 +194,8 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.state = state;
     this.appliedIndex = meta.index;
     this.appliedTerm = meta.term;
+    this.replayingTo = undefined;
+    this.peers?.setPeers(peerAddresses(this.reconfigs.peerServers(), this.nodeId));
     const now = Date.now();
     for (const [id, s] of state.sessions) {
       if (!this.registry.get(id)) this.registry.add(new SessionEntry(id, s.timeout, false, s.passwd), now);
@@ -234,25 +243,72 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     return Math.max(this.config.serverId, 1);
   }
 
-  /** The membership zoo.cfg declares (used until the log or a snapshot says otherwise). */
+  /** The membership zoo.cfg declares: what an empty data dir starts from. */
   private configuredMembership(): Membership {
     const { standalone, servers } = this.config;
     if (standalone) return { voters: [this.nodeId], neverLeaders: [], observers: [] };
-    const ids = (role: string) => servers.filter((s) => s.role === role).map((s) => s.id).sort((a, b) => a - b);
-    return { voters: ids('participant'), neverLeaders: ids('neverleader'), observers: ids('observer') };
+    return membershipOf(servers);
+  }
+
+  /**
+   * The configuration an ensemble member starts in: the one its data dir holds wins over zoo.cfg's server lines,
+   * so a member restarted with an old file (or a newer one, or one lacking its own id) follows what the ensemble
+   * committed. zoo.cfg's lines are read once, to seed an empty data dir, and recorded at once as snapshot 0 (as
+   * ZooKeeper writes snapshot.0 into an empty data dir, and as etcd ignores --initial-cluster once it has data).
+   * Leaves the base server lines in the state (the log's config entries apply to them again) and returns the
+   * base membership, and whether the data dir held them.
+   */
+  private async recoverConfiguration(snapshotMembership: Membership | undefined, emptyDataDir: boolean): Promise<{ membership: Membership; recorded: boolean }> {
+    const { config, log } = this;
+    // A standalone member's snapshot holds no server lines: no ensemble configuration to follow.
+    if (this.state.servers.size > 0) return { membership: snapshotMembership ?? membershipOf(this.state.servers.values()), recorded: true };
+    this.state.initServers(config.servers, config.configVersion);
+    const membership = this.configuredMembership();
+    if (emptyDataDir) {
+      // Nothing to record from a file that does not say who this member is (it could not even listen).
+      if (!config.servers.some((s) => s.id === this.nodeId)) throw noOwnServerLine(config, undefined);
+      const written = await this.snapshots!.write(this.state, 0, 0, membership, config.snapRetainCount);
+      if (written === undefined) throw new Error(`cannot record the initial configuration in ${config.dataDir}`);
+      log.info({ servers: config.servers.map((s) => s.id) }, "empty data dir: starting from zoo.cfg's server lines, recorded in snapshot 0");
+    } else {
+      log.warn("the data dir holds no ensemble configuration (its log predates snapshot 0, or a standalone member wrote it): starting from zoo.cfg's server lines");
+    }
+    return { membership, recorded: false };
+  }
+
+  /**
+   * The server lines the recovered configuration leads to once the log's committed config entries apply, and
+   * this member's own line: there, or else zoo.cfg's (a joiner not added yet, or a member the ensemble removed,
+   * which waits to be added). Settles the config's own role and client address from it.
+   */
+  private settleServers(core: RaftCore, entries: readonly Entry[], recorded: boolean): { self: ServerSpec; servers: ServerSpec[] } {
+    const { config, log } = this;
+    const committed = serversAfterLog(this.state.servers, entries.filter((e) => e.index <= core.commitIndex));
+    const servers = [...committed.values()];
+    const self = committed.get(this.nodeId) ?? config.servers.find((s) => s.id === this.nodeId);
+    if (!self) throw noOwnServerLine(config, servers);
+    Object.assign(config, ownIdentity(config, self));
+    const ids = (list: readonly ServerSpec[]) => list.map((s) => s.id).sort((a, b) => a - b);
+    if (recorded && formatDynamicConfig(servers, 0) === formatDynamicConfig(config.servers, 0)) {
+      log.info({ servers: ids(servers), index: core.commitIndex }, 'configuration from the data dir, as in zoo.cfg');
+    } else if (recorded) {
+      log.warn(
+        { zooCfg: ids(config.servers), dataDir: ids(servers), index: core.commitIndex },
+        "zoo.cfg's server lines differ from the configuration the data dir holds: following the data dir's, which the ensemble committed",
+      );
+    }
+    if (!committed.has(this.nodeId)) log.info({ id: this.nodeId }, 'this server is not in the configuration: it serves once a reconfig adds it');
+    return { self, servers };
   }
 
   /** Recovers from disk, replays the log through the apply function, then listens for clients. */
   async start(): Promise<{ port: number }> {
     const { config, log } = this;
     this.snapshots = await SnapshotFiles.open(join(config.dataDir, 'corral-v1', 'snapshots'), log);
-    let membership = this.configuredMembership();
-    if (!config.standalone) this.state.initServers(config.servers, config.configVersion);
     const snapshot = await this.snapshots.loadLatest(this.state);
     if (snapshot) {
       this.appliedIndex = snapshot.index;
       this.appliedTerm = snapshot.term;
-      membership = snapshot.membership ?? membership;
       log.info({ index: snapshot.index, zxid: hex(BigInt(this.state.lastZxid)), nodes: this.state.tree.nodeCount }, 'loaded snapshot');
     }
     const opened = await WriteAheadLog.open(join(config.dataLogDir, 'corral-v1', 'wal'), {
@@ -261,6 +317,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       logger: log,
     });
     this.wal = opened.wal;
+    const base = config.standalone
+      ? { membership: snapshot?.membership ?? this.configuredMembership(), recorded: false }
+      : await this.recoverConfiguration(snapshot?.membership, !snapshot && opened.lastIndex === 0);
+    const { membership } = base;
     const core = new RaftCore({
       id: this.nodeId,
       snapshot: { index: this.appliedIndex, term: this.appliedTerm, membership },
@@ -269,7 +329,11 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       random: Math.random,
       electionTicks: ELECTION_TICKS,
     });
-    this.peers = await this.startPeers();
+    if (!config.standalone) {
+      const { self, servers } = this.settleServers(core, opened.entries, base.recorded);
+      if (core.commitIndex > this.appliedIndex) this.replayingTo = core.commitIndex;
+      this.peers = await this.startPeers(self, servers);
+    }
     // ZooKeeper's limits on a learner: an answer within syncLimit ticks, the first sync within initLimit.
     const catchUp = { answerWithinMs: config.syncLimit * config.tickTime, syncWithinMs: config.initLimit * config.tickTime };
     this.replicator = new Replicator(core, opened.wal, this, this.state.lastZxid, { peers: this.peers, catchUp });
@@ -575,6 +639,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       for (const ev of result.events) this.watches.trigger(ev);
       this.deliver(txn, result);
     }
+    if (this.replayingTo !== undefined && this.appliedIndex >= this.replayingTo) {
+      this.replayingTo = undefined;
+      this.reconfigs.replayed(isJoint(this.replicator!.core.membership));
+    }
     if (this.appliedSinceSnapshot >= this.config.snapCount && !this.snapshots!.busy) void this.takeSnapshot();
   }
 
@@ -716,6 +784,13 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     const stats = this.wal?.stats;
     return { count: stats?.fsyncs ?? 0, totalMs: 0, thresholdExceeded: 0 };
   }
+}
+
+/** The membership a list of server lines declares, by their roles. */
+function membershipOf(servers: Iterable<ServerSpec>): Membership {
+  const list = [...servers];
+  const ids = (role: string) => list.filter((s) => s.role === role).map((s) => s.id).sort((a, b) => a - b);
+  return { voters: ids('participant'), neverLeaders: ids('neverleader'), observers: ids('observer') };
 }
 
 function createsEphemeral(req: WriteRequest): boolean {

@@ -16,7 +16,7 @@ import type { ReplicatedState, TreeEvent } from '../state/apply.js';
 import { statOf } from '../tree/znode.js';
 import { permits } from '../tree/acl.js';
 import { hex, type ClientConnection } from './connection.js';
-import { planReconfig, type ChangeInfo, type PlannedChange } from './reconfig.js';
+import { planReconfig, serversAfter, type ChangeInfo, type PlannedChange } from './reconfig.js';
 import type { MembershipRefusal } from './replicator.js';
 
 export interface ReconfigHost {
@@ -38,8 +38,6 @@ interface PendingReconfig {
   /** Its joint entry applied; answered when the leave entry does. */
   joint: boolean;
 }
-
-const SERVER_ROLE = { voter: 'participant', neverLeader: 'neverleader', observer: 'observer' } as const;
 
 /** How many times a request refused while leadership moves is proposed (half a tickTime apart). */
 const TRANSFER_RETRIES = 8;
@@ -114,17 +112,12 @@ export class ReconfigRequests {
     // The change that staged joiners is in force: they are members now.
     if (changes.some((c) => this.staged.some((spec) => spec.id === c.id))) this.staged = [];
     if (changes.length === 0) return this.leftJoint(state, zxid);
-    const updates = changes.map((change) => {
-      const previous = state.servers.get(change.id);
-      const info = change.info as ChangeInfo | undefined;
-      if (change.role === 'removed') {
-        if (previous) this.departing.set(change.id, previous);
-        return { id: change.id, spec: undefined };
-      }
-      return { id: change.id, spec: info?.spec ?? (previous && { ...previous, role: SERVER_ROLE[change.role] }) };
-    });
+    for (const { id, role } of changes) {
+      const previous = state.servers.get(id);
+      if (role === 'removed' && previous) this.departing.set(id, previous);
+    }
     const time = (changes[0]!.info as ChangeInfo | undefined)?.time ?? 0;
-    host.watchEvents(state.applyConfig(updates, zxid, time).events);
+    host.watchEvents(state.applyConfig(serversAfter(state.servers, changes, membership).values(), zxid, time).events);
     this.peersChanged();
     if (!membership.outgoing) this.releaseDeparting();
     const key = keyOf(changes);
@@ -158,6 +151,15 @@ export class ReconfigRequests {
       this.peersChanged();
     }, DEPARTURE_GRACE_TICKS * this.host.config.tickTime);
     release.unref();
+  }
+
+  /**
+   * The log written before a restart has been applied again: the removals it replayed are long in force and need
+   * no grace period (unless a joint configuration still counts the leaving members). The peers are set once, here.
+   */
+  replayed(joint: boolean): void {
+    if (!joint) this.departing.clear();
+    this.peersChanged();
   }
 
   /** Joiners the leader here is catching up before proposing the change that adds them (their lines are in peerServers). */

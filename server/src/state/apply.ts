@@ -83,15 +83,13 @@ export class ReplicatedState {
   }
 
   /**
-   * A committed reconfig (a Raft config entry): each member's new server line, or undefined for a member that
-   * leaves. Updates /zookeeper/config as ZooKeeper's reconfig does, once for the whole request: version = its zxid.
+   * A committed reconfig (a Raft config entry): the server lines now in force. Updates /zookeeper/config as
+   * ZooKeeper's reconfig does, once for the whole request: version = its zxid.
    */
-  applyConfig(changes: ReadonlyArray<{ id: number; spec: ServerSpec | undefined }>, zxid: number, time: number): ApplyResult {
+  applyConfig(servers: Iterable<ServerSpec>, zxid: number, time: number): ApplyResult {
     this.lastZxid = zxid;
-    for (const { id, spec } of changes) {
-      if (spec) this.servers.set(id, spec);
-      else this.servers.delete(id);
-    }
+    this.servers.clear();
+    for (const spec of servers) this.servers.set(spec.id, spec);
     this.configVersion = zxid;
     this.tree.setData(CONFIG_PATH, Buffer.from(formatDynamicConfig([...this.servers.values()], zxid)), zxid, time);
     return { zxid, err: ErrorCode.Ok, events: [{ type: EventType.NodeDataChanged, path: CONFIG_PATH }] };

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
-import { loadConfig, parseConfig, type LoadedConfig, type ParseOptions } from '../../src/config/member-config.js';
+import { loadConfig, noOwnServerLine, ownIdentity, parseConfig, type LoadedConfig, type ParseOptions } from '../../src/config/member-config.js';
+import { parseServerSpec } from '../../src/config/server-line.js';
 
 let dir: string;
 let dataDir: string;
@@ -236,14 +237,33 @@ describe('ensembles and myid', () => {
     expect(parse(...ensemble).config.role).toBe('neverleader');
   });
 
-  it('fails clearly when myid is missing, malformed or matches no server line', () => {
+  it('fails clearly when myid is missing or malformed', () => {
     expect(configError(() => parse(...ensemble))).toMatchObject({ key: 'myid', message: expect.stringMatching(/myid is missing.*\(1, 2, 3\)/) });
     setMyId('two');
     expect(configError(() => parse(...ensemble)).message).toMatch(/myid: .*myid holds 'two', expected a server id from 1 to 255/);
     setMyId('0');
     expect(configError(() => parse(...ensemble)).key).toBe('myid');
+  });
+
+  it('leaves a myid without a server line to the configuration the data dir holds, warning', () => {
+    // A member added by reconfig, restarted with the file from before: the member settles its line at start.
     setMyId('7');
-    expect(configError(() => parse(...ensemble)).message).toMatch(/holds 7, but there is no server\.7 line \(server ids: 1, 2, 3\)/);
+    const loaded = parse(...ensemble, 'clientPort=2181');
+    expect(loaded.config).toMatchObject({ serverId: 7, clientPort: 2181, quorumListenAddress: undefined });
+    expect(loaded.warnings).toEqual([
+      { key: 'myid', message: expect.stringMatching(/holds 7, but there is no server\.7 line \(server ids: 1, 2, 3\); .*configuration its data dir holds/) },
+    ]);
+  });
+
+  it('settles the own identity from whichever server line it is given', () => {
+    setMyId('7');
+    const { config } = parse(...ensemble, 'clientPort=2181');
+    const line = parseServerSpec(7, '127.0.0.7:2888:3888:observer;2181');
+    expect(ownIdentity(config, line)).toEqual({ role: 'observer', clientPort: 2181, clientPortAddress: '0.0.0.0', quorumListenAddress: '127.0.0.7' });
+    // The line must still agree with zoo.cfg's clientPort.
+    expect(() => ownIdentity(config, parseServerSpec(7, '127.0.0.7:2888:3888;2182'))).toThrow(/differs from server\.7's client address/);
+    expect(noOwnServerLine(config, undefined).message).toMatch(/holds 7, but there is no server\.7 line \(server ids: 1, 2, 3\), and the data dir holds no configuration/);
+    expect(noOwnServerLine(config, config.servers.slice(0, 2)).message).toMatch(/nor has the configuration in the data dir \(server ids: 1, 2\)/);
   });
 
   it('requires initLimit and syncLimit for an ensemble', () => {

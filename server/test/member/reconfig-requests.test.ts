@@ -11,6 +11,7 @@ import { EntryKind, type Membership } from '../../src/consensus/types.js';
 import { ReplicatedState } from '../../src/state/apply.js';
 import type { ClientConnection } from '../../src/member/connection.js';
 import { ReconfigRequests } from '../../src/member/reconfig-requests.js';
+import { serversAfterLog } from '../../src/member/reconfig.js';
 import type { MembershipRefusal } from '../../src/member/replicator.js';
 
 const line = (id: number, role = 'participant') => `server.${id}=127.0.0.1:${2880 + id}:${3880 + id}:${role};${2180 + id}`;
@@ -110,6 +111,28 @@ describe('reconfig requests changing several members', () => {
     expect(t.peers.at(-1)).toEqual([1, 2, 3, 4, 5]); // departing, for a grace period
     await new Promise((r) => setTimeout(r, 20));
     expect(t.peers.at(-1)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("a line the member's own zoo.cfg listed ahead of the ensemble goes at the first change: every member shows the same config", () => {
+    const t = setup();
+    t.state.initServers([spec(5)], 0x100000000); // a joiner started with the desired five, of which 4 is added alone
+    t.commit([{ id: 4, role: 'voter', info: { spec: spec(4), time: 0 } }], sets([1, 2, 3, 4]), 0x100000005);
+    expect([...t.state.servers.keys()].sort()).toEqual([1, 2, 3, 4]);
+    expect(configText(t.state)).not.toContain('server.5');
+    expect(t.peers.at(-1)).toEqual([1, 2, 3, 4]); // never a member: not kept as a departing peer either
+  });
+
+  it('recovers the server lines a log of config entries leads to, history replayed in order', () => {
+    const entry = (changes: MembershipChange[], membership: Membership) => ({ index: 1, term: 1, kind: EntryKind.Config, data: encodeConfig({ changes, membership }) });
+    const base = new Map([1, 2, 3].map((id) => [id, spec(id)]));
+    const after = serversAfterLog(base, [
+      entry([4, 5].map((id) => ({ id, role: 'voter' as const, info: { spec: spec(id), time: 0 } })), { ...sets([1, 2, 3, 4, 5]), outgoing: sets([1, 2, 3]) }),
+      entry([], sets([1, 2, 3, 4, 5])),
+      entry([{ id: 5, role: 'removed' }, { id: 2, role: 'observer' }], { ...sets([1, 3, 4], [2]), outgoing: sets([1, 2, 3, 4, 5]) }),
+      { index: 4, term: 1, kind: EntryKind.Normal, data: new Uint8Array() },
+    ]);
+    expect([...after.values()].sort((a, b) => a.id - b.id).map((s) => `${s.id}:${s.role}`)).toEqual(['1:participant', '2:observer', '3:participant', '4:participant']);
+    expect(after.get(2)!.quorumPort).toBe(spec(2).quorumPort);
   });
 
   it('withdrawn joiners are peers no more', () => {
