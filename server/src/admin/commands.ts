@@ -26,7 +26,23 @@ export type CommandData = Map<string, JsonValue>;
 /** Query parameters of the request (ZooKeeper's kwargs: the first value of each). */
 export type CommandArgs = ReadonlyMap<string, string>;
 
-export type CommandHandler = (view: MemberView, args: CommandArgs) => CommandData | Promise<CommandData>;
+/** What a command learns of the HTTP request besides its arguments. */
+export interface CommandRequest {
+  /** The Authorization header, as ZooKeeper 3.9's AdminServer reads it (`digest user:password`); never logged. */
+  authorization: string | undefined;
+}
+
+/** A command refused with an HTTP status, as ZooKeeper 3.9 answers failed authentication (401, 403) or bad input (400). */
+export class CommandRefusal {
+  constructor(
+    readonly status: 400 | 401 | 403,
+    readonly error: string,
+  ) {}
+}
+
+export type CommandResult = CommandData | CommandRefusal;
+
+export type CommandHandler = (view: MemberView, args: CommandArgs, request: CommandRequest) => CommandResult | Promise<CommandResult>;
 
 export interface CommandOptions {
   /** Refuse with ZooKeeper's "not currently serving" error while the member does not serve clients (default true). */
@@ -61,11 +77,14 @@ export class CommandRegistry {
     return [...new Set([...this.byName.values()].map((e) => e.primary))].sort();
   }
 
-  async run(name: string, view: MemberView, args: CommandArgs): Promise<Map<string, JsonValue>> {
+  /** The HTTP status and JSON body of command `name`; unknown commands and a member not serving yet are HTTP 200. */
+  async run(name: string, view: MemberView, args: CommandArgs, request: CommandRequest): Promise<{ status: number; body: Map<string, JsonValue> }> {
     const entry = this.byName.get(name);
-    if (!entry) return commandResponse(name, new Map([['error', `Unknown command: ${name}`]]));
-    if (entry.serverRequired && !view.isRunning()) return commandResponse(name, new Map([['error', NOT_SERVING]]));
-    return commandResponse(entry.primary, await entry.handler(view, args));
+    if (!entry) return { status: 200, body: commandResponse(name, new Map([['error', `Unknown command: ${name}`]])) };
+    if (entry.serverRequired && !view.isRunning()) return { status: 200, body: commandResponse(name, new Map([['error', NOT_SERVING]])) };
+    const result = await entry.handler(view, args, request);
+    if (result instanceof CommandRefusal) return { status: result.status, body: commandResponse(entry.primary, new Map([['error', result.error]])) };
+    return { status: 200, body: commandResponse(entry.primary, result) };
   }
 }
 

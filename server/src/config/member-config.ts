@@ -51,9 +51,9 @@ export interface MemberConfig {
   listenSettings: { clientPort: number; clientPortAddress: string | undefined; bindAddress: string | undefined };
   /** -1 = the operating system's default backlog. */
   clientPortListenBacklog: number;
-  /** Per client IP; 0 = unlimited. */
+  /** Per client IP; 0 = unlimited. Changed live by the connection_limits admin command. */
   maxClientCnxns: number;
-  /** In total; 0 = unlimited. */
+  /** In total; 0 = unlimited. Changed live by the connection_limits admin command. */
   maxCnxns: number;
   minSessionTimeout: number;
   maxSessionTimeout: number;

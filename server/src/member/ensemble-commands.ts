@@ -1,55 +1,91 @@
-// Corral's own AdminServer commands for whoever operates an ensemble (the Kubernetes operator among them):
-// who is a member with which role, how far behind each one is, and moving leadership away on demand.
+// Corral's own AdminServer commands for whoever operates an ensemble (the Kubernetes operator among them): who is a
+// member with which role, how far behind each one is and what this member says of itself (`members`, in the shape
+// of protocol/src/admin-api.ts, which the operator parses), whether it is ready to serve (`/ready`, the pod's
+// readiness probe), its connection limits, read and changed live, and moving leadership away on demand.
+import type { ConnectionLimitsWire, MemberEntryWire, MembersReply } from '../../../protocol/src/admin-api.js';
+import { superUserRefusal } from '../admin/admin-auth.js';
 import type { AdminServer } from '../admin/admin-server.js';
+import { CommandRefusal, type CommandArgs } from '../admin/commands.js';
+import { hexLong } from '../admin/java-format.js';
 import type { JsonValue } from '../admin/json.js';
-
-export interface MemberStatus {
-  id: number;
-  host: string;
-  clientPort: number | undefined;
-  role: 'participant' | 'observer' | 'neverleader';
-  isLeader: boolean;
-  /** Log entries the member is behind the leader's commit index (null when unknown, e.g. not asked on the leader). */
-  lag: number | null;
-  connected: boolean;
-  /** The leader's view of its replication to the member (see RaftCore.catchUpOf); null elsewhere and for itself. */
-  sync: 'synced' | 'catchingUp' | 'silent' | null;
-  /**
-   * Whether the member joins or leaves with the change in flight: in the middle of a joint change, or (joining) a
-   * server the leader catches up before proposing the change that adds it.
-   */
-  change: 'joining' | 'leaving' | null;
-}
+import type { Readiness } from './readiness.js';
+import type { MemberView } from './view.js';
 
 export type TransferOutcome =
   | { ok: true; from: number; to: number; elapsedMs: number }
   | { ok: false; error: string; leader: number };
 
 export interface EnsembleControl {
-  memberStatus(): MemberStatus[];
+  /** This member's id in memberStatus() (a standalone member is 1 there, while conf reports its serverId as 0). */
+  memberId(): number;
+  memberStatus(): MemberEntryWire[];
+  /** As mntr's zk_server_state, or `looking` while an ensemble member knows no leader. */
+  serverState(): string;
+  readiness(): Promise<Readiness>;
+  connectionLimits(): ConnectionLimitsWire;
+  /** New connections are checked against the new limits; connections already open stay. */
+  setConnectionLimits(limits: Partial<ConnectionLimitsWire>): void;
   transferLeadership(target: number | 'any'): Promise<TransferOutcome>;
 }
 
-export function registerEnsembleCommands(admin: AdminServer, control: EnsembleControl): void {
-  admin.registerCommand('members', ['mbrs'], () => {
-    const members: JsonValue[] = control.memberStatus().map(
-      (m) =>
-        new Map<string, JsonValue>([
-          ['id', m.id],
-          ['host', m.host],
-          ['client_port', m.clientPort ?? null],
-          ['role', m.role],
-          ['never_leader', m.role === 'neverleader'],
-          ['is_leader', m.isLeader],
-          ['lag', m.lag],
-          ['connected', m.connected],
-          ['sync', m.sync],
-          ['change', m.change],
-        ]),
-    );
-    return new Map<string, JsonValue>([['members', members]]);
+/** Java's int, which ZooKeeper's maxClientCnxns and maxCnxns are. */
+const MAX_LIMIT = 2 ** 31 - 1;
+const LIMIT_KEYS = ['per_client_address', 'total'] as const;
+
+// The shared wire types are interfaces, which TypeScript does not take as index-signature objects; the JSON writer
+// reads them as plain objects.
+const json = (value: object) => value as { readonly [key: string]: JsonValue };
+
+export function registerEnsembleCommands(admin: AdminServer, control: EnsembleControl, view: MemberView): void {
+  const anytime = { serverRequired: false };
+  // Answers while the member is not serving too: the operator must see members that are catching up or looking.
+  admin.registerCommand(
+    'members',
+    ['mbrs'],
+    async () => {
+      const { ready } = await control.readiness();
+      const reply: MembersReply = {
+        members: control.memberStatus(),
+        self: {
+          id: control.memberId(),
+          server_state: control.serverState(),
+          last_zxid: `0x${hexLong(view.lastZxid())}`,
+          ready,
+          connection_limits: control.connectionLimits(),
+        },
+      };
+      return new Map<string, JsonValue>([
+        ['members', reply.members.map(json)],
+        ['self', json(reply.self)],
+      ]);
+    },
+    anytime,
+  );
+  admin.registerEndpoint('/ready', async () => {
+    const readiness = await control.readiness();
+    const state = { server_state: control.serverState(), last_zxid: `0x${hexLong(view.lastZxid())}` };
+    if (readiness.ready) return { status: 200, body: { ready: true, ...state } };
+    return { status: 503, body: { ready: false, reason: readiness.reason, ...state } };
   });
-  admin.registerCommand('transfer_leadership', ['xfer'], async (_view, args) => {
+  admin.registerCommand(
+    'connection_limits',
+    [],
+    (v, args, request) => {
+      if (LIMIT_KEYS.some((k) => args.has(k))) {
+        const refused = superUserRefusal(request.authorization, v.config.superDigest);
+        if (refused) return refused;
+        const requested = requestedLimits(args);
+        if (requested instanceof CommandRefusal) return requested;
+        control.setConnectionLimits(requested);
+      }
+      return new Map(Object.entries(control.connectionLimits()));
+    },
+    anytime,
+  );
+  admin.registerCommand('transfer_leadership', ['xfer'], async (v, args, request) => {
+    // Credentials are taken but not yet required, so callers can start sending them before a release requires them.
+    const refused = superUserRefusal(request.authorization, v.config.superDigest, { optional: true });
+    if (refused) return refused;
     const to = args.get('to') ?? 'any';
     const target = to === 'any' ? 'any' : Number(to);
     if (target !== 'any' && !Number.isInteger(target)) return new Map([['error', `to must be a member id or "any", not ${to}`]]);
@@ -61,4 +97,17 @@ export function registerEnsembleCommands(admin: AdminServer, control: EnsembleCo
       ['elapsed_ms', outcome.elapsedMs],
     ]);
   });
+}
+
+/** The limits a connection_limits request sets, or why they are refused (400): each a whole number, 0 = unlimited. */
+function requestedLimits(args: CommandArgs): Partial<ConnectionLimitsWire> | CommandRefusal {
+  const limits: Partial<ConnectionLimitsWire> = {};
+  for (const key of LIMIT_KEYS) {
+    const text = args.get(key);
+    if (text === undefined) continue;
+    const value = /^\d{1,10}$/.test(text) ? Number(text) : NaN;
+    if (!(value <= MAX_LIMIT)) return new CommandRefusal(400, `${key} must be a whole number from 0 (unlimited) to ${MAX_LIMIT}, not '${text}'`);
+    limits[key] = value;
+  }
+  return limits;
 }

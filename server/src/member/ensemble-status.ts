@@ -1,10 +1,10 @@
 // What a member reports about the ensemble from its consensus core: the members list an operator uses to pick a
 // restart order, ZooKeeper's quorum fields (mntr, srvr, leader, voting_view), and its mode.
+import type { MemberEntryWire } from '../../../protocol/src/admin-api.js';
 import type { ServerSpec } from '../config/server-line.js';
 import { roleOf } from '../consensus/membership.js';
 import type { RaftCore } from '../consensus/raft.js';
 import type { MemberSets, NodeId } from '../consensus/types.js';
-import type { MemberStatus } from './ensemble-commands.js';
 import type { QuorumView, ServerMode } from './view.js';
 
 const SERVER_ROLE = { voter: 'participant', neverLeader: 'neverleader', observer: 'observer' } as const;
@@ -13,7 +13,9 @@ const idsOf = (m: MemberSets) => [...m.voters, ...m.neverLeaders, ...m.observers
 /**
  * Every member of the configuration in force; in the middle of a joint change, of both halves, with `change`
  * saying which side each one is on; on a leader catching servers up before the change that adds them, those too
- * (`staged`, marked joining). `specs` hold every one's server line; later entries win.
+ * (`staged`, marked joining). `specs` hold every one's server line; later entries win. Lag: entries behind the
+ * leader's commit index, known on the leader only; sync: the leader's view of its replication to the member (see
+ * RaftCore.catchUpOf), null elsewhere and for itself.
  */
 export function memberStatuses(
   core: RaftCore,
@@ -21,7 +23,7 @@ export function memberStatuses(
   specs: readonly ServerSpec[],
   isConnected: (id: NodeId) => boolean,
   staged: readonly NodeId[] = [],
-): MemberStatus[] {
+): MemberEntryWire[] {
   const progress = new Map(core.replicationStatus().map((p) => [p.id, p]));
   const incoming = core.membership;
   const outgoing = incoming.outgoing;
@@ -35,12 +37,14 @@ export function memberStatuses(
     const inNew = roleOf(incoming, id) !== 'removed';
     const inOld = outgoing ? roleOf(outgoing, id) !== 'removed' : inNew;
     const member = inNew || inOld;
+    const role = member ? SERVER_ROLE[roleOf(inNew ? incoming : outgoing!, id) as keyof typeof SERVER_ROLE] : (spec?.role ?? 'participant');
     return {
       id,
       host: spec?.host ?? '',
-      clientPort: spec?.clientPort,
-      role: member ? SERVER_ROLE[roleOf(inNew ? incoming : outgoing!, id) as keyof typeof SERVER_ROLE] : (spec?.role ?? 'participant'),
-      isLeader: core.leader === id,
+      client_port: spec?.clientPort ?? null,
+      role,
+      never_leader: role === 'neverleader',
+      is_leader: core.leader === id,
       lag: core.role === 'leader' && match !== undefined ? Math.max(0, core.commitIndex - match) : null,
       connected: isSelf || isConnected(id),
       sync: isSelf ? null : (core.catchUpOf(id) ?? null),

@@ -36,7 +36,9 @@ import { ServerStatsCounter } from './server-stats.js';
 import type { ConnectionInfo, MemberView, QuorumView, ServerMode } from './view.js';
 import { TurnBudget } from './turn-budget.js';
 import { WatchManager } from './watches.js';
-import { registerEnsembleCommands, type EnsembleControl, type MemberStatus, type TransferOutcome } from './ensemble-commands.js';
+import { registerEnsembleCommands, type EnsembleControl, type TransferOutcome } from './ensemble-commands.js';
+import { ReadinessCheck, type Readiness } from './readiness.js';
+import type { ConnectionLimitsWire, MemberEntryWire } from '../../../protocol/src/admin-api.js';
 
 export const CORRAL_VERSION = '0.1.0';
 /** A client that lets this much reply data pile up unread is disconnected. */
@@ -48,6 +50,8 @@ const CONTAINER_CHECK_INTERVAL_MS = 60_000;
 const ELECTION_TICKS = 10;
 /** Raft ticks a member must see no quorum of voters connected before it lets its clients go (see QuorumLoss). */
 const CUT_OFF_CONFIRM_TICKS = 3;
+/** How long a readiness check waits for its read barrier: under a readiness probe's timeout (the operator's: 2 s). */
+const READY_WAIT_MS = 1000;
 
 /**
  * The Raft tick: a tenth of tickTime, at most 100 ms, so a dead leader is replaced within 1-2 s whatever the
@@ -81,6 +85,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   private readonly liveness: SessionLiveness;
   private readonly quorumLoss: QuorumLoss;
   private readonly reconfigs: ReconfigRequests;
+  private readonly readinessCheck: ReadinessCheck;
   /** Per connection: syncs whose barrier is not met yet, and the writes sent after them, held until it is. */
   private readonly syncBarriers = new WeakMap<ClientConnection, { pending: number; held: Array<() => void> }>();
   /** Transactions proposed by this member, by their encoded bytes, until those are garbage. */
@@ -128,7 +133,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       {
         log,
         hasLeader: () => this.replicator?.hasReachableLeader ?? false,
-        quorumReachable: () => connectedQuorum(this.replicator!.core.membership, this.nodeId, (id) => this.peers?.isConnected(id) ?? false),
+        quorumReachable: () => this.quorumReachable(),
         dropClients: (reason) => {
           for (const conn of [...this.connectionSet]) if (!conn.readOnly) conn.close(reason);
         },
@@ -160,6 +165,17 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       },
       reply: (xid, err, body) => this.reply(xid, err, body),
     });
+    this.readinessCheck = new ReadinessCheck(
+      {
+        standalone: config.standalone,
+        notServing: () => this.notServing(),
+        isLeader: () => this.replicator?.isLeader ?? false,
+        hasReachableLeader: () => this.replicator?.hasReachableLeader ?? false,
+        quorumReachable: () => this.quorumReachable(),
+        barrier: () => this.replicator!.barrier(),
+      },
+      READY_WAIT_MS,
+    );
   }
 
   /** The network to the other members, listening on `self`'s quorum port. */
@@ -344,7 +360,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.timers.push(setInterval(() => this.replicator?.tick(), raftTickMs(config.tickTime)));
     if (config.admin.enableServer) {
       const admin = await startAdminServer(this);
-      registerEnsembleCommands(admin, this);
+      registerEnsembleCommands(admin, this, this);
       this.closers.push(admin);
     }
     if (config.metrics.enabled) this.closers.push(await startMetricsServer(this));
@@ -705,7 +721,11 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
 
   // ---- Ensemble control (admin commands) ----
 
-  memberStatus(): MemberStatus[] {
+  memberId(): number {
+    return this.nodeId;
+  }
+
+  memberStatus(): MemberEntryWire[] {
     const specs = this.reconfigs.peerServers(); // members a joint change removes are still among them
     const isConnected = (id: number) => this.peers?.isConnected(id) ?? false;
     return memberStatuses(this.replicator!.core, this.nodeId, specs, isConnected, this.reconfigs.stagedIds());
@@ -727,6 +747,43 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       if (leader !== 0 && leader !== from) return { ok: true, from, to: leader, elapsedMs: Math.round(performance.now() - started) };
     }
     return { ok: false, error: 'leadership transfer timed out', leader: core.leader };
+  }
+
+  serverState(): string {
+    const leaderKnown = (this.replicator?.core.leader ?? 0) !== 0;
+    return this.config.standalone || this.admission.readOnlyMode || leaderKnown ? this.mode() : 'looking';
+  }
+
+  readiness(): Promise<Readiness> {
+    return this.readinessCheck.check();
+  }
+
+  /** Whether the voters this member has a live connection to, itself included, make a quorum. */
+  private quorumReachable(): boolean {
+    return connectedQuorum(this.replicator!.core.membership, this.nodeId, (id) => this.peers?.isConnected(id) ?? false);
+  }
+
+  private notServing(): string | undefined {
+    if (this.admission.readOnlyMode) return 'read-only: no quorum';
+    if (!this.running) return 'not serving clients yet: recovering, or catching up with the leader';
+    if (this.quorumLoss.refusing) return 'no quorum: client connections refused until a leader is back';
+    return undefined;
+  }
+
+  connectionLimits(): ConnectionLimitsWire {
+    return { per_client_address: this.config.maxClientCnxns, total: this.config.maxCnxns };
+  }
+
+  /**
+   * The configuration's limits change in place, so every report of them (conf, configuration, members) shows what
+   * is enforced. They admit new connections; connections already open stay, even above a lowered limit, so changing
+   * a limit never costs a client its connection.
+   */
+  setConnectionLimits(limits: Partial<ConnectionLimitsWire>): void {
+    const before = this.connectionLimits();
+    this.config.maxClientCnxns = limits.per_client_address ?? before.per_client_address;
+    this.config.maxCnxns = limits.total ?? before.total;
+    this.log.info({ before, after: this.connectionLimits(), connections: this.connectionSet.size }, 'connection limits changed');
   }
 
   // ---- MemberView ----

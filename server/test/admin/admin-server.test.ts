@@ -1,7 +1,8 @@
 // The AdminServer over HTTP, compared with JSON captured from Apache ZooKeeper 3.8's AdminServer for the same
 // state (see fake-view.ts): key names and order, `command` (primary name) and `error` last, errors as HTTP 200.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAdminServer, type AdminServer } from '../../src/admin/admin-server.js';
+import { startAdminServer, type AdminServer, type EndpointAnswer } from '../../src/admin/admin-server.js';
+import { CommandRefusal } from '../../src/admin/commands.js';
 import { fakeView, quorumView, SESSION_1, type FakeView } from './fake-view.js';
 
 let server: AdminServer | undefined;
@@ -170,6 +171,35 @@ describe('AdminServer', () => {
     server!.registerCommand('transfer_leadership', ['xfer'], async (_v, args) => new Map([['target', Number(args.get('to'))]]));
     expect((await command(base, 'xfer?to=3')).json).toEqual({ target: 3, command: 'transfer_leadership', error: null });
     expect(await (await fetch(`${base}/commands`)).text()).toContain('<a href="/commands/transfer_leadership">');
+  });
+
+  it('answers a refused command with its HTTP status and the error in ZooKeeper\'s body; passes the Authorization header', async () => {
+    const base = await start();
+    const seen: Array<string | undefined> = [];
+    server!.registerCommand('guarded', [], (_v, _args, request) => {
+      seen.push(request.authorization);
+      return request.authorization === undefined ? new CommandRefusal(401, 'Auth info is missing for the command') : new Map([['ok', true]]);
+    });
+    const refused = await command(base, 'guarded');
+    expect([refused.status, refused.json]).toEqual([401, { command: 'guarded', error: 'Auth info is missing for the command' }]);
+    const allowed = await fetch(`${base}/commands/guarded`, { headers: { Authorization: 'digest super:secret' } });
+    expect([allowed.status, await allowed.json()]).toEqual([200, { ok: true, command: 'guarded', error: null }]);
+    expect(seen).toEqual([undefined, 'digest super:secret']);
+  });
+
+  it('serves registered endpoints outside the command URL with their status; GET only', async () => {
+    const base = await start();
+    let ready = false;
+    server!.registerEndpoint('/ready', async (): Promise<EndpointAnswer> =>
+      ready ? { status: 200, body: { ready } } : { status: 503, body: { ready, reason: 'no leader' } },
+    );
+    const first = await fetch(`${base}/ready`);
+    expect([first.status, first.headers.get('content-type'), await first.json()]).toEqual([503, 'application/json', { ready: false, reason: 'no leader' }]);
+    ready = true;
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    expect((await fetch(`${base}/ready`, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`${base}/readyz`)).status).toBe(404);
+    expect((await command(base, 'ready')).json.error).toBe('Unknown command: ready');
   });
 
   it('honours admin.commandURL, 404s elsewhere, refuses other methods, serves /metrics', async () => {

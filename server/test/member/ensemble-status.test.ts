@@ -30,7 +30,7 @@ describe('memberStatuses', () => {
       [4, 'participant', 'joining', 'synced', '127.0.0.4'],
       [5, 'observer', 'joining', 'synced', '127.0.0.5'],
     ]);
-    expect(view.find((m) => m.id === 1)?.isLeader).toBe(true);
+    expect(view.find((m) => m.id === 1)?.is_leader).toBe(true);
 
     // A follower knows the configuration but not how others keep up.
     const onFollower = memberStatuses(c.node(2).core, 2, specs, () => true);
