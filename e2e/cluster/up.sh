@@ -62,6 +62,9 @@ proc_wait etcd "$etcd" 60 etcd_healthy
 # projected token volume; the agent fills it through the TokenRequest API, signed with sa.key.
 # --endpoint-reconciler-type=none: the `kubernetes` Endpoints cannot hold a loopback address, and the
 # default reconciler would log that complaint every few seconds. Nothing dials the Service anyway.
+# --kubelet-preferred-address-types=InternalIP: the API server reaches a node (kubectl logs/exec) by the loopback
+# address the agent publishes, never by resolving its name (the default tries Hostname first, a DNS lookup that
+# would leave the machine).
 ensure kube-apiserver "$apiserver" \
   --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
   --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
@@ -77,6 +80,7 @@ ensure kube-apiserver "$apiserver" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
   --endpoint-reconciler-type none \
+  --kubelet-preferred-address-types InternalIP \
   --allow-privileged \
   --profiling=false
 proc_wait kube-apiserver "$apiserver" 120 api_ready

@@ -11,6 +11,19 @@ import { CONFIG_DIR, DATA_DIR, podConfigLines } from './zoo-cfg.js';
 
 type CreatePod = Extract<Action, { kind: 'createPod' }>;
 
+/**
+ * Without a pod security context from the user: run as the image's user (uid 1000), and have the kubelet make
+ * the data volume group-writable for it (fsGroup), as volumes are provisioned root-owned.
+ */
+const DEFAULT_SECURITY_CONTEXT = {
+  runAsNonRoot: true,
+  runAsUser: 1000,
+  runAsGroup: 1000,
+  fsGroup: 1000,
+  fsGroupChangePolicy: 'OnRootMismatch',
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
 /** A leader hands over before it exits; the grace period bounds that and the final fsync. */
 const TERMINATION_GRACE_SECONDS = 30;
 
@@ -74,7 +87,7 @@ export function memberPod(cc: CoordinationCluster, spec: DefaultedSpec, group: D
       ...(t.serviceAccountName ? { serviceAccountName: t.serviceAccountName } : {}),
       automountServiceAccountToken: false,
       ...(t.priorityClassName ? { priorityClassName: t.priorityClassName } : {}),
-      ...(t.securityContext ? { securityContext: t.securityContext } : {}),
+      securityContext: t.securityContext ?? DEFAULT_SECURITY_CONTEXT,
       ...(t.nodeSelector ? { nodeSelector: t.nodeSelector } : {}),
       ...(t.affinity ? { affinity: t.affinity } : {}),
       ...(t.tolerations ? { tolerations: t.tolerations } : {}),

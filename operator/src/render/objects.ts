@@ -2,7 +2,7 @@
 // client Service, the PodDisruptionBudget, the super user's Secret and the zoo.cfg ConfigMap of a revision.
 import { createHash, randomBytes } from 'node:crypto';
 import type { V1ConfigMap, V1PodDisruptionBudget, V1Secret, V1Service } from '@kubernetes/client-node';
-import { MEMBER_PORTS, type CoordinationCluster, type DefaultedSpec } from '../api/index.js';
+import { MEMBER_PORTS, normalizeGroups, type CoordinationCluster, type DefaultedSpec } from '../api/index.js';
 import { configMapName, membersServiceName, selectorLabels } from '../plan/names.js';
 import type { ObjectKind } from '../plan/types.js';
 import { contentHash } from './hash.js';
@@ -59,12 +59,15 @@ function clientService(cc: CoordinationCluster, spec: DefaultedSpec): V1Service 
 
 function podDisruptionBudget(cc: CoordinationCluster): V1PodDisruptionBudget {
   const cluster = cc.metadata.name!;
+  const voters = normalizeGroups(cc.spec).reduce((n, g) => n + g.voters, 0);
   const body: V1PodDisruptionBudget = {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
     metadata: ownedMeta(cc, cluster),
-    // Voters only: draining takes at most one voter at a time; observers do not count towards the quorum.
-    spec: { maxUnavailable: 1, selector: { matchLabels: { ...selectorLabels(cluster), [LABEL.role]: 'participant' } } },
+    // Voters only (observers do not count towards the quorum): evictions take at most one voter at a time. As
+    // minAvailable rather than maxUnavailable: with maxUnavailable the disruption controller reads the pods'
+    // controller's scale subresource, and the cluster's /scale fails while spec.replicas is unset (spec.groups).
+    spec: { minAvailable: Math.max(0, voters - 1), selector: { matchLabels: { ...selectorLabels(cluster), [LABEL.role]: 'participant' } } },
   };
   return hashed(body, body.spec);
 }
