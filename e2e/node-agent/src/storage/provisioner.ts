@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -103,7 +103,9 @@ export class Provisioner {
       const node = this.nodes.get(nodeName);
       const path = join(this.volumesDir, pvName);
       // World-writable, as local-path provisioners make them: hostPath volumes get no fsGroup ownership change.
-      mkdirSync(path, { recursive: true, mode: 0o777 });
+      mkdirSync(path, { recursive: true });
+      // Explicitly: mkdirSync's mode is filtered through the umask (0755 as a rule).
+      chmodSync(path, 0o777);
       const body: V1PersistentVolume = {
         metadata: { name: pvName, annotations: { [provisionedBy]: provisionerName } },
         spec: {
