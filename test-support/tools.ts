@@ -1,4 +1,5 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 /**
  * Paths of the external programs the compatibility tests drive. Each lookup throws a message that says
@@ -47,4 +48,27 @@ export function goPath(): string {
  */
 export function kazooPythonPath(): string {
   return requireExecutable(process.env.KAZOO_PYTHON ?? '/usr/bin/python3', 'python3 with kazoo');
+}
+
+/**
+ * helm, for the chart tests: HELM, else the binary e2e/cluster/build.sh keeps in the test bed's cache (the
+ * version pinned in e2e/cluster/lib.sh), else `helm` on PATH. Undefined when there is none.
+ */
+export function findHelm(): string | undefined {
+  const libSh = readFileSync(new URL('../e2e/cluster/lib.sh', import.meta.url), 'utf8');
+  const version = /^HELM_VERSION=(\S+)$/m.exec(libSh)?.[1];
+  const cache = process.env.CORRAL_E2E_CACHE ?? '/var/cache/corral-e2e';
+  const onPath = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'helm'));
+  return [process.env.HELM, version && join(cache, 'bin', `helm-${version}`, 'helm'), ...onPath].find(
+    (p): p is string => !!p && isExecutable(p),
+  );
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

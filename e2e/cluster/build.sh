@@ -4,6 +4,8 @@
 #   $CACHE/bin/etcd-<v>/etcd   $CACHE/bin/helm-<v>/helm
 # A binary that already exists is not rebuilt; Go's module and build caches also live in $CACHE, so a
 # rebuild after a version bump reuses what it can. Safe to run concurrently (one build at a time, flock).
+# Arguments pick components (etcd, kubernetes, helm; default all): .ci/run builds helm alone before `npm test`,
+# whose chart tests need it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -91,10 +93,17 @@ build_simple() {
   log "$label $version: built in $((SECONDS - t0)) s"
 }
 
+components=("$@")
+((${#components[@]})) || components=(etcd kubernetes helm)
 t_all=$SECONDS
-build_simple etcd go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 "$ETCD_VERSION" "$ETCD_BIN" etcd
-build_kubernetes
-# Unstamped, helm calls itself "v4.3"; its release builds set the full version the same way.
-build_simple helm helm.sh/helm/v4/cmd/helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "$HELM_BIN" helm \
-  "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
-log "all binaries present in $CACHE/bin ($((SECONDS - t_all)) s)"
+for c in "${components[@]}"; do
+  case $c in
+    etcd) build_simple etcd go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 "$ETCD_VERSION" "$ETCD_BIN" etcd ;;
+    kubernetes) build_kubernetes ;;
+    # Unstamped, helm calls itself "v4.3"; its release builds set the full version the same way.
+    helm) build_simple helm helm.sh/helm/v4/cmd/helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "$HELM_BIN" helm \
+      "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" ;;
+    *) die "unknown component '$c' (etcd, kubernetes, helm)" ;;
+  esac
+done
+log "binaries present in $CACHE/bin: ${components[*]} ($((SECONDS - t_all)) s)"
