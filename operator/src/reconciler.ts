@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { API_GROUP, API_VERSION, KIND, PLURAL, withDefaults, type CoordinationCluster } from './api/index.js';
 import { act } from './act/act.js';
 import { EnsembleSession } from './act/ensemble.js';
-import { KubeClient } from './kube/client.js';
+import { isNotFound, KubeClient } from './kube/client.js';
 import type { EventSink } from './kube/events.js';
 import { WorkQueue } from './kube/work-queue.js';
 import { allCaches, clusterKey, makeCaches, type Caches } from './observe/caches.js';
@@ -199,10 +199,15 @@ export class Reconciler {
   private async record(cc: CoordinationCluster, next: Plan): Promise<void> {
     // The planner stamps lastTransitionTime only when a condition changes, so an unchanged status compares equal.
     if (JSON.stringify(cc.status ?? {}) === JSON.stringify(next.status)) return;
-    await this.kube.applyStatus(
-      { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: KIND, metadata: { name: cc.metadata.name!, namespace: cc.metadata.namespace! }, status: next.status },
-      PLURAL,
-    );
+    try {
+      await this.kube.applyStatus(
+        { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: KIND, metadata: { name: cc.metadata.name!, namespace: cc.metadata.namespace! }, status: next.status },
+        PLURAL,
+      );
+    } catch (err) {
+      // Removing the finalizer lets a deleted cluster go: there is no status left to record.
+      if (!isNotFound(err)) throw err;
+    }
   }
 
   private async event(cc: CoordinationCluster, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {

@@ -20,6 +20,8 @@ function ownedSettings(spec: DefaultedSpec): Record<string, string> {
     standaloneEnabled: 'false',
     // Each member binds its listeners to its own pod IP (corral-pod), so quorum listeners take every address.
     quorumListenOnAllIPs: 'true',
+    // spec.quotas are hard limits: writes past them fail with QUOTAEXCEEDED (ZooKeeper's default only logs).
+    enforceQuota: 'true',
     'admin.enableServer': 'true',
     'admin.serverPort': String(MEMBER_PORTS.admin),
     ...(spec.metrics.enabled ? { 'metricsProvider.httpPort': String(spec.metrics.port) } : {}),

@@ -62,6 +62,7 @@ describe('zoo.cfg and the member pod', () => {
     expect(cfg).toContain('tickTime=3000\n');
     expect(cfg).toContain('snapCount=1000\n');
     expect(cfg).toContain('reconfigEnabled=true\n');
+    expect(cfg).toContain('enforceQuota=true\n');
     expect(cfg).toContain('dataDir=/var/lib/corral/data\n');
     expect(cfg).not.toMatch(/^server\./m);
   });
