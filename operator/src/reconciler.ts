@@ -54,7 +54,11 @@ export class Reconciler {
     this.queue = new WorkQueue((key) => this.reconcile(key), {
       onError: (key, err) => this.log.warn({ cluster: key, err: String(err) }, 'reconcile failed; retrying with backoff'),
     });
-    const enqueue = (key: string) => this.queue.add(key);
+    // Events from the first lists are dropped: a cluster planned while some caches are still empty would see its
+    // objects as missing. start() queues every cluster once all caches are filled.
+    const enqueue = (key: string) => {
+      if (this.synced) this.queue.add(key);
+    };
     this.caches = makeCaches(config, {
       ...options,
       log: this.log,
