@@ -7,7 +7,7 @@ import { plan } from '../../src/plan/plan.js';
 import type { Action, DesiredCluster, MemberEntry, MemberRole, Observed, Plan, Probe } from '../../src/plan/types.js';
 import { caseArb, NEW } from './arbitraries.js';
 
-const RUNS = Number(process.env.PLAN_PROPERTY_RUNS ?? 1500);
+const RUNS = Number(process.env.PLAN_PROPERTY_RUNS ?? 1000);
 const NOW = new Date(Date.UTC(2025, 0, 2));
 
 type Answer = Extract<Probe, { answered: true }>;
