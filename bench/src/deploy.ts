@@ -33,6 +33,13 @@ export interface DeployOptions {
    * list only the members: what a reconfig may then add. They are not waited for (a joiner serves once added).
    */
   joining?: number;
+  /** Server roles other than participant, by server id (server.N=...:role), e.g. Corral's `neverleader`. */
+  roles?: Record<number, 'observer' | 'neverleader'>;
+  /**
+   * Leadership in the members' logs: Corral at info level (its role changes), ZooKeeper with slf4j-simple for the
+   * quorum peer and leader classes only (it runs with no logger otherwise). Off by default, as logging costs both.
+   */
+  electionLogs?: boolean;
 }
 
 export interface Member {
@@ -40,7 +47,12 @@ export interface Member {
   endpoint: Endpoint;
   /** The AdminServer's port, when the deployment asked for one. */
   adminPort?: number;
+  /** The running process; `start()` replaces it. */
   process: ServerProcess;
+  /** Starts the member again from the same zoo.cfg and data dir, once its process has exited (a restart). */
+  start(): void;
+  /** Its stdout and stderr, appended across restarts. */
+  logPath: string;
   /** Its line in a reconfig's joining list: server.N=host:quorumPort:electionPort:participant;host:clientPort. */
   serverLine: string;
 }
@@ -66,13 +78,23 @@ function repoRoot(): string {
 
 export const CORRAL_SERVER_JS = join(repoRoot(), 'dist/server/src/bin/corral-server.js');
 const LAG_MONITOR_JS = join(dirname(fileURLToPath(import.meta.url)), 'lag-monitor.js');
+/** An slf4j binding for ZooKeeper (Debian's jar lists only slf4j-api, so it logs nothing by default). */
+const SLF4J_SIMPLE_JAR = '/usr/share/java/slf4j-simple.jar';
+/** Warnings, plus the leader's lines ("LEADING - LEADER ELECTION TOOK" once per leadership won). */
+const ZK_ELECTION_LOGGING = [
+  '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+  '-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper.server.quorum.Leader=info',
+  '-Dorg.slf4j.simpleLogger.showDateTime=true',
+];
 
 function commandFor(kind: TargetKind, cfgPath: string, opts: DeployOptions): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   if (kind === 'zookeeper') {
     const jute = opts.juteMaxBuffer ? [`-Djute.maxbuffer=${opts.juteMaxBuffer}`] : [];
+    const classPath = opts.electionLogs ? `${zookeeperClassPath()}:${SLF4J_SIMPLE_JAR}` : zookeeperClassPath();
     return {
       command: javaPath(),
-      args: [`-Xmx${opts.zkHeapMb}m`, ...jute, '-cp', zookeeperClassPath(), 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgPath],
+      args: [`-Xmx${opts.zkHeapMb}m`, ...jute, ...(opts.electionLogs ? ZK_ELECTION_LOGGING : []), '-cp', classPath,
+        'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgPath],
       env: process.env,
     };
   }
@@ -80,7 +102,7 @@ function commandFor(kind: TargetKind, cfgPath: string, opts: DeployOptions): { c
   const prof = opts.corralProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.corralProfileDir}`] : [];
   const lag = opts.corralLagDir ? [`--import=${pathToFileURL(LAG_MONITOR_JS).href}`] : [];
   // Warnings only: ZooKeeper runs with the no-op logger here, so neither pays for per-connection log lines.
-  const env = { ...process.env, CORRAL_LOG_LEVEL: 'warn', ...(opts.corralLagDir ? { CORRAL_LAG_DIR: opts.corralLagDir } : {}) };
+  const env = { ...process.env, CORRAL_LOG_LEVEL: opts.electionLogs ? 'info' : 'warn', ...(opts.corralLagDir ? { CORRAL_LAG_DIR: opts.corralLagDir } : {}) };
   return { command: process.execPath, args: [...prof, ...lag, CORRAL_SERVER_JS, cfgPath], env };
 }
 
@@ -96,7 +118,10 @@ export async function deploy(kind: TargetKind, opts: DeployOptions): Promise<Dep
   const serverLines = (count: number): ZooCfg => {
     if (n === 1) return {};
     const lines: ZooCfg = { initLimit: 10, syncLimit: 5 };
-    for (let i = 0; i < count; i++) lines[`server.${i + 1}`] = `${host}:${ports[n + i]}:${ports[2 * n + i]}`;
+    for (let i = 0; i < count; i++) {
+      const role = opts.roles?.[i + 1];
+      lines[`server.${i + 1}`] = `${host}:${ports[n + i]}:${ports[2 * n + i]}${role ? `:${role}` : ''}`;
+    }
     return lines;
   };
   const members: Member[] = [];
@@ -116,9 +141,17 @@ export async function deploy(kind: TargetKind, opts: DeployOptions): Promise<Dep
       const servers = serverLines(i < opts.members ? opts.members : n);
       const cfgPath = writeZooCfg(dir, completeZooCfg({ ...opts.cfg, ...jute, ...admin, ...servers }, dataDir, ports[i]!));
       const { command, args, env } = commandFor(kind, cfgPath, opts);
-      const proc = startServerProcess(command, args, { cwd: dir, logPath: join(dir, 'server.log'), env });
+      const logPath = join(dir, 'server.log');
+      const launch = () => startServerProcess(command, args, { cwd: dir, logPath, env });
       const serverLine = `server.${i + 1}=${host}:${ports[n + i]}:${ports[2 * n + i]}:participant;${host}:${ports[i]}`;
-      members.push({ id: i + 1, endpoint: { host, port: ports[i]! }, ...(adminPort ? { adminPort } : {}), process: proc, serverLine });
+      const member: Member = {
+        id: i + 1, endpoint: { host, port: ports[i]! }, ...(adminPort ? { adminPort } : {}), process: launch(), logPath, serverLine,
+        start() {
+          if (!member.process.exited()) throw new Error(`${kind} member ${member.id} is still running`);
+          member.process = launch();
+        },
+      };
+      members.push(member);
     }
     await Promise.all(members.slice(0, opts.members).map((m) => waitUntilServing(kind, m)));
   } catch (err) {
@@ -137,7 +170,7 @@ export async function memberMode(m: Member): Promise<string | undefined> {
   }
 }
 
-async function waitUntilServing(kind: TargetKind, m: Member, timeoutMs = 60_000): Promise<void> {
+export async function waitUntilServing(kind: TargetKind, m: Member, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await memberMode(m)) === undefined) {
     if (m.process.exited()) throw new Error(`${kind} member ${m.id} exited during start-up:\n${m.process.logTail()}`);

@@ -8,12 +8,13 @@ import type { TargetKind } from './deploy.js';
 import { comparisonTable, medianOfRounds } from './report.js';
 import { failover } from './scenarios/failover.js';
 import { reconfig } from './scenarios/reconfig.js';
+import { rolling } from './scenarios/rolling.js';
 import { sessions } from './scenarios/sessions.js';
 import { bigStorm, storm } from './scenarios/storm.js';
 import { throughput } from './scenarios/throughput.js';
 import { MIXES, type BenchSettings, type Figure, type Scenario } from './settings.js';
 
-const SCENARIOS: Scenario[] = [throughput, storm, bigStorm, sessions, failover, reconfig];
+const SCENARIOS: Scenario[] = [throughput, storm, bigStorm, sessions, failover, reconfig, rolling];
 
 const int = (v: string) => {
   const n = Number(v);
@@ -55,6 +56,7 @@ const program = new Command('bench')
   .option('--rounds <n>', 'runs of each scenario per target, alternating which target goes first; figures are medians', int)
   .option('--failover-runs <n>', 'fresh ensembles the failover scenario measures (min/median/max over them)', int)
   .option('--reconfig-runs <n>', 'fresh ensembles the reconfig scenario measures (min/median/max over them)', int)
+  .option('--rolling-runs <n>', 'fresh five-member deployments the rolling scenario restarts (min/median/max over them)', int)
   .option('--zoo <key=value>', 'extra zoo.cfg key for both servers (repeatable), e.g. localSessionsEnabled=true', cfgEntry)
   .option('--zk-heap <mb>', 'ZooKeeper heap (zkServer.sh default: 1000)', int)
   .option('--profile-corral <dir>', 'run Corral under node --cpu-prof, profiles written to <dir>')
@@ -66,7 +68,7 @@ type Options = Partial<{
   quick: boolean; scenario: string[]; targets: string[]; members: number; clients: number; mapKib: number;
   bigClients: number; bigMapMib: number; duration: number; warmup: number; loadSessions: number; depth: number;
   mix: string[]; sessions: number; sessionTimeout: number; holdTimeouts: number; sessionsPerGenerator: number;
-  rounds: number; failoverRuns: number; reconfigRuns: number; zoo: Record<string, string>; zkHeap: number; profileCorral: string; lagCorral: string; json: string; results: string;
+  rounds: number; failoverRuns: number; reconfigRuns: number; rollingRuns: number; zoo: Record<string, string>; zkHeap: number; profileCorral: string; lagCorral: string; json: string; results: string;
 }>;
 
 function settingsFrom(o: Options): BenchSettings {
@@ -112,6 +114,7 @@ function settingsFrom(o: Options): BenchSettings {
     },
     failoverRuns: o.failoverRuns ?? (q ? 1 : 5),
     reconfig: { nodes: q ? 200 : 4000, runs: o.reconfigRuns ?? (q ? 1 : 3) },
+    rollingRuns: o.rollingRuns ?? (q ? 3 : 5),
   };
 }
 

@@ -41,6 +41,8 @@ export interface BenchSettings {
   failoverRuns: number;
   /** The reconfig scenario: nodes of 4 KiB in the tree the joiners must fetch, and fresh ensembles measured. */
   reconfig: { nodes: number; runs: number };
+  /** Fresh five-member deployments the rolling scenario restarts one by one. */
+  rollingRuns: number;
 }
 
 /** One figure for one target. `better` says which way is good, for reading the ratio. */

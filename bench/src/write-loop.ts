@@ -64,17 +64,36 @@ export class WriteLoop {
   }
 }
 
+/** The times between consecutive successful writes, of those intervals that overlap [from, to]. */
+function gapsOverlapping(records: WriteRecord[], from: number, to: number): number[] {
+  const ends = records.filter((r) => r.ok).map((r) => r.endedAt).sort((a, b) => a - b);
+  const gaps: number[] = [];
+  for (let i = 1; i < ends.length; i++) if (ends[i]! >= from && ends[i - 1]! <= to) gaps.push(ends[i]! - ends[i - 1]!);
+  return gaps;
+}
+
 /**
  * The longest time between two consecutive successful writes where that interval overlaps [from, to], and the
  * failed writes sent within [from, to]. The gap includes one write's own latency, as the writer sees it.
  */
 export function writeGap(records: WriteRecord[], from: number, to: number): { maxGapMs: number; failed: number; firstError?: string } {
-  const ends = records.filter((r) => r.ok).map((r) => r.endedAt).sort((a, b) => a - b);
-  let maxGapMs = 0;
-  for (let i = 1; i < ends.length; i++) {
-    if (ends[i]! >= from && ends[i - 1]! <= to) maxGapMs = Math.max(maxGapMs, ends[i]! - ends[i - 1]!);
-  }
+  const maxGapMs = gapsOverlapping(records, from, to).reduce((a, b) => Math.max(a, b), 0);
   const failures = records.filter((r) => !r.ok && r.sentAt >= from && r.sentAt <= to);
   const firstError = failures[0]?.error;
   return { maxGapMs, failed: failures.length, ...(firstError ? { firstError } : {}) };
+}
+
+/**
+ * The pauses writes took at given moments (a restart's signal, a leadership transfer, a failed request): for each
+ * moment, the time between the last successful write that ended before it and the first that ended after it.
+ * A pause several moments fall into counts once.
+ */
+export function pausesAt(records: WriteRecord[], moments: number[]): number[] {
+  const ends = records.filter((r) => r.ok).map((r) => r.endedAt).sort((a, b) => a - b);
+  const pauses = new Map<number, number>();
+  for (const t of moments) {
+    const next = ends.findIndex((e) => e > t);
+    if (next > 0) pauses.set(next, ends[next]! - ends[next - 1]!);
+  }
+  return [...pauses.values()];
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { writeGap, type WriteRecord } from '../src/write-loop.js';
+import { pausesAt, writeGap, type WriteRecord } from '../src/write-loop.js';
 
 const ok = (sentAt: number, endedAt: number): WriteRecord => ({ sentAt, endedAt, ok: true });
 const failed = (sentAt: number, endedAt: number): WriteRecord => ({ sentAt, endedAt, ok: false });
@@ -28,5 +28,18 @@ describe('writeGap', () => {
         for (const g of gaps.filter((x) => x.from >= from && x.to <= from + span)) expect(maxGapMs).toBeGreaterThanOrEqual(g.to - g.from);
         expect(maxGapMs).toBeLessThanOrEqual(Math.max(...gaps.map((g) => g.to - g.from)));
       }));
+  });
+});
+
+describe('pausesAt', () => {
+  it('takes the gap between the successes around each moment, once per gap', () => {
+    const records = [ok(0, 10), ok(10, 20), failed(20, 300), ok(300, 320), ok(320, 330)];
+    // 25 and 250 fall into the same gap (20 → 320); 325 into the next one; 400 is after the last success.
+    expect(pausesAt(records, [25, 250, 325, 400])).toEqual([300, 10]);
+    expect(pausesAt(records, [])).toEqual([]);
+  });
+
+  it('ignores moments before the first success', () => {
+    expect(pausesAt([ok(50, 60), ok(60, 70)], [5])).toEqual([]);
   });
 });

@@ -9,7 +9,8 @@
 // followers notice it left and hold an election.
 import { now, sleep } from '../clock.js';
 import { ControlSession } from '../control-session.js';
-import { deploy, type Deployment, type Member, type TargetKind } from '../deploy.js';
+import { transferLeadership } from '../corral-admin.js';
+import { deploy, type Deployment, type TargetKind } from '../deploy.js';
 import type { BenchSettings, Scenario } from '../settings.js';
 import { WriteLoop, writeGap } from '../write-loop.js';
 import { failedWrites, figures, leaderOf, median, spread } from './common.js';
@@ -35,20 +36,12 @@ interface Run {
   transfer?: Transfer;
 }
 
-/** Asks the leader's AdminServer to hand leadership to any other member; returns its elapsed_ms. */
-async function transferLeadership(leader: Member): Promise<number> {
-  const res = await fetch(`http://${leader.endpoint.host}:${leader.adminPort}/commands/transfer_leadership?to=any`);
-  const body = (await res.json()) as { elapsed_ms?: number; error?: string | null };
-  if (typeof body.elapsed_ms !== 'number') throw new Error(`transfer_leadership: ${body.error ?? JSON.stringify(body)}`);
-  return body.elapsed_ms;
-}
-
 async function measureTransfer(dep: Deployment): Promise<Transfer> {
   const { leader, followers } = await leaderOf(dep);
   const writer = new WriteLoop([...followers, leader].map((m) => m.endpoint), NODE);
   await sleep(STEADY_MS);
   const askedAt = now();
-  const adminMs = await transferLeadership(leader);
+  const adminMs = await transferLeadership(leader, 'any');
   const answeredAt = now();
   await sleep(AFTER_TRANSFER_MS);
   const records = await writer.stop();
