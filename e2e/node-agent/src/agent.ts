@@ -21,7 +21,7 @@ import { NodeSet, nodeIdentities, type NodeCapacity } from './nodes/nodes.js';
 import { Backoff } from './pods/backoff.js';
 import type { PodContext } from './pods/context.js';
 import { PodManager } from './pods/pod-manager.js';
-import { labels } from './runtime/labels.js';
+import { instanceFilter, instanceOf } from './runtime/labels.js';
 import { RuntimeMonitor } from './runtime/monitor.js';
 import { Podman } from './runtime/podman.js';
 import { Provisioner } from './storage/provisioner.js';
@@ -32,6 +32,8 @@ export interface AgentOptions {
   stateDir: string;
   volumesDir: string;
   nodes: number;
+  /** Pod IPs are <prefix>.x.y; beds sharing a machine need different prefixes. */
+  podIPPrefix: string;
   controlPort: number;
   capacity: NodeCapacity;
   backoff: { initialMs: number; maxMs: number };
@@ -50,6 +52,7 @@ export class Agent {
       provisioner: Provisioner;
       control: Server;
       podman: Podman;
+      stateDir: string;
       log: Logger;
     },
   ) {}
@@ -78,12 +81,14 @@ export class Agent {
     await Promise.all(caches.map((c) => c.start()));
 
     const events = new EventRecorder(kube, log);
+    const instance = instanceOf(options.stateDir);
     const ctx: PodContext = {
+      instance,
       kube,
       podman,
       monitor: undefined as never, // set below: the monitor reports to the manager, which needs the context
       nodes,
-      ips: new IpAllocator(),
+      ips: new IpAllocator(options.podIPPrefix),
       hosts: new HostsFiles(pods, services, log),
       volumes: {
         configMap: (ns, name) => configMaps.get(name, ns),
@@ -100,7 +105,7 @@ export class Agent {
       serviceEnv: { KUBERNETES_SERVICE_HOST: options.apiServer.host, KUBERNETES_SERVICE_PORT: options.apiServer.port },
     };
     const manager = new PodManager(ctx, pods);
-    const monitor = new RuntimeMonitor(podman, log, (uid) => manager.containersChanged(uid));
+    const monitor = new RuntimeMonitor(podman, instanceFilter(instance), log, (uid) => manager.containersChanged(uid));
     ctx.monitor = monitor;
     for (const c of [configMaps, secrets, claims] as WatchCache<V1ConfigMap>[]) {
       c.onChange((_kind, obj) => manager.namespaceChanged(obj.metadata?.namespace));
@@ -113,7 +118,7 @@ export class Agent {
     await manager.start();
     const control = await startControlServer(nodes, options.controlPort, log);
     log.info({ nodes: nodes.identities.map((n) => n.name), pods: manager.size }, 'node agent running');
-    return new Agent({ nodes, caches, manager, monitor, provisioner, control, podman, log });
+    return new Agent({ nodes, caches, manager, monitor, provisioner, control, podman, stateDir: options.stateDir, log });
   }
 
   /** Stops serving; removes every container the agent made when asked to (else a later agent adopts them). */
@@ -125,12 +130,13 @@ export class Agent {
     p.provisioner.stop();
     p.nodes.stop();
     for (const c of p.caches) c.stop();
-    if (removeContainers) await removeAllContainers(p.podman, p.log);
+    if (removeContainers) await removeAllContainers(p.podman, p.stateDir, p.log);
   }
 }
 
-export async function removeAllContainers(podman: Podman, log: Logger): Promise<void> {
-  const all = await podman.list(`${labels.managed}=true`);
+/** Removes every container of the agent instance that keeps its state in stateDir. */
+export async function removeAllContainers(podman: Podman, stateDir: string, log: Logger): Promise<void> {
+  const all = await podman.list(instanceFilter(instanceOf(stateDir)));
   await podman.remove(all.map((c) => c.Id));
   log.info({ removed: all.length }, 'removed the agent\'s containers');
 }

@@ -19,6 +19,7 @@ const program = new Command('node-agent')
   .requiredOption('--state-dir <dir>', 'per-pod directories (volumes, hosts files)')
   .option('--volumes-dir <dir>', 'where provisioned volumes live (default: <state-dir>/../volumes)')
   .option('--nodes <n>', 'how many Nodes to run (corral-node-1..n)', int, 3)
+  .option('--pod-ip-prefix <a.b>', 'pods get addresses <a.b>.x.y (another bed on the machine needs another prefix)', '127.1')
   .option('--control-port <port>', 'loopback port of the control endpoint', int, 16480)
   .option('--node-cpu <quantity>', 'CPU each Node advertises', '4')
   .option('--node-memory <quantity>', 'memory each Node advertises', '8Gi')
@@ -27,7 +28,7 @@ const program = new Command('node-agent')
   .option('--backoff-max-ms <ms>', 'restart back-off cap (the kubelet uses 5 min)', int, 300_000)
   .option('--api-server <host:port>', 'what pods get as KUBERNETES_SERVICE_HOST/PORT', '127.0.0.1:16443')
   .option('--leave-containers', 'on SIGTERM/SIGINT leave containers running, for the next agent to adopt')
-  .option('--clean', 'remove every container an agent made, then exit')
+  .option('--clean', 'remove every container the agent of this --state-dir made, then exit')
   .option('--log-level <level>', 'pino log level', process.env.CORRAL_LOG_LEVEL ?? 'info');
 
 async function main(): Promise<void> {
@@ -35,9 +36,10 @@ async function main(): Promise<void> {
   const o = program.opts();
   const log = pino({ name: 'node-agent', level: o.logLevel as string });
   if (o.clean) {
-    await removeAllContainers(new Podman(), log);
+    await removeAllContainers(new Podman(), o.stateDir as string, log);
     return;
   }
+  if (!/^127\.\d{1,3}$/.test(o.podIpPrefix as string)) throw new InvalidArgumentError('--pod-ip-prefix must be 127.N (pod IPs stay on loopback)');
   const stateDir = resolve(o.stateDir as string);
   const [host, port] = (o.apiServer as string).split(':') as [string, string];
   const agent = await Agent.start(
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
       stateDir,
       volumesDir: resolve((o.volumesDir as string | undefined) ?? join(dirname(stateDir), 'volumes')),
       nodes: o.nodes as number,
+      podIPPrefix: o.podIpPrefix as string,
       controlPort: o.controlPort as number,
       capacity: { cpu: o.nodeCpu as string, memory: o.nodeMemory as string, pods: o.maxPods as string },
       backoff: { initialMs: o.backoffInitialMs as number, maxMs: o.backoffMaxMs as number },

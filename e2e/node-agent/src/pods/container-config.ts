@@ -1,13 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { labels } from '../runtime/labels.js';
 import type { CreateSpec } from '../runtime/podman.js';
-import type { PreparedVolume } from '../volumes/volumes.js';
+import { makeWorldWritableDir, type PreparedVolume } from '../volumes/volumes.js';
 import { ContainerConfigError, expandReferences } from './env.js';
 import { parseQuantity } from './quantity.js';
 
 export interface ContainerInputs {
+  /** The agent's instance id (labels.ts). */
+  instance: string;
   pod: V1Pod;
   container: V1Container;
   restartCount: number;
@@ -43,7 +45,7 @@ export function containerCreateSpec(input: ContainerInputs): CreateSpec {
     name: containerName(pod, container.name, input.restartCount),
     image: container.image!,
     labels: {
-      [labels.managed]: 'true',
+      [labels.instance]: input.instance,
       [labels.node]: pod.spec!.nodeName!,
       [labels.podUid]: pod.metadata!.uid!,
       [labels.podName]: pod.metadata!.name!,
@@ -80,7 +82,7 @@ function volumeMounts(container: V1Container, volumes: Map<string, PreparedVolum
     const source = sub ? join(volume.hostPath, sub) : volume.hostPath;
     if (sub && !existsSync(source)) {
       if (!volume.writable) throw new ContainerConfigError(`subPath "${sub}" does not exist in volume "${m.name}"`);
-      mkdirSync(source, { recursive: true, mode: 0o777 });
+      makeWorldWritableDir(source);
     }
     return { source, target: m.mountPath, readOnly: (m.readOnly ?? false) || volume.readOnly };
   });

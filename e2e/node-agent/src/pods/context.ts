@@ -11,6 +11,8 @@ import type { Backoff } from './backoff.js';
 
 /** What a pod worker needs from the rest of the agent. */
 export interface PodContext {
+  /** The agent's instance id, on every container it makes (runtime/labels.ts). */
+  instance: string;
   kube: Kube;
   podman: Podman;
   monitor: RuntimeMonitor;

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { WatchCache } from '../kube/watch-cache.js';
-import { labels } from '../runtime/labels.js';
+import { instanceFilter, labels } from '../runtime/labels.js';
 import type { ListedContainer } from '../runtime/podman.js';
 import type { PodContext } from './context.js';
 import { PodWorker } from './pod-worker.js';
@@ -23,7 +23,7 @@ export class PodManager {
 
   /** Call after the pod cache has its first list. */
   async start(): Promise<void> {
-    const existing = await this.ctx.podman.list(`${labels.managed}=true`);
+    const existing = await this.ctx.podman.list(instanceFilter(this.ctx.instance));
     for (const c of existing) {
       const uid = c.Labels?.[labels.podUid];
       if (uid) this.adoptable.set(uid, [...(this.adoptable.get(uid) ?? []), c]);

@@ -238,7 +238,11 @@ export class PodWorker {
     if (!this.ip) {
       const previous = this.pod.status?.podIP;
       try {
-        this.ip = previous && this.ctx.ips.claim(this.uid, previous) ? previous : this.ctx.ips.allocate(this.uid);
+        if (previous && !this.ctx.ips.claim(this.uid, previous)) {
+          // The API server never lets a pod's IP change: keep it even when the allocator cannot vouch for it.
+          this.ctx.log.warn({ pod: this.describe(), ip: previous }, 'pod IP outside the range or already taken; keeping it');
+        }
+        this.ip = previous ?? this.ctx.ips.allocate(this.uid);
       } catch (err) {
         this.record('Warning', 'FailedCreatePodSandBox', (err as Error).message);
         this.kick(10_000);
@@ -327,6 +331,7 @@ export class PodWorker {
     try {
       const env = containerEnv(this.pod, r.spec, this.addresses(), this.ctx.volumes, this.ctx.serviceEnv);
       spec = containerCreateSpec({
+        instance: this.ctx.instance,
         pod: this.pod,
         container: r.spec,
         restartCount: r.restartCount,

@@ -16,6 +16,8 @@ export class RuntimeMonitor {
 
   constructor(
     private readonly podman: Podman,
+    /** Selects the agent's own containers (see labels.ts). */
+    private readonly filter: string,
     private readonly log: Logger,
     private readonly onPodChanged: (podUid: string) => void,
     private readonly listEveryMs = 10_000,
@@ -23,7 +25,7 @@ export class RuntimeMonitor {
 
   start(): void {
     this.stopEvents = this.podman.follow(
-      `${labels.managed}=true`,
+      this.filter,
       (event) => {
         const pod = event.labels[labels.podUid];
         if (!pod) return;
@@ -57,7 +59,7 @@ export class RuntimeMonitor {
     const began = Date.now();
     let listed;
     try {
-      listed = await this.podman.list(`${labels.managed}=true`);
+      listed = await this.podman.list(this.filter);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not list containers');
       return;

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -6,6 +6,7 @@ import { describeError, isConflict, isNotFound, type Kube } from '../kube/api.js
 import type { EventRecorder } from '../kube/events.js';
 import type { WatchCache } from '../kube/watch-cache.js';
 import type { NodeSet } from '../nodes/nodes.js';
+import { makeWorldWritableDir } from '../volumes/volumes.js';
 
 export const storageClassName = 'corral-local';
 export const provisionerName = 'corral.dev/host-path';
@@ -103,9 +104,7 @@ export class Provisioner {
       const node = this.nodes.get(nodeName);
       const path = join(this.volumesDir, pvName);
       // World-writable, as local-path provisioners make them: hostPath volumes get no fsGroup ownership change.
-      mkdirSync(path, { recursive: true });
-      // Explicitly: mkdirSync's mode is filtered through the umask (0755 as a rule).
-      chmodSync(path, 0o777);
+      makeWorldWritableDir(path);
       const body: V1PersistentVolume = {
         metadata: { name: pvName, annotations: { [provisionedBy]: provisionerName } },
         spec: {

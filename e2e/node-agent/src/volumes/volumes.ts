@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   V1ConfigMap,
@@ -78,7 +78,7 @@ async function prepareVolume(
   if (volume.emptyDir) {
     const path = dir('empty-dir');
     // World-writable, as the kubelet makes emptyDirs, so containers running as any user can use them.
-    mkdirSync(path, { recursive: true, mode: 0o777 });
+    makeWorldWritableDir(path);
     return { hostPath: path, readOnly: false, writable: true };
   }
   if (volume.configMap) {
@@ -207,4 +207,10 @@ function addDownwardApi(
         : '';
     files.set(item.path, { data: Buffer.from(value), mode: item.mode ?? mode });
   }
+}
+
+/** A directory any user can write (mkdir's mode is cut by the umask, hence the chmod). */
+export function makeWorldWritableDir(path: string): void {
+  mkdirSync(path, { recursive: true });
+  chmodSync(path, 0o777);
 }
