@@ -8,7 +8,7 @@ import { runProgram } from '../../../test-support/processes.js';
  */
 export const onBed = (process.env.CORRAL_E2E_TARGET ?? 'bed') === 'bed';
 
-export const agentUrl = process.env.CORRAL_E2E_AGENT_URL ?? 'http://127.0.0.1:16480';
+export const agentUrl = process.env.CORRAL_E2E_AGENT_CONTROL ?? 'http://127.0.0.1:16480';
 export const stateDir = process.env.CORRAL_E2E_STATE ?? '/tmp/corral-e2e';
 
 export type NodeMode = 'ready' | 'notready' | 'partitioned' | 'down';
