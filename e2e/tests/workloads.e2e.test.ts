@@ -64,7 +64,7 @@ describe('workloads', () => {
     expect(new Set(pods.map((p) => p.spec!.nodeName)).size).toBeGreaterThan(1);
     if (onBed) {
       for (const pod of pods) {
-        expect(pod.status!.podIP).toMatch(/^127\.1\./);
+        expect(pod.status!.podIP).toMatch(/^127\./); // a loopback address of its own
         const res = await fetch(`http://${pod.status!.podIP}:8080/`, { signal: AbortSignal.timeout(10_000) });
         expect(await res.text()).toBe(pod.metadata!.name);
       }
