@@ -9,8 +9,8 @@
 //   does not do more now), the `status` to record, and when to plan again if nothing changes. The reconciler acts,
 //   records status and Events (each action and wait carries its reason), then observes and plans again.
 // - A plan is one step: any number of actions that cannot reduce availability (finalizer, Services, Secret,
-//   ConfigMap, PDB, creating volumes and pods, deleting pods and volumes of servers that are not members, quotas,
-//   connection limits), plus at most one disruptive action, last: restarting one member (deleting its pod), one
+//   ConfigMap, PDB, creating volumes and pods, replacing pods that failed for good, deleting pods and volumes of
+//   servers that are not members, quotas, connection limits), plus at most one disruptive action, last: restarting one member (deleting its pod), one
 //   reconfig (a single member added, removed or changing role), one leadership transfer, or a quorum recovery.
 // - Level-triggered: nothing is remembered between plans except what the snapshot shows. A roll in progress is
 //   the pods' revision labels against the desired revisions; a scale in progress is the membership against the
@@ -57,6 +57,7 @@ import {
   type MemberRole,
   type Observed,
   type ObjectKind,
+  type ObservedPod,
   type Plan,
   type Quota,
   type ReconfigChange,
@@ -93,6 +94,7 @@ export function plan(desired: DesiredCluster, observed: Observed, now: Date): Pl
     if (!observed.finalizer) step.act({ kind: 'addFinalizer', reason: 'the reclaim policy runs when the cluster is deleted' });
     ensureObjects(step, desired, observed);
     createMembers(step, s);
+    replaceDeadPods(step, s);
     cleanUp(step, s);
     applyLimits(step, s);
     disruptiveStep(step, s);
@@ -188,6 +190,19 @@ function createMembers(step: Step, s: Survey): void {
   for (const p of pods) step.act(p);
 }
 
+/**
+ * A pod that failed for good (evicted, or its container exited under restartPolicy Never) never serves again: delete
+ * it so it is recreated. Not disruptive (the member is down already), so this happens even without a quorum.
+ */
+function replaceDeadPods(step: Step, s: Survey): void {
+  for (const id of [...new Set([...s.membership.keys(), ...s.target.slots.keys()])].sort((a, b) => a - b)) {
+    const pod = s.pods.get(id);
+    if (pod && isDead(pod)) step.act({ kind: 'deletePod', serverId: id, name: pod.name, purpose: 'replace', reason: `member ${id}'s pod ${pod.phase}: replaced` });
+  }
+}
+
+const isDead = (pod: ObservedPod): boolean => !pod.deleting && (pod.phase === 'Failed' || pod.phase === 'Succeeded');
+
 /** Pods and volumes of servers that are not (and will not be) members, stale joiner pods, unused ConfigMaps. */
 function cleanUp(step: Step, s: Survey): void {
   if (s.view.settled) {
@@ -201,7 +216,7 @@ function cleanUp(step: Step, s: Survey): void {
     }
     for (const slot of s.target.join) {
       const pod = s.pods.get(slot.serverId);
-      if (pod && !pod.deleting && pod.revision !== s.revisionOf(slot.serverId)) {
+      if (pod && !pod.deleting && !isDead(pod) && pod.revision !== s.revisionOf(slot.serverId)) {
         step.act({ kind: 'deletePod', serverId: slot.serverId, name: pod.name, purpose: 'cleanup', reason: `joining server ${slot.serverId} runs an old revision` });
       }
     }
@@ -391,7 +406,7 @@ function roll(step: Step, s: Survey): void {
   const members = [...s.membership.keys()].sort((a, b) => a - b);
   const stale = members.filter((id) => {
     const pod = s.pods.get(id);
-    return pod !== undefined && !pod.deleting && pod.revision !== s.revisionOf(id);
+    return pod !== undefined && !pod.deleting && !isDead(pod) && pod.revision !== s.revisionOf(id);
   });
   if (stale.length === 0) {
     const unhealthy = members.filter((id) => !s.healthy(id));

@@ -173,7 +173,8 @@ export type Action = { reason: string } & (
       /** The membership a member with an empty volume starts from (a member with data follows its own). */
       initialMembers: InitialMember[];
     }
-  | { kind: 'deletePod'; serverId: number; name: string; purpose: 'restart' | 'cleanup' }
+  /** restart: a member, for a roll; replace: a member's pod that failed for good (evicted); cleanup: a non-member's. */
+  | { kind: 'deletePod'; serverId: number; name: string; purpose: 'restart' | 'replace' | 'cleanup' }
   | { kind: 'deletePvc'; serverId: number; name: string }
   /** Drop the PVC's ownerReference so it outlives the cluster (reclaimPolicy Retain). */
   | { kind: 'releasePvc'; serverId: number; name: string }

@@ -43,7 +43,7 @@ export const desiredArb: fc.Arbitrary<DesiredCluster> = fc
 interface ServerGen {
   role: MemberRole | null;
   group: string;
-  pod: null | { current: boolean; ready: boolean; deleting: boolean; running: boolean; nodeReady: boolean };
+  pod: null | { current: boolean; ready: boolean; deleting: boolean; running: boolean; failed: boolean; nodeReady: boolean };
   pvc: null | { deleting: boolean };
   answered: boolean;
   sync: 'synced' | 'catchingUp' | 'silent';
@@ -58,7 +58,7 @@ const serverArb: fc.Arbitrary<ServerGen> = fc.record({
   role: fc.constantFrom<MemberRole | null>('participant', 'participant', 'participant', 'neverleader', 'observer', null, null),
   group: fc.constantFrom('g0', 'g0', 'g1', 'g2', 'gone'),
   pod: fc.option(
-    fc.record({ current: fc.boolean(), ready: likely(8), deleting: likely(1), running: likely(9), nodeReady: likely(9) }),
+    fc.record({ current: fc.boolean(), ready: likely(8), deleting: likely(1), running: likely(9), failed: likely(0.5), nodeReady: likely(9) }),
     { freq: 6 },
   ),
   pvc: fc.option(fc.record({ deleting: likely(1) }), { freq: 8 }),
@@ -111,6 +111,7 @@ export const nearSpecArb = (d: DesiredCluster): fc.Arbitrary<Observed> => {
     podMissing: likely(0.5),
     volumeMissing: likely(0.3),
     deleting: likely(0.5),
+    evicted: likely(0.3),
     flipRole: likely(0.5),
   });
   const extra = rarely(fc.record({ group: fc.constantFrom(...GROUPS, 'gone'), role: fc.constantFrom<MemberRole>('participant', 'observer'), inMembership: likely(7) }));
@@ -124,7 +125,7 @@ export const nearSpecArb = (d: DesiredCluster): fc.Arbitrary<Observed> => {
         return {
           role: i === dropped ? null : q.flipRole ? flipped : slot.role,
           group: slot.group,
-          pod: q.podMissing ? null : { current: q.current, ready: q.ready, deleting: q.deleting, running: true, nodeReady: true },
+          pod: q.podMissing ? null : { current: q.current, ready: q.ready && !q.evicted, deleting: q.deleting, running: true, failed: q.evicted, nodeReady: true },
           pvc: q.volumeMissing ? null : { deleting: false },
           answered: q.answered,
           sync: q.synced ? 'synced' : 'catchingUp',
@@ -138,7 +139,7 @@ export const nearSpecArb = (d: DesiredCluster): fc.Arbitrary<Observed> => {
         servers.push({
           role: extraMember.inMembership ? extraMember.role : null,
           group: extraMember.group,
-          pod: { current: true, ready: true, deleting: false, running: true, nodeReady: true },
+          pod: { current: true, ready: true, deleting: false, running: true, failed: false, nodeReady: true },
           pvc: { deleting: false },
           answered: true,
           sync: 'synced',
@@ -168,7 +169,10 @@ function snapshot(servers: ServerGen[], extras: Extras): Observed {
   const IDS = servers.map((_, i) => i + 1);
   const byId = new Map(IDS.map((id, i) => [id, servers[i]!]));
   const membership = IDS.filter((id) => byId.get(id)!.role !== null);
-  const answering = (id: number) => byId.get(id)!.answered && byId.get(id)!.pod?.running === true && !byId.get(id)!.pod!.deleting;
+  const answering = (id: number) => {
+    const s = byId.get(id)!;
+    return s.answered && s.pod !== null && s.pod.running && !s.pod.failed && !s.pod.deleting;
+  };
   const leaderId = leader !== null && membership.includes(leader) && answering(leader) ? leader : undefined;
 
   const entries = (self: number, isLeaderView: boolean): MemberEntry[] =>
@@ -211,8 +215,8 @@ function snapshot(servers: ServerGen[], extras: Extras): Observed {
         role: s.role === 'observer' ? 'observer' : 'participant',
         revision: s.pod.current ? NEW : 'old',
         configRevision: 'c1',
-        phase: s.pod.running ? 'Running' : 'Pending',
-        ready: s.pod.ready && s.pod.running,
+        phase: s.pod.failed ? 'Failed' : s.pod.running ? 'Running' : 'Pending',
+        ready: s.pod.ready && s.pod.running && !s.pod.failed,
         deleting: s.pod.deleting,
         restartCount: 0,
         nodeReady: s.pod.nodeReady,

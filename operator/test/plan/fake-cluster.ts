@@ -28,6 +28,8 @@ interface SimPod {
   startsAt: number;
   caughtUpAt: number;
   deleting: boolean;
+  /** Failed for good (evicted): never runs again. */
+  failed: boolean;
   goneAt: number;
   restartCount: number;
   unreadyUntil: number;
@@ -94,7 +96,7 @@ export class FakeCluster {
   running(id: number): boolean {
     const pod = this.pods.get(id);
     const pvc = this.pvcs.get(id);
-    return pod !== undefined && !pod.deleting && this.tick >= pod.startsAt && pvc !== undefined;
+    return pod !== undefined && !pod.deleting && !pod.failed && this.tick >= pod.startsAt && pvc !== undefined;
   }
 
   synced(id: number): boolean {
@@ -160,7 +162,7 @@ export class FakeCluster {
         role: p.role,
         revision: p.revision,
         configRevision: p.configRevision,
-        phase: this.running(p.serverId) || (p.deleting && this.tick >= p.startsAt) ? 'Running' : 'Pending',
+        phase: p.failed ? 'Failed' : this.running(p.serverId) || (p.deleting && this.tick >= p.startsAt) ? 'Running' : 'Pending',
         ready: this.ready(p.serverId),
         deleting: p.deleting,
         restartCount: p.restartCount,
@@ -241,6 +243,7 @@ export class FakeCluster {
           startsAt,
           caughtUpAt: startsAt + this.opts.catchUpDelay(),
           deleting: false,
+          failed: false,
           goneAt: 0,
           restartCount: 0,
           unreadyUntil: 0,
@@ -257,6 +260,8 @@ export class FakeCluster {
           this.restarts.set(a.serverId, (this.restarts.get(a.serverId) ?? 0) + 1);
           const successor = [...this.members].some(([id, r]) => id !== a.serverId && r === 'participant');
           if (a.serverId === this.leader && successor) this.violate(`restarted leader ${a.serverId} without handing over`);
+        } else if (a.purpose === 'replace') {
+          if (!pod.failed) this.violate(`replaced pod ${a.serverId}, which had not failed`);
         } else if (this.members.has(a.serverId)) this.violate(`cleanup deleted the pod of member ${a.serverId}`);
         if (role !== undefined && isVoterRole(role) && this.ready(a.serverId)) {
           const voters = [...this.members.values()].filter(isVoterRole).length;
@@ -450,6 +455,14 @@ export class FakeCluster {
     this.killPod(id);
     const pvc = this.pvcs.get(id);
     if (pvc) pvc.deleting = true;
+  }
+
+  /** The pod is evicted: phase Failed, and it stays until deleted. */
+  evict(id: number): void {
+    const pod = this.pods.get(id);
+    if (!pod || pod.deleting) return;
+    pod.failed = true;
+    if (id === this.leader) this.setLeader(undefined);
   }
 
   /** The member's process crashes and keeps crashing (its pod stays, never running). */

@@ -54,6 +54,11 @@ export function brokenInvariant(d: DesiredCluster, o: Observed, p: Plan): string
           if (r.membership.has(a.serverId)) return `cleanup of member ${a.serverId}'s pod`;
           break;
         }
+        if (a.purpose === 'replace') {
+          const phase = r.pod(a.serverId)?.phase;
+          if (phase !== 'Failed' && phase !== 'Succeeded') return `replaced pod ${a.serverId}, which is ${phase}`;
+          break;
+        }
         if (!r.serving) return `restart of ${a.serverId} without a serving quorum`;
         if (a.serverId === r.leader && r.voters.some((v) => v !== r.leader && r.membership.get(v) === 'participant')) {
           return `restart of the leader ${a.serverId} while another voter may lead`;
@@ -172,7 +177,7 @@ describe('planner invariants (property)', () => {
       { numRuns: RUNS, seed: 1 },
     );
     if (process.env.PLAN_PROPERTY_STATS === "1") console.log([...seen]);
-    for (const key of ['deletePod restart', 'deletePod cleanup', 'deletePvc', 'transferLeadership', 'reconfig add', 'reconfig remove', 'reconfig setRole', 'createPod', 'createPvc', 'recoverQuorum']) {
+    for (const key of ['deletePod restart', 'deletePod replace', 'deletePod cleanup', 'deletePvc', 'transferLeadership', 'reconfig add', 'reconfig remove', 'reconfig setRole', 'createPod', 'createPvc', 'recoverQuorum']) {
       expect(seen.get(key) ?? 0, `${key} in ${JSON.stringify([...seen])}`).toBeGreaterThan(0);
     }
   });

@@ -262,6 +262,19 @@ describe('quorum loss', () => {
     expect(c.violations).toEqual([]);
   });
 
+  it('pods evicted (phase Failed) are replaced, even while the quorum is lost', () => {
+    const c = running(three);
+    c.evict(2);
+    c.evict(3);
+    const p = reconcile(c, three);
+    expect(p.actions.map((a) => `${a.kind} ${actionSummary(a)}`)).toEqual(['deletePod 2 replace', 'deletePod 3 replace']);
+    c.advance();
+    c.advance();
+    converge(c, three);
+    expect([...c.restarts.values()]).toEqual([]);
+    expect(c.violations).toEqual([]);
+  });
+
   it('two of three volumes lost: Degraded, nothing disruptive, no empty voter; recovery only on request', () => {
     const c = running(three);
     const survivor = c.leader!;

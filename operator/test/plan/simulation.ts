@@ -154,7 +154,7 @@ function injectFault(rnd: Rng, c: FakeCluster): void {
   if (ids.length === 0) return;
   const id = pick(rnd, ids);
   const voters = [...c.members].filter(([, r]) => isVoterRole(r)).map(([v]) => v);
-  switch (int(rnd, 0, 3)) {
+  switch (int(rnd, 0, 4)) {
     case 0:
       c.log.push(`t${c.tick} FAULT pod ${id} deleted`);
       return c.killPod(id);
@@ -165,6 +165,9 @@ function injectFault(rnd: Rng, c: FakeCluster): void {
       c.log.push(`t${c.tick} FAULT member ${id} does not answer`);
       c.silent.add(id);
       return;
+    case 4:
+      c.log.push(`t${c.tick} FAULT pod ${id} evicted`);
+      return c.evict(id);
     case 3:
       // Losing a volume is survivable only while every other voter is in step (else it is a quorum loss, which
       // needs a person: the unit tests cover it).
