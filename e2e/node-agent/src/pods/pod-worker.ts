@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { describeError, isNotFound, strategicMergePatch } from '../kube/api.js';
+import { describeError, isNotFound, statusCode, strategicMergePatch } from '../kube/api.js';
 import { renderResolvConf } from '../net/resolv-conf.js';
 import { labels } from '../runtime/labels.js';
 import type { ListedContainer } from '../runtime/podman.js';
@@ -581,7 +581,9 @@ export class PodWorker {
     } catch (err) {
       if (isNotFound(err)) return;
       this.ctx.log.warn({ pod: this.describe(), err: describeError(err) }, 'could not write pod status');
-      this.kick(3_000);
+      // A refused status (4xx) stays refused until something changes; anything else is worth a retry.
+      const code = statusCode(err) ?? 500;
+      if (code >= 500 || code === 429 || code === 409) this.kick(3_000);
     }
   }
 
