@@ -417,7 +417,9 @@ function roll(step: Step, s: Survey): void {
     step.act({ kind: 'deletePod', serverId: id, name: podName(s.desired.name, id), purpose: 'restart', reason: `rolling restart: ${why} member ${id} (revision ${s.revisionOf(id)})` });
 
   const leader = s.view.leader!;
-  const down = stale.find((id) => id !== leader && !s.healthy(id));
+  // Members that are down restart first; but not one on a node that is not ready: its pod could not go (it would
+  // hang terminating with the node gone), and the roll waits for the node instead, saying so.
+  const down = stale.find((id) => id !== leader && !s.healthy(id) && s.pods.get(id)!.nodeReady !== false);
   if (down !== undefined) return restart(down, 'not ready');
   const blocker = members.find((id) => !s.healthy(id));
   if (blocker !== undefined) return waitFor(step, s, blocker, 'RollingRestart');

@@ -113,7 +113,7 @@ describe('rolling restart', () => {
   it('restarts a member that is not ready first, and an unready member at the new revision holds the roll', () => {
     const c = running();
     const stuck = c.leader === 3 ? 2 : 3;
-    c.makeUnready(stuck, 1_000);
+    c.crash(stuck);
     const p = reconcile(c, withRevision(SEED, 'r2'));
     expect(p.actions.map(actionSummary)).toEqual([`${stuck} restart`]);
     while (!(c.pods.get(stuck)?.revision === 'r2' && c.running(stuck))) {
@@ -127,6 +127,20 @@ describe('rolling restart', () => {
     expect(condition(held, 'Progressing')).toMatchObject({ status: 'True', reason: 'RollingRestart' });
     converge(c, withRevision(SEED, 'r2'));
     expect(c.violations).toEqual([]);
+  });
+
+  it('waits for a member whose node is not ready instead of deleting its pod, and says why', () => {
+    const c = running();
+    const stuck = c.leader === 3 ? 2 : 3;
+    c.makeUnready(stuck, 6);
+    const d = withRevision(SEED, 'r2');
+    const held = reconcile(c, d);
+    expect(held.actions).toEqual([]);
+    expect(held.waits).toEqual([{ reason: 'RollingRestart', message: `member ${stuck} is on a node that is not ready`, serverId: stuck }]);
+    expect(condition(held, 'Ready')).toMatchObject({ status: 'False', reason: 'RollingRestart', message: held.waits[0]!.message });
+    converge(c, d);
+    expect(c.violations).toEqual([]);
+    expect([...c.restarts.values()].every((n) => n === 1)).toBe(true);
   });
 
   it('resumes after the operator dies at any point without restarting a member twice', () => {
