@@ -1,3 +1,5 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { WatchCache } from '../kube/watch-cache.js';
 import { instanceFilter, labels } from '../runtime/labels.js';
@@ -31,6 +33,7 @@ export class PodManager {
     this.pods.onChange((kind, pod) => this.route(kind === 'delete', pod));
     for (const pod of this.pods.list()) this.route(false, pod);
     await this.removeOrphans(existing);
+    this.removeStaleDirectories();
     this.adoptable.clear();
     this.ctx.nodes.onModeChange((node) => {
       for (const w of this.workers.values()) if (w.nodeName === node) w.kick();
@@ -88,6 +91,13 @@ export class PodManager {
       else w.gone();
     }
     for (const pod of this.pods.list()) if (!this.workers.has(pod.metadata?.uid ?? '')) this.route(false, pod);
+  }
+
+  /** Directories of pods deleted while no agent ran (hosts files, volumes) are left over: remove them. */
+  private removeStaleDirectories(): void {
+    for (const uid of readdirSync(this.ctx.podsDir)) {
+      if (!this.workers.has(uid)) rmSync(join(this.ctx.podsDir, uid), { recursive: true, force: true });
+    }
   }
 
   private async removeOrphans(existing: ListedContainer[]): Promise<void> {

@@ -4,7 +4,7 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { describeError, isNotFound, statusCode, strategicMergePatch } from '../kube/api.js';
 import { renderResolvConf } from '../net/resolv-conf.js';
 import { labels } from '../runtime/labels.js';
-import type { ListedContainer } from '../runtime/podman.js';
+import type { ImageInfo, ListedContainer } from '../runtime/podman.js';
 import { prepareVolumes, VolumeError, type PreparedVolume } from '../volumes/volumes.js';
 import { containerCreateSpec, podHostname } from './container-config.js';
 import type { PodContext } from './context.js';
@@ -324,8 +324,8 @@ export class PodWorker {
     const podman = this.ctx.podman;
     const previousId = r.id;
     r.retryAt = undefined;
-    if (!(await this.ensureImage(r))) return;
-    const image = (await podman.image(r.spec.image!))!;
+    const image = await this.ensureImage(r);
+    if (!image) return;
 
     let spec;
     try {
@@ -398,19 +398,20 @@ export class PodWorker {
    * There is no registry to pull from: an image is either in local storage or it is not. A missing one is
    * reported as a failed pull, retried with back-off (it may be built meanwhile).
    */
-  private async ensureImage(r: ContainerRecord): Promise<boolean> {
+  private async ensureImage(r: ContainerRecord): Promise<ImageInfo | undefined> {
     const ref = r.spec.image!;
-    if (await this.ctx.podman.image(ref)) {
+    const image = await this.ctx.podman.image(ref);
+    if (image) {
       r.pullFailedAt = undefined;
       this.record('Normal', 'Pulled', `Container image "${ref}" already present on machine`, r);
-      return true;
+      return image;
     }
     if (r.spec.imagePullPolicy === 'Never') {
       r.state = waiting('ErrImageNeverPull', `Container image "${ref}" is not present with pull policy of Never`);
       this.record('Warning', 'ErrImageNeverPull', r.state.waiting!.message!, r);
       r.retryAt = Date.now() + 10_000;
       this.kick(10_000);
-      return false;
+      return undefined;
     }
     const key = `${this.uid}/${r.spec.name}/image`;
     if (r.pullFailedAt !== undefined) {
@@ -419,7 +420,7 @@ export class PodWorker {
         r.state = waiting('ImagePullBackOff', `Back-off pulling image "${ref}"`);
         this.record('Normal', 'BackOff', `Back-off pulling image "${ref}"`, r);
         this.kick(wait);
-        return false;
+        return undefined;
       }
     }
     r.pullFailedAt = Date.now();
@@ -428,7 +429,7 @@ export class PodWorker {
     r.state = waiting('ErrImagePull', message);
     this.record('Warning', 'Failed', `Failed to pull image "${ref}": ${message}`, r);
     this.kick(this.ctx.imageBackoff.currentDelay(key));
-    return false;
+    return undefined;
   }
 
   /** Reads how a run ended from podman (the news that it did came from its events or a listing). */
