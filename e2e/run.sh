@@ -25,23 +25,6 @@ teardown() {
 trap teardown EXIT
 trap 'exit 130' INT TERM
 
-# Node agents share the machine's podman: one starting or stopping removes every container an agent made,
-# another bed's included. Refuse to run beside an agent that is not this bed's.
-other_agents() {
-  local f args
-  for f in /proc/[0-9]*/cmdline; do
-    args=$(tr '\0' ' ' 2>/dev/null <"$f") || continue
-    [[ $args == *node-agent/src/main.js* && $args != *"--state-dir $STATE/agent "* ]] || continue
-    f=${f#/proc/}
-    echo "  pid ${f%/cmdline}: $args"
-  done
-}
-if [[ -f e2e/node-agent/src/main.ts ]] && others=$(other_agents) && [[ -n $others ]]; then
-  trap - EXIT
-  die "another bed's node agent runs on this machine; two agents remove each other's containers:
-$others"
-fi
-
 phase() { log "$1: $(($SECONDS - phase_t0)) s"; phase_t0=$SECONDS; }
 phase_t0=$SECONDS
 
@@ -73,7 +56,7 @@ if [[ -f e2e/node-agent/src/main.ts ]]; then
     printf '\n=== %s: starting node-agent\n' "$(date -Is)" >>"$STATE/logs/node-agent.log"
     proc_start node-agent "$node_bin" dist/e2e/node-agent/src/main.js \
       --kubeconfig "$STATE/kubeconfig" --state-dir "$STATE/agent" --nodes "$NODES" \
-      --api-server "127.0.0.1:$APISERVER_PORT" --control-port "$AGENT_CONTROL_PORT"
+      --api-server "127.0.0.1:$APISERVER_PORT" --control-port "$AGENT_CONTROL_PORT" --pod-ip-prefix "$AGENT_POD_IP_PREFIX"
   fi
   proc_wait node-agent "$node_bin" 120 ready_nodes
   phase "node agent: $NODES nodes Ready"

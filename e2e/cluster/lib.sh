@@ -23,6 +23,8 @@ CM_PORT=$((16257 + port_offset))
 SCHED_PORT=$((16259 + port_offset))
 # The node agent's control endpoint (make a node NotReady and back).
 AGENT_CONTROL_PORT=$((16480 + port_offset))
+# Its pods' addresses: <prefix>.x.y, 127.1 for the default bed, another /16 of loopback for an offset one.
+AGENT_POD_IP_PREFIX=127.$((1 + port_offset / 1000 % 254))
 SERVICE_CIDR=10.96.0.0/16
 
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
