@@ -3,15 +3,17 @@
 // Contract with the reconciler.
 // - Inputs: `DesiredCluster` (the spec reduced to what planning needs; revisions are hashes the caller computes),
 //   `Observed` (one snapshot: the CR's finalizer and last status, the pods and volumes, the owned objects, and each
-//   member's answer to `/commands/members` + `mntr`, or that it did not answer), and `now` (used only to stamp
-//   condition transitions). No I/O, clock or randomness; the same inputs give the same plan.
+//   member's answer to `/commands/members` (its view, state, zxid and limits), or that it did not answer), and
+//   `now` (used only to stamp condition transitions). No I/O, clock or randomness: the same inputs give the same
+//   plan.
 // - Output: one `Plan`: `actions` to carry out in order (stop at the first failure and plan again), `waits` (why it
 //   does not do more now), the `status` to record, and when to plan again if nothing changes. The reconciler acts,
 //   records status and Events (each action and wait carries its reason), then observes and plans again.
 // - A plan is one step: any number of actions that cannot reduce availability (finalizer, Services, Secret,
 //   ConfigMap, PDB, creating volumes and pods, replacing pods that failed for good, deleting pods and volumes of
-//   servers that are not members, quotas, connection limits), plus at most one disruptive action, last: restarting one member (deleting its pod), one
-//   reconfig (a single member added, removed or changing role), one leadership transfer, or a quorum recovery.
+//   servers that are not members, quotas, connection limits), plus at most one disruptive action, last: restarting
+//   one member (deleting its pod), one reconfig (a single member added, removed or changing role), one leadership
+//   transfer, or a quorum recovery.
 // - Level-triggered: nothing is remembered between plans except what the snapshot shows. A roll in progress is
 //   the pods' revision labels against the desired revisions; a scale in progress is the membership against the
 //   target; a bootstrap's membership is the one its first members started from (their answers, else the recorded
@@ -41,9 +43,10 @@
 // Order of work, each only when the previous has nothing left: quorum loss (recovery on request) → membership
 // change in flight (wait) → a never-leader leading (transfer) → membership changes (remove members that are
 // down, promotions, adds once the joiner answers, demotions, remove members that are up; a leader concerned hands
-// over first) → rolling restart (members not ready first, then observers, never-leaders, followers, the leader
-// last after a handover to an up-to-date eligible voter at the new revision, preferring the leader's own group;
-// Supervised waits for approval of the leader's turn; any member not ready at the new revision holds the roll).
+// over first) → rolling restart (members not ready first unless their node is not ready, then observers,
+// never-leaders, followers, the leader last after a handover to an up-to-date eligible voter at the new revision,
+// preferring the leader's own group; Supervised waits for approval of the leader's turn; any member not ready at
+// the new revision holds the roll).
 import { quorumOf, zxidOf } from './ensemble.js';
 import { podName } from './names.js';
 import { statusOf } from './status.js';

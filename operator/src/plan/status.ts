@@ -4,7 +4,7 @@ import { memberHost, CLIENT_PORT, podName, selectorString } from './names.js';
 import type { Survey } from './survey.js';
 import { BOOTSTRAPPING } from './survey.js';
 import type { Condition, MemberStatus } from '../api/status.js';
-import type { Action, ClusterStatus, Wait } from './types.js';
+import type { Action, ClusterStatus, ObservedPod, Wait } from './types.js';
 
 /** Waits that only a person can end, the most telling first. */
 const NEEDS_A_PERSON = ['QuorumLost', 'NoSurvivor', 'VolumeLost', 'UnknownGroup'];
@@ -69,10 +69,18 @@ export function statusOf(s: Survey, actions: Action[], waits: Wait[], now: Date)
   else if (actions.length > 0) progressing = cond('Progressing', true, s.formed ? 'Reconciling' : BOOTSTRAPPING, actions.map((a) => a.reason).join('; '));
   else progressing = cond('Progressing', false, 'Converged', 'the cluster matches the spec');
 
+  // Degraded means a person may need to look: no quorum, a wait only a person can end, or members down for a
+  // reason of their own (crashing, failed, node not ready). A member that is starting or catching up after the
+  // operator restarted or added it is not a fault.
+  const faults = unhealthy.flatMap((id) => {
+    const why = faultOf(s.pods.get(id));
+    return why ? [`member ${id} ${why}`] : [];
+  });
   let degraded: Condition;
   if (s.formed && !s.available) degraded = cond('Degraded', true, available.reason, available.message);
-  else if (s.formed && !converging && unhealthy.length > 0) degraded = cond('Degraded', true, 'MembersUnavailable', `members not ready: ${unhealthy.join(', ')}`);
-  else degraded = cond('Degraded', false, 'AsExpected', 'no member is down unexpectedly');
+  else if (blocked) degraded = cond('Degraded', true, blocked.reason, blocked.message);
+  else if (faults.length > 0) degraded = cond('Degraded', true, 'MembersUnavailable', faults.join('; '));
+  else degraded = cond('Degraded', false, 'AsExpected', 'no member is down for a reason of its own');
 
   const ready =
     !desired.deleting && s.serving && s.view.settled && !converging && unhealthy.length === 0 && actions.length === 0 && waits.length === 0;
@@ -98,6 +106,15 @@ export function statusOf(s: Survey, actions: Action[], waits: Wait[], now: Date)
   const recovery = recoveryRecord(s, actions, now);
   if (recovery) status.recovery = recovery;
   return status;
+}
+
+/** Why a member's pod is down by a fault rather than by a restart the operator made, if it is. */
+function faultOf(pod: ObservedPod | undefined): string | undefined {
+  if (!pod || pod.deleting) return undefined;
+  if (pod.phase === 'Failed' || pod.phase === 'Succeeded') return `pod ${pod.phase}`;
+  if (pod.nodeReady === false) return 'is on a node that is not ready';
+  if (pod.restartCount > 0 && !pod.ready) return `is not ready after ${pod.restartCount} container restarts`;
+  return undefined;
 }
 
 /** The spec's quota paths, plus recorded ones still set in the ensemble (their removal is pending). */

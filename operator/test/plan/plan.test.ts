@@ -108,6 +108,10 @@ describe('rolling restart', () => {
     expect(c.violations).toEqual([]);
     expect([...c.restarts.values()].every((n) => n === 1)).toBe(true);
     expect(waitsOf(plans)).toContain('RollingRestart'); // waits for each restarted member to be back in step
+    // A roll is progress, not a fault: never Degraded, and Ready again at the end.
+    for (const p of plans) expect(condition(p, 'Degraded').status).toBe('False');
+    expect(plans.slice(0, -1).every((p) => condition(p, 'Ready').status === 'False')).toBe(true);
+    expect(condition(plans[0]!, 'Progressing')).toMatchObject({ status: 'True', reason: 'RollingRestart' });
   });
 
   it('restarts a member that is not ready first, and an unready member at the new revision holds the roll', () => {
@@ -116,6 +120,7 @@ describe('rolling restart', () => {
     c.crash(stuck);
     const p = reconcile(c, withRevision(SEED, 'r2'));
     expect(p.actions.map(actionSummary)).toEqual([`${stuck} restart`]);
+    expect(condition(p, 'Degraded')).toMatchObject({ status: 'True', reason: 'MembersUnavailable', message: `member ${stuck} is not ready after 1 container restarts` });
     while (!(c.pods.get(stuck)?.revision === 'r2' && c.running(stuck))) {
       c.advance();
       reconcile(c, withRevision(SEED, 'r2'));
