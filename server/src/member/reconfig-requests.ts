@@ -67,9 +67,11 @@ export class ReconfigRequests {
     if (host.config.standalone) return refuse(ErrorCode.Unimplemented);
     if (conn.readOnly) return refuse(ErrorCode.NotReadOnly);
     const state = host.replicated();
-    if (!permits(state.tree.get(CONFIG_PATH)!.acl, Perms.Write, conn.auth, host.config.skipACL)) return refuse(ErrorCode.NoAuth);
     const plan = planReconfig(req, state.servers, state.configVersion, Date.now());
     if ('err' in plan) return refuse(plan.err);
+    // Checked after the request itself, as ZooKeeper does: a client without the right sees BADVERSION or
+    // BADARGUMENTS for a request that could never apply (kazoo's TestReconfig relies on it).
+    if (!permits(state.tree.get(CONFIG_PATH)!.acl, Perms.Write, conn.auth, host.config.skipACL)) return refuse(ErrorCode.NoAuth);
     conn.expectWrite(xid, OpCode.Reconfig);
     const pending: PendingReconfig = { conn, xid, key: keyOf(plan.changes), joint: false };
     this.pending.push(pending);

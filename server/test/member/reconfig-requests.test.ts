@@ -19,14 +19,14 @@ const spec = (id: number, role = 'participant'): ServerSpec => parseServerSpec(i
 const sets = (voters: number[], observers: number[] = []) => ({ voters, neverLeaders: [], observers });
 
 /** `refusals`: what the leader answers the first proposals with (then it takes them). */
-function setup(refusals: MembershipRefusal[] = []) {
-  const state = new ReplicatedState({ enforceQuota: false, extendedTypesEnabled: false, skipAcl: true });
+function setup(refusals: MembershipRefusal[] = [], skipACL = true) {
+  const state = new ReplicatedState({ enforceQuota: false, extendedTypesEnabled: false, skipAcl: skipACL });
   state.initServers([spec(1), spec(2), spec(3)], 0x100000000);
   const proposed: MembershipChange[][] = [];
   const peers: number[][] = [];
   const events: string[] = [];
   const requests = new ReconfigRequests({
-    config: { reconfigEnabled: true, standalone: false, skipACL: true, tickTime: 2 } as MemberConfig,
+    config: { reconfigEnabled: true, standalone: false, skipACL, tickTime: 2 } as MemberConfig,
     log: { info: () => {} } as never,
     replicated: () => state,
     proposeMembership: async (changes) => {
@@ -41,11 +41,13 @@ function setup(refusals: MembershipRefusal[] = []) {
   const replies: Array<{ err: ErrorCode; body?: ClientResponse }> = [];
   let closed = 0;
   const answers: Array<{ xid: number; reply: { err: ErrorCode; body?: ClientResponse }; zxid: number }> = [];
+  /** Requests refused before any proposal, by error name. */
+  const refused: string[] = [];
   const conn = {
     readOnly: false,
     auth: [],
     expectWrite: () => ({}),
-    answer: () => {},
+    answer: (_xid: number, _type: number, make: () => Buffer) => refused.push(ErrorCode[replies[Number(make().toString())]!.err]),
     complete: (xid: number, reply: Buffer, zxid: number) => answers.push({ xid, reply: replies[Number(reply.toString())]!, zxid }),
     close: () => closed++,
   } as unknown as ClientConnection;
@@ -54,7 +56,7 @@ function setup(refusals: MembershipRefusal[] = []) {
   let index = 10;
   const commit = (changes: MembershipChange[], membership: Membership, zxid: number) =>
     requests.applied({ index: index++, term: 1, kind: EntryKind.Config, data: encodeConfig({ changes, membership }) }, zxid);
-  return { state, requests, proposed, peers, events, answers, ask, commit, closed: () => closed };
+  return { state, requests, proposed, peers, events, answers, refused, ask, commit, closed: () => closed };
 }
 
 const configText = (state: ReplicatedState) => state.tree.get(CONFIG_PATH)!.data!.toString();
@@ -169,5 +171,18 @@ describe('reconfig requests changing several members', () => {
     await new Promise((r) => setImmediate(r));
     expect(t.answers.map((a) => ErrorCode[a.reply.err])).toEqual(['ReconfigInProgress', 'NewConfigNoQuorum']);
     expect(t.closed()).toBe(1);
+  });
+});
+
+describe('reconfig request checks', () => {
+  // kazoo's TestReconfig sends these without the super user's credentials and expects ZooKeeper's answers, which
+  // check the WRITE permission on /zookeeper/config last (PrepRequestProcessor).
+  it('a wrong config version or a malformed request is reported before a missing permission, as in ZooKeeper', () => {
+    const t = setup([], false);
+    t.ask({ joiningServers: line(4), curConfigId: 0x1234 });
+    t.ask({ joiningServers: 'some thing' });
+    t.ask({ joiningServers: line(4) });
+    expect(t.refused).toEqual(['BadVersion', 'BadArguments', 'NoAuth']);
+    expect(t.proposed).toEqual([]);
   });
 });
