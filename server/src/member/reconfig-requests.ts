@@ -68,10 +68,11 @@ export class ReconfigRequests {
     if (conn.readOnly) return refuse(ErrorCode.NotReadOnly);
     const state = host.replicated();
     const plan = planReconfig(req, state.servers, state.configVersion, Date.now());
-    if ('err' in plan) return refuse(plan.err);
-    // Checked after the request itself, as ZooKeeper does: a client without the right sees BADVERSION or
-    // BADARGUMENTS for a request that could never apply (kazoo's TestReconfig relies on it).
+    // ZooKeeper checks the WRITE permission on /zookeeper/config after the request itself: a client without it
+    // sees BADVERSION or BADARGUMENTS for a request that could never apply (kazoo's TestReconfig relies on it).
+    if ('err' in plan && !plan.ownLimit) return refuse(plan.err);
     if (!permits(state.tree.get(CONFIG_PATH)!.acl, Perms.Write, conn.auth, host.config.skipACL)) return refuse(ErrorCode.NoAuth);
+    if ('err' in plan) return refuse(plan.err);
     conn.expectWrite(xid, OpCode.Reconfig);
     const pending: PendingReconfig = { conn, xid, key: keyOf(plan.changes), joint: false };
     this.pending.push(pending);

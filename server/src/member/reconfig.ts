@@ -5,7 +5,7 @@ import { ErrorCode } from '../../../protocol/src/constants.js';
 import type { ReconfigRequest } from '../../../protocol/src/records.js';
 import { ConfigError } from '../config/errors.js';
 import { parseJoiningServers, parseLeavingServers, parseNewMembers } from '../config/reconfig-args.js';
-import type { MemberRole as ServerRole, ServerSpec } from '../config/server-line.js';
+import { MAX_SERVER_ID, type MemberRole as ServerRole, type ServerSpec } from '../config/server-line.js';
 import { decodeConfig, roleOf, type MembershipChange } from '../consensus/membership.js';
 import { EntryKind, type Entry, type MemberRole, type MemberSets } from '../consensus/types.js';
 
@@ -17,7 +17,11 @@ export interface ChangeInfo {
 }
 
 export type PlannedChange = MembershipChange & { info: ChangeInfo };
-export type ReconfigPlan = { changes: PlannedChange[] } | { err: ErrorCode };
+/**
+ * `ownLimit` marks a refusal ZooKeeper would not make (Corral's server ids end at 255, it refuses requests that
+ * change nothing or name a member twice or one it does not have): told only to clients that may reconfig at all.
+ */
+export type ReconfigPlan = { changes: PlannedChange[] } | { err: ErrorCode; ownLimit?: true };
 
 const CONSENSUS_ROLE: Record<ServerRole, MemberRole> = { participant: 'voter', neverleader: 'neverLeader', observer: 'observer' };
 const SERVER_ROLE: Record<MemberRole, ServerRole> = { voter: 'participant', neverLeader: 'neverleader', observer: 'observer' };
@@ -79,7 +83,9 @@ export function planReconfig(req: ReconfigRequest, servers: ReadonlyMap<number, 
     throw err;
   }
   const ids = [...joining.map((s) => s.id), ...leaving];
-  if (new Set(ids).size !== ids.length || leaving.some((id) => !servers.has(id))) return { err: ErrorCode.BadArguments };
+  if (new Set(ids).size !== ids.length || leaving.some((id) => !servers.has(id)) || ids.some((id) => id > MAX_SERVER_ID)) {
+    return { err: ErrorCode.BadArguments, ownLimit: true };
+  }
   const changes: PlannedChange[] = [
     ...joining.filter((spec) => !sameSpec(servers.get(spec.id), spec)).map((spec) => ({ id: spec.id, role: CONSENSUS_ROLE[spec.role], info: { spec, time } })),
     ...leaving.map((id) => ({ id, role: 'removed' as const, info: { time } })),
@@ -89,7 +95,8 @@ export function planReconfig(req: ReconfigRequest, servers: ReadonlyMap<number, 
     if (c.role === 'voter') participants.add(c.id);
     else participants.delete(c.id);
   }
-  if (changes.length === 0 || participants.size === 0) return { err: ErrorCode.BadArguments };
+  if (changes.length === 0) return { err: ErrorCode.BadArguments, ownLimit: true };
+  if (participants.size === 0) return { err: ErrorCode.BadArguments };
   return { changes };
 }
 
