@@ -1,11 +1,15 @@
 // Watches registered on this member. Lookups go by path (and, for recursive watches, by the changed path's
 // ancestors), so firing costs O(depth + recipients), never a scan of every watcher.
-import { EventType, WatcherType } from '../../../protocol/src/constants.js';
+import { EventType, Perms, WatcherType } from '../../../protocol/src/constants.js';
+import type { Id } from '../../../protocol/src/records.js';
 import type { TreeEvent } from '../state/apply.js';
+import { permits } from '../tree/acl.js';
 import { parentOf } from '../tree/paths.js';
 
 /** Who receives events: one per client connection. */
 export interface Watcher {
+  /** The identities of the watcher's session, for the READ check each event gets. */
+  readonly auth: readonly Id[];
   notify(type: EventType, path: string): void;
 }
 
@@ -18,6 +22,9 @@ const enum Kind {
 const KINDS = [Kind.Data, Kind.Child, Kind.Persistent, Kind.Recursive] as const;
 
 export class WatchManager {
+  /** With skipACL every watcher hears every change it watches. */
+  constructor(private readonly skipAcl = false) {}
+
   private readonly byKind: Map<string, Set<Watcher>>[] = KINDS.map(() => new Map());
   /** Reverse index so a closing connection drops its watches without a scan. */
   private readonly byWatcher = new Map<Watcher, Set<string>[]>();
@@ -34,9 +41,14 @@ export class WatchManager {
     this.add(recursive ? Kind.Recursive : Kind.Persistent, path, w);
   }
 
-  /** Fires the watches a tree change triggers; each watcher hears about one change at most once. */
+  /**
+   * Fires the watches a tree change triggers; each watcher hears about one change at most once, and only if it may
+   * read the node: as in ZooKeeper from 3.9.2 on (CVE-2024-23944), a watch on a readable ancestor (a persistent
+   * recursive one, say) must not reveal the paths of nodes its session cannot read. One-shot watches are used up
+   * either way, as there.
+   */
   trigger(event: TreeEvent): void {
-    const { type, path } = event;
+    const { type, path, acl } = event;
     const recipients = new Set<Watcher>();
     if (type === EventType.NodeChildrenChanged) {
       this.take(Kind.Child, path, recipients);
@@ -52,7 +64,7 @@ export class WatchManager {
         }
       }
     }
-    for (const w of recipients) w.notify(type, path);
+    for (const w of recipients) if (permits(acl, Perms.Read, w.auth, this.skipAcl)) w.notify(type, path);
   }
 
   /** checkWatches/removeWatches: whether `w` has a watch of `type` on `path`, removing them if asked. */

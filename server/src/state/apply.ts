@@ -25,6 +25,8 @@ export interface StateOptions {
 export interface TreeEvent {
   type: EventType;
   path: string;
+  /** The ACL of the node the event is about (the parent's for NodeChildrenChanged): watchers need READ on it. */
+  acl: readonly ACL[];
 }
 
 export interface ApplyResult {
@@ -92,7 +94,8 @@ export class ReplicatedState {
     for (const spec of servers) this.servers.set(spec.id, spec);
     this.configVersion = zxid;
     this.tree.setData(CONFIG_PATH, Buffer.from(formatDynamicConfig([...this.servers.values()], zxid)), zxid, time);
-    return { zxid, err: ErrorCode.Ok, events: [{ type: EventType.NodeDataChanged, path: CONFIG_PATH }] };
+    const { acl } = this.tree.get(CONFIG_PATH)!;
+    return { zxid, err: ErrorCode.Ok, events: [{ type: EventType.NodeDataChanged, path: CONFIG_PATH, acl }] };
   }
 
   apply(txn: Txn, zxid: number): ApplyResult {
@@ -186,7 +189,7 @@ export class ReplicatedState {
         checkVersion(node.version, req.version);
         this.tree.setData(req.path, req.data, ctx.zxid, ctx.time);
         this.quotas.dataChanged(req.path, bytesDiff);
-        ctx.events.push({ type: EventType.NodeDataChanged, path: req.path });
+        ctx.events.push({ type: EventType.NodeDataChanged, path: req.path, acl: node.acl });
         return { type: OpCode.SetData, stat: statOf(node) };
       }
       case OpCode.SetACL: {
@@ -240,7 +243,7 @@ export class ReplicatedState {
           : 0n;
     const node = this.tree.create(path, req.data, acl, owner, ctx.zxid, ctx.time);
     this.quotas.created(path, dataLength);
-    ctx.events.push({ type: EventType.NodeCreated, path }, { type: EventType.NodeChildrenChanged, path: parentPath });
+    ctx.events.push({ type: EventType.NodeCreated, path, acl }, { type: EventType.NodeChildrenChanged, path: parentPath, acl: parent.acl });
     return req.type === OpCode.Create ? { type: OpCode.Create, path } : { type: req.type, path, stat: statOf(node) };
   }
 
@@ -258,7 +261,11 @@ export class ReplicatedState {
   private removeNode(path: string, zxid: number, events: TreeEvent[]): void {
     const node = this.tree.delete(path, zxid);
     this.quotas.deleted(path, node.data?.length ?? 0);
-    events.push({ type: EventType.NodeDeleted, path }, { type: EventType.NodeChildrenChanged, path: parentOf(path) });
+    const parentPath = parentOf(path);
+    events.push(
+      { type: EventType.NodeDeleted, path, acl: node.acl },
+      { type: EventType.NodeChildrenChanged, path: parentPath, acl: this.tree.get(parentPath)!.acl },
+    );
   }
 
   private closeSession(session: bigint, zxid: number, events: TreeEvent[]): void {

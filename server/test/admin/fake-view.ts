@@ -22,7 +22,7 @@ export const SESSION_2 = 0x100000b3ecd0001n;
 /** 2026-11-23 14:25:38 UTC, a session expiry bucket. */
 export const BUCKET = Date.UTC(2026, 10, 23, 14, 25, 38);
 
-const noWatch: Watcher = { notify() {} };
+const noWatch: Watcher = { auth: [], notify() {} };
 
 export interface FakeView extends MemberView {
   running: boolean;

@@ -10,7 +10,7 @@ const OPEN = [{ perms: Perms.All, id: { scheme: 'world', id: 'anyone' } }];
 const BIG = SHARED_BODY_MIN_BYTES;
 
 function context(tree: DataTree): ReadContext {
-  return { tree, watches: new WatchManager(), watcher: { notify: () => {} }, auth: [], skipAcl: false, session: 1n };
+  return { tree, watches: new WatchManager(), watcher: { auth: [], notify: () => {} }, auth: [], skipAcl: false, session: 1n };
 }
 
 /** What a getData of `path` sends, and the reply ZooKeeper's encoding of the same answer gives. */

@@ -1,16 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EventType, WatcherType } from '../../../protocol/src/constants.js';
+import { EventType, Perms, WatcherType } from '../../../protocol/src/constants.js';
+import type { ACL, Id } from '../../../protocol/src/records.js';
 import { WatchManager, type Watcher } from '../../src/member/watches.js';
+import { OPEN_ACL_UNSAFE } from '../../src/tree/acl.js';
 
 class Recorder implements Watcher {
   readonly got: string[] = [];
+  constructor(readonly auth: readonly Id[] = []) {}
   notify(type: EventType, path: string): void {
     this.got.push(`${EventType[type]} ${path}`);
   }
 }
 
-const ev = (type: EventType, path: string) => ({ type, path });
+const ev = (type: EventType, path: string, acl: readonly ACL[] = OPEN_ACL_UNSAFE) => ({ type, path, acl });
 
 describe('WatchManager', () => {
   it('data watches are one-shot and fire on created, changed and deleted, not on children changes', () => {
@@ -152,5 +155,33 @@ describe('WatchManager', () => {
     m.addPersistent('/b', w, false);
     m.trigger(ev(EventType.NodeDataChanged, '/a'));
     expect([...m.pathsByWatcher().get(w)!]).toEqual(['/b']);
+  });
+
+  it('tells a watcher only of changes to nodes its session may read; one-shot watches are used up all the same', () => {
+    const alice = { scheme: 'digest', id: 'alice:x' };
+    const aliceOnly: ACL[] = [{ perms: Perms.All, id: alice }];
+    const readable: ACL[] = [{ perms: Perms.Read, id: { scheme: 'world', id: 'anyone' } }];
+    const m = new WatchManager();
+    const other = new Recorder([{ scheme: 'ip', id: '127.0.0.1' }]);
+    const owner = new Recorder([alice]);
+    const admin = new Recorder([{ scheme: 'super', id: 'super' }]);
+    for (const w of [other, owner, admin]) {
+      m.addPersistent('/app', w, true);
+      m.addData('/app/secret', w);
+    }
+    m.trigger(ev(EventType.NodeCreated, '/app/secret', aliceOnly));
+    m.trigger(ev(EventType.NodeDataChanged, '/app/open', readable));
+    m.addData('/app/secret', other);
+    m.trigger(ev(EventType.NodeDeleted, '/app/secret', aliceOnly));
+    expect(other.got).toEqual(['NodeDataChanged /app/open']);
+    expect(owner.got).toEqual(['NodeCreated /app/secret', 'NodeDataChanged /app/open', 'NodeDeleted /app/secret']);
+    expect(admin.got).toEqual(owner.got);
+    expect(m.pathsByWatcher().get(other)).toEqual(new Set(['/app']));
+    // skipACL: no check
+    const open = new WatchManager(true);
+    const w = new Recorder();
+    open.addPersistent('/', w, true);
+    open.trigger(ev(EventType.NodeCreated, '/app/secret', aliceOnly));
+    expect(w.got).toEqual(['NodeCreated /app/secret']);
   });
 });

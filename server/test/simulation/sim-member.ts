@@ -63,7 +63,7 @@ export interface MemberSetup {
  */
 export type SyncMode = 'ordered' | 'noBarrier' | 'afterBatch';
 
-const NO_WATCHER: Watcher = { notify: () => {} };
+const NO_WATCHER: Watcher = { auth: [], notify: () => {} };
 const SILENT = pino({ level: 'silent' });
 
 async function* iterate(chunks: Buffer[]): AsyncIterable<Uint8Array> {
