@@ -39,8 +39,8 @@ import { WatchManager } from './watches.js';
 import { registerEnsembleCommands, type EnsembleControl, type TransferOutcome } from './ensemble-commands.js';
 import { ReadinessCheck, type Readiness } from './readiness.js';
 import type { ConnectionLimitsWire, MemberEntryWire } from '../../../protocol/src/admin-api.js';
+import { SERVER_VERSION } from '../version.js';
 
-export const CORRAL_VERSION = '0.1.0';
 /** A client that lets this much reply data pile up unread is disconnected. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 /** Milliseconds of client socket work per turn of the event loop, so a storm leaves time for consensus. */
@@ -67,9 +67,9 @@ export interface MemberOptions {
 }
 
 export class Member implements ConnectionHost, MemberView, EnsembleControl {
-  readonly version = CORRAL_VERSION;
+  readonly version = SERVER_VERSION;
   readonly startTime = Date.now();
-  readonly watches = new WatchManager();
+  readonly watches: WatchManager;
   readonly stats = new ServerStatsCounter();
   /** Replaced wholesale when a snapshot from the leader is installed. */
   state: ReplicatedState;
@@ -111,6 +111,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     readonly log: Logger,
     private readonly options: MemberOptions = {},
   ) {
+    this.watches = new WatchManager(config.skipACL);
     this.state = this.freshState();
     this.maxFrameSize = config.juteMaxBuffer;
     this.registry = new SessionRegistry(config.serverId, config.tickTime, Date.now());
@@ -515,6 +516,12 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
         return this.sync(conn, xid, req.path);
       case OpCode.Sasl:
         conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Unimplemented));
+        return;
+      case OpCode.Check:
+        // Only inside a multi, from ZooKeeper 3.9.3 on (ZOOKEEPER-2623): alone it is an unknown request, answered
+        // UNIMPLEMENTED before the connection is closed. The session lives on; its client reconnects.
+        conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Unimplemented));
+        conn.finish();
         return;
       case OpCode.Reconfig:
         return this.reconfigs.handle(conn, xid, req);
