@@ -95,6 +95,10 @@ function createRegistry(view: MemberView): Registry {
       return value === undefined ? [] : [{ value, labels: {} }];
     }));
   }
+  // The zookeeper exporters' convention for the version mntr reports: an info series worth 1, the version a label.
+  register(new ScrapedMetric('build_info', 'The version this member reports (mntr zk_version), as a label', 'gauge', () => [
+    { value: 1, labels: { version: view.version } },
+  ]));
   register(new ScrapedMetric('fsynctime', 'Time in ms to fsync the transaction log', 'summary', () => [
     { metricName: 'fsynctime_sum', value: numeric('sum_fsynctime') ?? 0, labels: {} },
     { metricName: 'fsynctime_count', value: numeric('cnt_fsynctime') ?? 0, labels: {} },

@@ -57,6 +57,7 @@ describe('metrics', () => {
     expect(value('open_file_descriptor_count')).toBeGreaterThan(0);
     expect(families.get('fsynctime')).toEqual({ type: 'summary', samples: new Map([['fsynctime_sum', 10], ['fsynctime_count', 4]]) });
     expect(families.get('learners')?.samples.size).toBe(0);
+    expect(families.get('build_info')).toEqual({ type: 'gauge', samples: new Map([['build_info{version="3.9.0-corral-0.1.0"}', 1]]) });
     expect(families.has('process_cpu_user_seconds_total')).toBe(true);
     expect(families.has('nodejs_heap_size_total_bytes')).toBe(true);
   });
