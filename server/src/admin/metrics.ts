@@ -95,7 +95,8 @@ function createRegistry(view: MemberView): Registry {
       return value === undefined ? [] : [{ value, labels: {} }];
     }));
   }
-  // The zookeeper exporters' convention for the version mntr reports: an info series worth 1, the version a label.
+  // The zookeeper exporters' convention for the version mntr reports: an info series worth 1, the version a label
+  // (without mntr's build date, which would make a new series for every build).
   register(new ScrapedMetric('build_info', 'The version this member reports (mntr zk_version), as a label', 'gauge', () => [
     { value: 1, labels: { version: view.version } },
   ]));
