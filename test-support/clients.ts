@@ -29,9 +29,13 @@ export function runKazoo(
  * commands asynchronously and quits at end of input with answers outstanding, and both shells print
  * watch events from another thread, so pacing is what makes transcripts complete and deterministic.
  *
+ * The first command goes only once the shell prints `connected` (its session event): on a loaded machine a JVM
+ * or a handshake can take seconds, and a command sent before would race the connection's own output. A shell
+ * that does not connect within `connectTimeoutMs` is killed and reported as timed out.
+ *
  * Settled means quiet for `quietMs`, or, with `drain`, that every line of the drain command's answer has
  * arrived: it is sent after each step on the same session, so its answer comes after the step's answer and
- * events. Those lines are left out of the result.
+ * events. Those lines are left out of the result. `stepTimeoutMs` only bounds a step that never settles.
  */
 function runShell(
   command: string,
@@ -41,6 +45,8 @@ function runShell(
     quietMs: number;
     stepTimeoutMs: number;
     timeoutMs: number;
+    connected: string;
+    connectTimeoutMs: number;
     env?: NodeJS.ProcessEnv;
     drain?: { command: string; lines: string[] };
   },
@@ -51,14 +57,12 @@ function runShell(
     let stderr = '';
     let output = '';
     let lastOutput = 0;
-    let outputSeen = 0;
     let timedOut = false;
     const onData = (isErr: boolean) => (d: string) => {
       if (isErr) stderr += d;
       else stdout += d;
       output += d;
       lastOutput = Date.now();
-      outputSeen++;
     };
     child.stdout.setEncoding('utf8').on('data', onData(false));
     child.stderr.setEncoding('utf8').on('data', onData(true));
@@ -76,12 +80,10 @@ function runShell(
 
     // Quiet for quietMs since the command was written or last printed (a command that prints nothing, like
     // zkCli's `set`, settles that way too), capped by stepTimeoutMs.
-    const settle = async (firstOutput: boolean) => {
+    const settle = async () => {
       const start = Date.now();
-      const seenBefore = outputSeen;
       while (!closed && Date.now() - start < opts.stepTimeoutMs) {
         await new Promise((r) => setTimeout(r, 20));
-        if (firstOutput && outputSeen === seenBefore) continue;
         if (Date.now() - Math.max(lastOutput, start) >= opts.quietMs) return;
       }
     };
@@ -94,12 +96,24 @@ function runShell(
       }
     };
     const strip = (text: string) => (opts.drain?.lines ?? []).reduce((t, line) => t.split(line).join(''), text);
+    const connection = async () => {
+      const start = Date.now();
+      while (!closed && !output.includes(opts.connected)) {
+        if (Date.now() - start > opts.connectTimeoutMs) {
+          timedOut = true;
+          child.kill('SIGKILL');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await settle(); // the rest of the banner (cli_mt's session id line)
+    };
     void (async () => {
-      await settle(true); // the connection banner
+      await connection();
       for (const step of steps) {
         if (closed) break;
         child.stdin.write(`${step}\n`);
-        await (opts.drain ? drained(opts.drain) : settle(false));
+        await (opts.drain ? drained(opts.drain) : settle());
       }
       child.stdin.end();
       const code = await done;
@@ -116,8 +130,10 @@ function runShell(
 export function runCliMt(connectString: string, commands: string[], opts: { timeoutMs?: number } = {}): Promise<ShellResult> {
   return runShell('stdbuf', ['-oL', '-eL', cliMtPath(), '-h', connectString], commands, {
     quietMs: 100,
-    stepTimeoutMs: 5000,
-    timeoutMs: opts.timeoutMs ?? 60_000,
+    stepTimeoutMs: 30_000,
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    connected: 'Watcher SESSION_EVENT state = CONNECTED_STATE\n',
+    connectTimeoutMs: 60_000,
     // A sync's answer prints "[path]: rc = 0" and "\tname = path" (two writes); no step syncs the root.
     drain: { command: 'sync /', lines: ['[/]: rc = 0\n', '\tname = /\n'] },
   });
@@ -128,7 +144,9 @@ export function runZkCli(connectString: string, commands: string[], opts: { time
   return runShell(zkCliPath(), ['-server', connectString], commands, {
     quietMs: 100,
     stepTimeoutMs: 5000,
-    timeoutMs: opts.timeoutMs ?? 60_000,
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    connected: 'WatchedEvent state:SyncConnected type:None path:null\n',
+    connectTimeoutMs: 60_000,
     // The shell's JVM: small heap, quick start.
     env: { ...process.env, CLIENT_JVMFLAGS: '-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1' },
   });
