@@ -29,7 +29,8 @@ async function runSuite(kind: TargetKind): Promise<SuiteRun> {
     const fixed = failed.filter((id) => run.results.get(id)?.outcome === 'passed');
     note = `; re-ran ${failed.length} failed, ${fixed.length} passed then: ${fixed.join(', ') || '-'}`;
   }
-  console.log(`kazoo's suite against ${kind}: ${run.summary} (${run.seconds} s)${note}`);
+  const still = [...run.results].filter(([, r]) => r.outcome === 'failed').map(([id]) => id);
+  console.log(`kazoo's suite against ${kind}: ${run.summary} (${run.seconds} s)${note}; failing: ${still.join(', ') || '-'}`);
   return run;
 }
 
