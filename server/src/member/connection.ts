@@ -245,9 +245,11 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     if (this.waitingFrame !== undefined) return;
     try {
       if (this.state === 'new') {
+        // A four-letter word or a handshake's length prefix: too few bytes yet to tell. Once the prefix has been
+        // read (peekInt answers null then), the handshake's body may still be on its way in later chunks.
         const first = decoder.peekInt();
-        if (first === null) return;
-        const word = fourLetterWord(first);
+        if (first === null && decoder.bufferedBytes < 4) return;
+        const word = first === null ? undefined : fourLetterWord(first);
         if (word !== undefined) return this.answerFourLetterWord(decoder, word);
       }
       for (let frame = decoder.next(); frame !== null && this.isOpen; frame = decoder.next()) {
