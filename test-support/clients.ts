@@ -4,9 +4,16 @@ import { cliMtPath, kazooPythonPath, zkCliPath } from './tools.js';
 
 export type { ProgramResult } from './processes.js';
 
-/** A shell run: stdout and stderr apart, and `output`, both interleaved in arrival order. */
-export interface ShellResult extends ProgramResult {
+/**
+ * A shell run. `output` holds stdout and stderr in the order the shell wrote them: both go to one pipe, since the
+ * arrival order of two pipes is up to the scheduler (zkCli's stderr line could land after the stdout lines printed
+ * after it on a loaded machine).
+ */
+export interface ShellResult {
   output: string;
+  /** Exit code, or null when killed by a signal (a timeout included). */
+  code: number | null;
+  timedOut: boolean;
 }
 
 /**
@@ -52,20 +59,19 @@ function runShell(
   },
 ): Promise<ShellResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
+    const child = spawn('sh', ['-c', 'exec "$@" 2>&1', 'sh', command, ...args], {
+      env: opts.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let output = '';
     let lastOutput = 0;
     let timedOut = false;
-    const onData = (isErr: boolean) => (d: string) => {
-      if (isErr) stderr += d;
-      else stdout += d;
+    const onData = (d: string) => {
       output += d;
       lastOutput = Date.now();
     };
-    child.stdout.setEncoding('utf8').on('data', onData(false));
-    child.stderr.setEncoding('utf8').on('data', onData(true));
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', onData); // only sh's own complaints, before the exec
     child.stdin.on('error', () => {});
     const killTimer = setTimeout(() => {
       timedOut = true;
@@ -118,7 +124,7 @@ function runShell(
       child.stdin.end();
       const code = await done;
       clearTimeout(killTimer);
-      resolve({ stdout: strip(stdout), stderr: strip(stderr), output: strip(output), code, timedOut });
+      resolve({ output: strip(output), code, timedOut });
     })();
   });
 }

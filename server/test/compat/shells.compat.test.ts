@@ -9,7 +9,7 @@ const pool = new TargetPool({ enforceQuota: true, extendedTypesEnabled: true });
 afterAll(() => pool.stopAll());
 
 function shellTranscript(tool: string, target: Target, res: ShellResult): string {
-  if (res.timedOut) throw new Error(`${tool} against ${target.kind} timed out:\n${res.stdout}\n${res.stderr}`);
+  if (res.timedOut) throw new Error(`${tool} against ${target.kind} timed out:\n${res.output}`);
   return normalizeTranscript(tagShellOutput(res.output));
 }
 

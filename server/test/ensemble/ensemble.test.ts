@@ -285,9 +285,9 @@ describe('real clients against the ensemble', () => {
 
   it('zkCli.sh and cli_mt work against the ensemble connect string', async () => {
     const zkcli = await runZkCli(ens.connectString, ['create /cli-java j', 'get /cli-java']);
-    expect(zkcli.stdout).toMatch(/^j$/m);
+    expect(zkcli.output).toMatch(/^j$/m);
     const climt = await runCliMt(ens.connectString, ['create /cli-c']);
-    expect(climt.stdout + climt.stderr).toMatch(/\[\/cli-c\]: rc = 0/);
+    expect(climt.output).toMatch(/\[\/cli-c\]: rc = 0/);
     const check = await ZooKeeperClient.connect(ens.connectString, { sessionTimeout: 10_000 });
     await check.sync('/');
     expect(await check.exists('/cli-c')).not.toBeNull();
