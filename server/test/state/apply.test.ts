@@ -4,6 +4,10 @@ import { statOf, ttlOwner, CONTAINER_OWNER } from '../../src/tree/znode.js';
 import { TxnKind } from '../../src/state/txn.js';
 import { picture } from '../tree/tree-model.js';
 import { ALL_BUT, acl, check, create, del, Harness, OPEN, SESSION, set } from './harness.js';
+import type { TreeEvent } from '../../src/state/apply.js';
+
+/** Events without the ACL they carry. */
+const named = (events: TreeEvent[]) => events.map(({ type, path }) => ({ type, path }));
 
 const E = ErrorCode;
 
@@ -22,7 +26,9 @@ describe('create', () => {
     const h = new Harness();
     const r = h.req(create('/a', { data: Buffer.from('x') }));
     expect(r).toMatchObject({ err: E.Ok, zxid: h.zxid, response: { type: OpCode.Create, path: '/a' } });
-    expect(r.events).toEqual([{ type: EventType.NodeCreated, path: '/a' }, { type: EventType.NodeChildrenChanged, path: '/' }]);
+    expect(named(r.events)).toEqual([{ type: EventType.NodeCreated, path: '/a' }, { type: EventType.NodeChildrenChanged, path: '/' }]);
+    // Each event carries the ACL its watchers need READ on: the node's, the parent's for NodeChildrenChanged.
+    expect(r.events.map((e) => e.acl)).toEqual([h.tree.get('/a')!.acl, h.tree.get('/')!.acl]);
     const r2 = h.req(create('/b', { type: OpCode.Create2 }));
     expect(r2.response).toMatchObject({ type: OpCode.Create2, path: '/b', stat: { czxid: h.zxid, version: 0 } });
     expect(h.req(create('/c', { flags: CreateMode.Container, type: OpCode.CreateContainer })).response)
@@ -137,14 +143,14 @@ describe('delete, setData, setACL, check: ZooKeeper check order', () => {
     const h = setup();
     const s = h.req(set('/p/leaf', 'new', 0));
     expect(s.response).toMatchObject({ type: OpCode.SetData, stat: { version: 1, mzxid: h.zxid, dataLength: 3 } });
-    expect(s.events).toEqual([{ type: EventType.NodeDataChanged, path: '/p/leaf' }]);
+    expect(named(s.events)).toEqual([{ type: EventType.NodeDataChanged, path: '/p/leaf' }]);
     const a = h.req({ type: OpCode.SetACL, path: '/p/leaf', acl: [...OPEN, ...OPEN], version: 0 });
     expect(a.response).toMatchObject({ stat: { aversion: 1, version: 1 } });
     expect(h.tree.get('/p/leaf')!.acl).toEqual(OPEN);
     expect(a.events).toEqual([]);
     expect(h.req(check('/p/leaf', 1)).err).toBe(E.Ok);
     const d = h.req(del('/p/leaf', 1));
-    expect(d.events).toEqual([{ type: EventType.NodeDeleted, path: '/p/leaf' }, { type: EventType.NodeChildrenChanged, path: '/p' }]);
+    expect(named(d.events)).toEqual([{ type: EventType.NodeDeleted, path: '/p/leaf' }, { type: EventType.NodeChildrenChanged, path: '/p' }]);
     expect(h.tree.get('/p')!.pzxid).toBe(h.zxid);
   });
 
@@ -226,7 +232,7 @@ describe('sessions', () => {
     h.req(create('/app/other', { flags: CreateMode.Ephemeral }), { session: 0x200n });
     const r = h.txn({ kind: TxnKind.CloseSession, time: 0, session: SESSION });
     expect(r).toMatchObject({ err: E.Ok, response: { type: OpCode.CloseSession } });
-    expect(r.events).toEqual([
+    expect(named(r.events)).toEqual([
       { type: EventType.NodeDeleted, path: '/app/mine' },
       { type: EventType.NodeChildrenChanged, path: '/app' },
       { type: EventType.NodeDeleted, path: '/app/s-0000000001' },
@@ -302,7 +308,7 @@ describe('DeleteExpired', () => {
     h.mk('/c/kid');
     expect(expire(h, '/c').events).toEqual([]);
     h.req(del('/c/kid'));
-    expect(expire(h, '/c').events).toEqual([{ type: EventType.NodeDeleted, path: '/c' }, { type: EventType.NodeChildrenChanged, path: '/' }]);
+    expect(named(expire(h, '/c').events)).toEqual([{ type: EventType.NodeDeleted, path: '/c' }, { type: EventType.NodeChildrenChanged, path: '/' }]);
     expect(h.tree.has('/c')).toBe(false);
     expect(expire(h, '/c').err).toBe(E.Ok); // already gone: nothing to do
   });
