@@ -14,7 +14,8 @@ HELM_BIN=$CACHE/bin/helm-$HELM_VERSION
 # CORRAL_E2E_PORT_OFFSET moves every port of the bed (20000: API server on 36443, etcd on 32379, ...), so a
 # second bed can run beside the default one, with its own CORRAL_E2E_STATE.
 port_offset=${CORRAL_E2E_PORT_OFFSET:-0}
-[[ $port_offset =~ ^[0-9]+$ ]] || { echo "CORRAL_E2E_PORT_OFFSET must be a number" >&2; exit 2; }
+[[ $port_offset =~ ^[0-9]+$ ]] && ((port_offset <= 49000)) ||
+  { echo "CORRAL_E2E_PORT_OFFSET must be a number up to 49000" >&2; exit 2; }
 APISERVER_PORT=$((16443 + port_offset))
 ETCD_PORT=$((12379 + port_offset))
 ETCD_PEER_PORT=$((12380 + port_offset))
