@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZooKeeperClient } from '../../client/src/index.js';
 import { fourLetterWord } from '../../test-support/four-letter-words.js';
 import { Podman } from '../node-agent/src/runtime/podman.js';
+import { testImage } from './support/pods.js';
 import { waitUntil } from './support/wait.js';
 
 // The member image under podman as the node agent runs pods (host network, one loopback address per member),
@@ -12,7 +13,7 @@ import { waitUntil } from './support/wait.js';
 // environment. Addresses 127.0.1.x: the agent hands out 127.1.0.0/16, so the two never meet.
 const GRACE_SECONDS = 10;
 /** What e2e/image/build.sh builds. */
-const IMAGE = process.env.CORRAL_IMAGE ?? 'localhost/corral:dev';
+const IMAGE = testImage;
 /** The node agent's podman driver: the flags pods run with on these machines (runc, host network, rlimits). */
 const podman = new Podman();
 const containerLogs = (name: string) => podman.check(['logs', name]);

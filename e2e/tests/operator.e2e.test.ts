@@ -4,13 +4,14 @@ import { QuotaExceededError } from '../../client/src/errors.js';
 import { CreateMode } from '../../protocol/src/index.js';
 import { apply, exists, kubectl, kubectlJson, testNamespace } from './support/kubectl.js';
 import { condition, corralPod, getCluster, installOperator, memberPods, membersView, OPERATOR_NS, uninstallOperator, waitReady } from './support/operator.js';
+import { testImage } from './support/pods.js';
 import { waitUntil } from './support/wait.js';
 
 // The operator on the bed, as a user drives it: kubectl apply of a CoordinationCluster, a real client through
 // what the cluster publishes, pods deleted under it, the operator itself killed mid-work, quotas changed, and
 // the cluster deleted under each reclaim policy. Times to Ready are printed (measured, not asserted).
 
-const IMAGE = process.env.CORRAL_E2E_IMAGE ?? 'localhost/corral:dev';
+const IMAGE = testImage;
 
 /** Two regions of leader-eligible voters and a never-leader tie-breaker in a third (one region per node). */
 function threeRegions(name: string, extra: Record<string, unknown> = {}) {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseMembersReply, type MembersReply } from '../../../protocol/src/admin-api.js';
 import { apply, kubectl, kubectlJson } from './kubectl.js';
+import { testImage } from './pods.js';
 import { waitUntil } from './wait.js';
 
 const root = new URL('../../../', import.meta.url);
@@ -11,7 +12,7 @@ const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 export const OPERATOR_NS = 'corral-system';
 
 /** CRD, RBAC and the two-replica Deployment; resolves once one replica is ready (holds the Lease, caches synced). */
-export async function installOperator(image = process.env.CORRAL_E2E_IMAGE ?? 'localhost/corral:dev'): Promise<void> {
+export async function installOperator(image = testImage): Promise<void> {
   await apply(read('crds/corral.dev_coordinationclusters.yaml'));
   await kubectl(['wait', '--for=condition=Established', 'crd/coordinationclusters.corral.dev', '--timeout=60s']);
   await apply(read('operator/deploy/operator.yaml').replace(/^(\s*)image: localhost\/corral:dev$/m, `$1image: ${image}`));
