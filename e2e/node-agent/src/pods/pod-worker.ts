@@ -1,43 +1,17 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { describeError, isNotFound, statusCode, strategicMergePatch } from '../kube/api.js';
+import type { V1Pod } from '@kubernetes/client-node';
+import { describeError, isNotFound } from '../kube/api.js';
 import { renderResolvConf } from '../net/resolv-conf.js';
 import { labels } from '../runtime/labels.js';
-import type { ImageInfo, ListedContainer } from '../runtime/podman.js';
+import type { ListedContainer } from '../runtime/podman.js';
 import { prepareVolumes, VolumeError, type PreparedVolume } from '../volumes/volumes.js';
-import { containerCreateSpec, podHostname } from './container-config.js';
+import { podHostname } from './container-config.js';
+import { adoptContainers, initialRecords, stopProbers, waiting, type ContainerRecord, type TerminalPhase } from './container-record.js';
+import { startProbers } from './container-probes.js';
+import { observeExit, startContainer, type RunScope } from './container-runs.js';
 import type { PodContext } from './context.js';
-import { ContainerConfigError, containerEnv } from './env.js';
-import { Prober, runProbe, type ProbeKind } from './probes.js';
-import { buildPodStatus, timestamp, type Condition, type ContainerState, type ContainerStatus, type PodStatus } from './status.js';
-
-/** One container of the pod as the agent tracks it across restarts. */
-interface ContainerRecord {
-  spec: V1Container;
-  init: boolean;
-  /** The podman container of the current (or last) run. */
-  id?: string;
-  restartCount: number;
-  state: ContainerState;
-  lastState: ContainerState;
-  imageID: string;
-  ready: boolean;
-  started: boolean;
-  probers: Prober[];
-  /** When the last run ended (ms), for the restart back-off. */
-  finishedAt?: number;
-  /** Ended and will not run again (restartPolicy says so). */
-  final: boolean;
-  /** A probe verdict asking for the container to be killed and restarted. */
-  killFor?: string;
-  /** No attempt to create the container before this time (ms) after a configuration error. */
-  retryAt?: number;
-  /** When looking for its image last failed (ms), for ImagePullBackOff. */
-  pullFailedAt?: number;
-}
-
-const waiting = (reason: string, message?: string): ContainerState => ({ waiting: { reason, ...(message ? { message } : {}) } });
+import { StatusWriter } from './status-writer.js';
 
 /**
  * Plays the kubelet for one pod: sets up its sandbox (address, hosts file, volumes), runs init containers in
@@ -50,16 +24,14 @@ export class PodWorker {
   private pod: V1Pod;
   private readonly records: ContainerRecord[];
   private readonly dir: string;
+  private readonly status: StatusWriter;
   private ip: string | undefined;
   private volumes = new Map<string, PreparedVolume>();
-  private terminal: { phase: 'Succeeded' | 'Failed'; reason?: string; message?: string } | undefined;
+  private terminal: TerminalPhase | undefined;
   private removed = false;
   private torn = false;
   private poweredOff = false;
   private terminating = false;
-  private lastStatus = '';
-  private writtenConditions: Condition[] = [];
-  private readonly firstSeen = new Date();
   private syncing = false;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -74,36 +46,16 @@ export class PodWorker {
     this.uid = pod.metadata!.uid!;
     this.pod = pod;
     this.dir = join(ctx.podsDir, this.uid);
-    const spec = pod.spec!;
-    const previous = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-    this.records = [
-      ...(spec.initContainers ?? []).map((c) => ({ spec: c, init: true })),
-      ...spec.containers.map((c) => ({ spec: c, init: false })),
-    ].map(({ spec: c, init }) => {
-      const before = previous.find((s) => s.name === c.name);
-      return {
-        spec: c,
-        init,
-        restartCount: before?.restartCount ?? 0,
-        state: waiting(init ? 'PodInitializing' : 'ContainerCreating'),
-        lastState: (before?.lastState as ContainerState | undefined) ?? {},
-        imageID: before?.imageID ?? '',
-        ready: false,
-        started: false,
-        probers: [],
-        final: false,
-      };
-    });
-    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') {
-      // Finished before the agent (re)started: it must never run again.
-      this.terminal = { phase: pod.status.phase };
-      for (const r of this.records) {
-        const before = previous.find((s) => s.name === r.spec.name);
-        if (before?.state) r.state = before.state as ContainerState;
-        r.final = true;
-      }
+    this.status = new StatusWriter(ctx, this.uid);
+    const { records, terminal } = initialRecords(pod);
+    this.records = records;
+    this.terminal = terminal;
+    if (adopted.length > 0) {
+      const { ip, stale } = adoptContainers(pod, records, adopted);
+      if (ip && ctx.ips.claim(this.uid, ip)) this.ip = ip;
+      if (stale.length > 0) void ctx.podman.remove(stale).catch(() => {});
+      ctx.log.info({ pod: this.describe(), containers: adopted.length }, 'adopted running containers');
     }
-    this.adopt(adopted);
   }
 
   /** A newer version of the pod from the API server. */
@@ -159,7 +111,7 @@ export class PodWorker {
   detach(): void {
     this.torn = true;
     clearTimeout(this.timer);
-    for (const r of this.records) this.stopProbers(r);
+    for (const r of this.records) stopProbers(r);
   }
 
   get nodeName(): string {
@@ -229,7 +181,7 @@ export class PodWorker {
 
   private finish(phase: 'Succeeded' | 'Failed'): void {
     this.terminal = { phase };
-    for (const r of this.records) this.stopProbers(r);
+    for (const r of this.records) stopProbers(r);
     this.ctx.log.info({ pod: this.describe(), phase }, 'pod finished');
   }
 
@@ -280,7 +232,7 @@ export class PodWorker {
     }
     r.killFor = undefined;
     if (r.state.running) {
-      this.startProbers(r);
+      if (!this.terminal) startProbers(r, this.runScope());
       return;
     }
     if (r.final) return;
@@ -321,154 +273,26 @@ export class PodWorker {
   }
 
   private async startContainer(r: ContainerRecord): Promise<void> {
-    const podman = this.ctx.podman;
-    const previousId = r.id;
-    r.retryAt = undefined;
-    const image = await this.ensureImage(r);
-    if (!image) return;
-
-    let spec;
-    try {
-      const env = containerEnv(this.pod, r.spec, this.addresses(), this.ctx.volumes, this.ctx.serviceEnv);
-      spec = containerCreateSpec({
-        instance: this.ctx.instance,
-        pod: this.pod,
-        container: r.spec,
-        restartCount: r.restartCount,
-        env,
-        volumes: this.volumes,
-        sandboxDir: this.dir,
-        podIP: this.ip!,
-      });
-    } catch (err) {
-      if (!(err instanceof ContainerConfigError)) throw err;
-      r.state = waiting('CreateContainerConfigError', err.message);
-      r.retryAt = Date.now() + 5_000;
-      this.record('Warning', 'Failed', `Error: ${err.message}`, r);
-      this.kick(5_000);
-      return;
-    }
-
-    // The previous run's container is no longer needed (its exit is in lastState), nor is a half-made one
-    // left under this run's name by an agent that died mid-create.
-    await podman.remove([...(previousId ? [previousId] : []), spec.name]);
-    let id: string;
-    try {
-      id = await podman.create(spec);
-    } catch (err) {
-      r.state = waiting('CreateContainerError', (err as Error).message);
-      r.retryAt = Date.now() + 10_000;
-      this.record('Warning', 'Failed', `Error: ${(err as Error).message}`, r);
-      this.kick(10_000);
-      return;
-    }
-    r.id = id;
-    r.imageID = image.imageID;
-    this.record('Normal', 'Created', `Created container: ${r.spec.name}`, r);
-    try {
-      await podman.start(id);
-    } catch (err) {
-      // e.g. the command does not exist in the image: the kubelet reports a run that ended at once.
-      const inspected = await podman.inspect(id);
-      const now = timestamp(new Date());
-      r.state = {
-        terminated: {
-          exitCode: inspected?.State.ExitCode || 128,
-          reason: 'StartError',
-          message: (err as Error).message,
-          startedAt: '1970-01-01T00:00:00Z',
-          finishedAt: now,
-          containerID: `podman://${id}`,
-        },
-      };
-      r.finishedAt = Date.now();
-      this.record('Warning', 'Failed', `Error: ${(err as Error).message}`, r);
-      this.kick();
-      return;
-    }
-    this.ctx.monitor.noteStarted(id, this.uid);
-    r.state = { running: { startedAt: timestamp(new Date()) } };
-    r.started = !r.spec.startupProbe;
-    r.ready = !r.init && r.started && !r.spec.readinessProbe;
-    this.record('Normal', 'Started', `Started container ${r.spec.name}`, r);
-    if (!r.init) this.startProbers(r);
+    const scope = this.runScope();
+    if (await startContainer(scope, r)) startProbers(r, scope);
   }
 
-  /**
-   * There is no registry to pull from: an image is either in local storage or it is not. A missing one is
-   * reported as a failed pull, retried with back-off (it may be built meanwhile).
-   */
-  private async ensureImage(r: ContainerRecord): Promise<ImageInfo | undefined> {
-    const ref = r.spec.image!;
-    const image = await this.ctx.podman.image(ref);
-    if (image) {
-      r.pullFailedAt = undefined;
-      this.record('Normal', 'Pulled', `Container image "${ref}" already present on machine`, r);
-      return image;
-    }
-    if (r.spec.imagePullPolicy === 'Never') {
-      r.state = waiting('ErrImageNeverPull', `Container image "${ref}" is not present with pull policy of Never`);
-      this.record('Warning', 'ErrImageNeverPull', r.state.waiting!.message!, r);
-      r.retryAt = Date.now() + 10_000;
-      this.kick(10_000);
-      return undefined;
-    }
-    const key = `${this.uid}/${r.spec.name}/image`;
-    if (r.pullFailedAt !== undefined) {
-      const wait = this.ctx.imageBackoff.remaining(key, r.pullFailedAt, Date.now());
-      if (wait > 0) {
-        r.state = waiting('ImagePullBackOff', `Back-off pulling image "${ref}"`);
-        this.record('Normal', 'BackOff', `Back-off pulling image "${ref}"`, r);
-        this.kick(wait);
-        return undefined;
-      }
-    }
-    r.pullFailedAt = Date.now();
-    this.ctx.imageBackoff.next(key, r.pullFailedAt);
-    const message = `image "${ref}" is not present in local storage, and the test bed pulls from no registry`;
-    r.state = waiting('ErrImagePull', message);
-    this.record('Warning', 'Failed', `Failed to pull image "${ref}": ${message}`, r);
-    this.kick(this.ctx.imageBackoff.currentDelay(key));
-    return undefined;
-  }
-
-  /** Reads how a run ended from podman (the news that it did came from its events or a listing). */
-  private async observeExit(r: ContainerRecord): Promise<void> {
-    const inspected = await this.ctx.podman.inspect(r.id!);
-    if (inspected?.State.Status === 'running') {
-      this.ctx.monitor.noteStarted(r.id!, this.uid); // stale news
-      return;
-    }
-    this.stopProbers(r);
-    r.ready = false;
-    r.started = false;
-    const containerID = `podman://${r.id}`;
-    if (!inspected) {
-      r.state = {
-        terminated: {
-          exitCode: 137,
-          reason: 'ContainerStatusUnknown',
-          message: 'The container could not be located when the pod was terminated',
-          containerID,
-        },
-      };
-      r.finishedAt = Date.now();
-      return;
-    }
-    const s = inspected.State;
-    const finished = new Date(s.FinishedAt);
-    const finishedAt = Number.isNaN(finished.getTime()) || finished.getTime() <= 0 ? new Date() : finished;
-    r.state = {
-      terminated: {
-        exitCode: s.ExitCode,
-        reason: s.OOMKilled ? 'OOMKilled' : s.ExitCode === 0 ? 'Completed' : 'Error',
-        ...(s.ExitCode > 128 ? { signal: s.ExitCode - 128 } : {}),
-        startedAt: timestamp(s.StartedAt),
-        finishedAt: timestamp(finishedAt),
-        containerID,
-      },
+  private runScope(): RunScope {
+    return {
+      ctx: this.ctx,
+      pod: this.pod,
+      uid: this.uid,
+      podIP: this.ip!,
+      hostIP: this.addresses().hostIP,
+      sandboxDir: this.dir,
+      volumes: this.volumes,
+      record: (type, reason, message, r) => this.record(type, reason, message, r),
+      kick: (delayMs) => this.kick(delayMs),
     };
-    r.finishedAt = finishedAt.getTime();
+  }
+
+  private observeExit(r: ContainerRecord): Promise<void> {
+    return observeExit(this.ctx, this.uid, r);
   }
 
   private graceSeconds(r?: ContainerRecord): number {
@@ -476,116 +300,11 @@ export class PodWorker {
     return probeGrace ?? this.pod.metadata?.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
   }
 
-  // ---- probes ----------------------------------------------------------------------------------------
-
-  private startProbers(r: ContainerRecord): void {
-    if (r.probers.length > 0 || r.init || !r.id || this.terminal) return;
-    const id = r.id;
-    const kinds: [ProbeKind, V1Container['livenessProbe']][] = [
-      ['startup', r.spec.startupProbe],
-      ['liveness', r.spec.livenessProbe],
-      ['readiness', r.spec.readinessProbe],
-    ];
-    for (const [kind, probe] of kinds) {
-      if (!probe) continue;
-      const name = `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
-      const prober = new Prober(
-        kind,
-        probe,
-        () => runProbe(probe, r.spec, this.ip!, id, this.ctx.podman),
-        (ok) => this.onProbeResult(r, id, kind, ok),
-        (message) => {
-          // Liveness and readiness wait for the startup probe; their failures before then are not news.
-          if (kind !== 'startup' && !r.started) return;
-          this.record('Warning', 'Unhealthy', `${name} probe failed: ${message}`, r);
-        },
-      );
-      r.probers.push(prober);
-      // Liveness and readiness start once the startup probe has passed (see onProbeResult).
-      if (kind === 'startup' || !r.spec.startupProbe || r.started) prober.start();
-    }
-  }
-
-  private onProbeResult(r: ContainerRecord, id: string, kind: ProbeKind, ok: boolean): void {
-    if (r.id !== id || !r.state.running) return;
-    if (kind === 'readiness') {
-      r.ready = ok && r.started;
-    } else if (kind === 'startup' && ok) {
-      r.started = true;
-      if (!r.spec.readinessProbe) r.ready = true;
-      for (const p of r.probers) if (p.kind !== 'startup') p.start();
-    } else if (!ok) {
-      const what = kind === 'liveness' ? 'liveness' : 'startup';
-      r.killFor = `Container ${r.spec.name} failed ${what} probe, will be restarted`;
-    }
-    this.kick();
-  }
-
-  private stopProbers(r: ContainerRecord): void {
-    for (const p of r.probers) p.stop();
-    r.probers = [];
-  }
-
-  // ---- status ----------------------------------------------------------------------------------------
-
-  private view(r: ContainerRecord): ContainerStatus {
-    return {
-      name: r.spec.name,
-      state: r.state,
-      lastState: r.lastState,
-      ready: r.ready,
-      started: r.started,
-      restartCount: r.restartCount,
-      image: r.spec.image ?? '',
-      imageID: r.imageID,
-      ...(r.id ? { containerID: `podman://${r.id}` } : {}),
-    };
-  }
-
-  private buildStatus(): PodStatus {
-    // Our own last write wins over the cached pod (which may not show it yet) for lastTransitionTime.
-    const conditions = [...(this.pod.status?.conditions ?? []).filter((c) => !this.writtenConditions.some((w) => w.type === c.type)), ...this.writtenConditions];
-    const startTime = this.pod.status?.startTime ?? this.firstSeen;
-    const pod = { ...this.pod, status: { ...this.pod.status, startTime, conditions: conditions as never } };
-    const inits = this.records.filter((r) => r.init);
-    const initsDone = inits.every((r) => r.state.terminated?.exitCode === 0);
-    const mains = this.records.filter((r) => !r.init).map((r) => {
-      const v = this.view(r);
-      if (!initsDone && !r.id && !this.terminal) v.state = waiting('PodInitializing');
-      return v;
-    });
-    return buildPodStatus({
-      pod,
-      hostIP: this.addresses().hostIP,
-      ...(this.ip ? { podIP: this.ip } : {}),
-      initContainers: inits.map((r) => this.view(r)),
-      containers: mains,
-      ...(this.terminal ? { terminal: this.terminal } : {}),
-      now: new Date(),
-    });
-  }
+  // ---- status and events ---------------------------------------------------------------------------
 
   private async writeStatus(): Promise<void> {
-    const status = this.buildStatus();
-    const text = JSON.stringify(status);
-    if (text === this.lastStatus) return;
-    try {
-      const meta = this.pod.metadata!;
-      await this.ctx.kube.core.patchNamespacedPodStatus(
-        // A strategic merge patch merges conditions by type, field by field: an absent reason or message would
-        // leave the previous one in place, so absence is spelled out as null.
-        { name: meta.name!, namespace: meta.namespace!, body: { metadata: { uid: this.uid }, status: { ...status, conditions: status.conditions.map((c) => ({ reason: null, message: null, ...c })) } } },
-        strategicMergePatch,
-      );
-      this.lastStatus = text;
-      this.writtenConditions = status.conditions;
-    } catch (err) {
-      if (isNotFound(err)) return;
-      this.ctx.log.warn({ pod: this.describe(), err: describeError(err) }, 'could not write pod status');
-      // A refused status (4xx) stays refused until something changes; anything else is worth a retry.
-      const code = statusCode(err) ?? 500;
-      if (code >= 500 || code === 429 || code === 409) this.kick(3_000);
-    }
+    const settled = await this.status.write(this.pod, this.records, this.addresses().hostIP, this.ip, this.terminal);
+    if (!settled) this.kick(3_000);
   }
 
   private record(type: 'Normal' | 'Warning', reason: string, message: string, r?: ContainerRecord): void {
@@ -604,7 +323,7 @@ export class PodWorker {
       this.terminating = true;
       for (const r of live) this.record('Normal', 'Killing', `Stopping container ${r.spec.name}`, r);
     }
-    for (const r of this.records) this.stopProbers(r);
+    for (const r of this.records) stopProbers(r);
     const grace = this.graceSeconds();
     await Promise.all(live.map((r) => this.ctx.podman.stop(r.id!, grace).catch(() => {})));
     for (const r of live) await this.observeExit(r);
@@ -621,7 +340,7 @@ export class PodWorker {
   private async powerOff(): Promise<void> {
     if (this.poweredOff) return;
     this.poweredOff = true;
-    for (const r of this.records) this.stopProbers(r);
+    for (const r of this.records) stopProbers(r);
     const ids = this.records.filter((r) => r.id && r.state.running).map((r) => r.id!);
     await this.ctx.podman.kill(ids);
     for (const r of this.records) if (r.id && r.state.running) await this.observeExit(r);
@@ -629,7 +348,7 @@ export class PodWorker {
 
   /** Removes every trace of the pod on the host, and (after a graceful delete) the pod object itself. */
   private async teardown(deleteFromApi: boolean): Promise<void> {
-    for (const r of this.records) this.stopProbers(r);
+    for (const r of this.records) stopProbers(r);
     clearTimeout(this.timer);
     const leftovers = await this.ctx.podman.list(`${labels.podUid}=${this.uid}`).catch(() => [] as ListedContainer[]);
     await this.ctx.podman.remove([...new Set([...leftovers.map((c) => c.Id), ...this.records.flatMap((r) => (r.id ? [r.id] : []))])]);
@@ -657,44 +376,5 @@ export class PodWorker {
     this.torn = true;
     this.ctx.log.info({ pod: this.describe(), uid: this.uid }, 'pod torn down');
     this.onDone(this.uid);
-  }
-
-  // ---- adoption --------------------------------------------------------------------------------------
-
-  /** Takes over containers a previous agent process left running, instead of starting new ones. */
-  private adopt(containers: ListedContainer[]): void {
-    if (containers.length === 0) return;
-    const ip = containers.map((c) => c.Labels?.[labels.podIP]).find(Boolean);
-    if (ip && this.ctx.ips.claim(this.uid, ip)) this.ip = ip;
-    const stale: string[] = [];
-    for (const r of this.records) {
-      const mine = containers
-        .filter((c) => c.Labels?.[labels.container] === r.spec.name)
-        .sort((a, b) => Number(b.Labels?.[labels.restartCount] ?? 0) - Number(a.Labels?.[labels.restartCount] ?? 0));
-      const [latest, ...older] = mine;
-      stale.push(...older.map((c) => c.Id));
-      if (!latest || this.terminal) continue;
-      r.id = latest.Id;
-      r.restartCount = Math.max(r.restartCount, Number(latest.Labels?.[labels.restartCount] ?? 0));
-      const before = [...(this.pod.status?.initContainerStatuses ?? []), ...(this.pod.status?.containerStatuses ?? [])].find((s) => s.name === r.spec.name);
-      if (latest.State === 'running') {
-        r.state = { running: { startedAt: timestamp(latest.StartedAt * 1000) } };
-        r.started = before?.started ?? !r.spec.startupProbe;
-        r.ready = !r.init && (before?.ready ?? false);
-      } else {
-        r.state = {
-          terminated: {
-            exitCode: latest.ExitCode,
-            reason: latest.ExitCode === 0 ? 'Completed' : 'Error',
-            startedAt: timestamp(latest.StartedAt * 1000),
-            finishedAt: timestamp(latest.ExitedAt * 1000),
-            containerID: `podman://${latest.Id}`,
-          },
-        };
-        r.finishedAt = latest.ExitedAt * 1000;
-      }
-    }
-    if (stale.length > 0) void this.ctx.podman.remove(stale).catch(() => {});
-    this.ctx.log.info({ pod: this.describe(), containers: containers.length }, 'adopted running containers');
   }
 }
