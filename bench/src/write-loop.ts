@@ -97,3 +97,14 @@ export function pausesAt(records: WriteRecord[], moments: number[]): number[] {
   }
   return [...pauses.values()];
 }
+
+/**
+ * The pause pausesAt would find at a moment picked at random within [from, to] (a quiet stretch): a random moment
+ * falls into a gap with odds proportional to its length, so the expected pause is Σgap² / Σgap. Times the number
+ * of moments, it is what the roll's figure would read if the roll itself cost nothing.
+ */
+export function expectedPauseMs(records: WriteRecord[], from: number, to: number): number {
+  const gaps = gapsOverlapping(records, from, to);
+  const total = gaps.reduce((a, b) => a + b, 0);
+  return total > 0 ? gaps.reduce((a, g) => a + g * g, 0) / total : 0;
+}

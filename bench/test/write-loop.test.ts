@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pausesAt, writeGap, type WriteRecord } from '../src/write-loop.js';
+import { expectedPauseMs, pausesAt, writeGap, type WriteRecord } from '../src/write-loop.js';
 
 const ok = (sentAt: number, endedAt: number): WriteRecord => ({ sentAt, endedAt, ok: true });
 const failed = (sentAt: number, endedAt: number): WriteRecord => ({ sentAt, endedAt, ok: false });
@@ -41,5 +41,14 @@ describe('pausesAt', () => {
 
   it('ignores moments before the first success', () => {
     expect(pausesAt([ok(50, 60), ok(60, 70)], [5])).toEqual([]);
+  });
+});
+
+describe('expectedPauseMs', () => {
+  it('weights each gap by its length, as a moment picked at random would', () => {
+    // Gaps of 10, 10 and 80 ms: a random moment lands in the 80 ms gap 80% of the time.
+    const records = [ok(0, 0), ok(0, 10), ok(10, 20), ok(20, 100)];
+    expect(expectedPauseMs(records, 0, 100)).toBeCloseTo((10 * 10 + 10 * 10 + 80 * 80) / 100);
+    expect(expectedPauseMs([ok(0, 5)], 0, 100)).toBe(0);
   });
 });

@@ -15,14 +15,14 @@ import { deploy, memberMode, type Deployment, type Member, type TargetKind } fro
 import { LeadershipWatch, logOffsets, wonInLogs } from '../leadership.js';
 import { fourLetterWord } from '../../../test-support/four-letter-words.js';
 import type { BenchSettings, Figure, Scenario } from '../settings.js';
-import { pausesAt, writeGap } from '../write-loop.js';
+import { expectedPauseMs, pausesAt, writeGap } from '../write-loop.js';
 import { figures, leaderOf, median, spread } from './common.js';
 
 const ROOT = '/bench-rolling';
 const MEMBERS = 5;
 /** Corral's never-leader; the ZooKeeper member with the same id is a plain participant. */
 const NEVER_LEADER = 5;
-const STEADY_MS = 3000;
+const STEADY_MS = 5000;
 const AFTER_MS = 1000;
 /** Kubernetes' default terminationGracePeriodSeconds: SIGKILL after this. */
 const GRACE_MS = 30_000;
@@ -52,6 +52,8 @@ interface Run {
   longestGapMs: number;
   /** The longest gap in the steady state before the roll, for scale. */
   steadyGapMs: number;
+  /** What pausesMs would sum to if the roll cost nothing: the steady state's expected pause, once per moment. */
+  baselineMs: number;
   disconnects: number;
 }
 
@@ -166,6 +168,7 @@ async function oneRun(kind: TargetKind, s: BenchSettings): Promise<Run> {
       ...steps.flatMap((st) => [st.signalledAt, ...(st.transfer ? [st.transfer.at] : [])]),
       ...records.filter((r) => !r.ok).map((r) => r.sentAt),
     ];
+    const pauses = pausesAt(writes, moments);
     const run: Run = {
       audit: await audit(dep.endpoints, ROOT, records),
       steps,
@@ -173,9 +176,10 @@ async function oneRun(kind: TargetKind, s: BenchSettings): Promise<Run> {
       wonLogged: sum([...wonInLogs(kind, dep.members, offsets).values()]),
       wonPolled: leaderships.started.length,
       neverLeaderLed: leaderships.leaders.has(NEVER_LEADER) || wonInLogs(kind, [neverLeader]).get(NEVER_LEADER)! > 0,
-      pausesMs: pausesAt(writes, moments),
+      pausesMs: pauses,
       longestGapMs: writeGap(writes, rollStart, rollEnd).maxGapMs,
       steadyGapMs: writeGap(writes, steadyFrom, rollStart).maxGapMs,
+      baselineMs: expectedPauseMs(writes, steadyFrom, rollStart) * pauses.length,
       disconnects: client.disconnects,
     };
     process.stderr.write(`\n[rolling] ${kind}: ${describeRun(run)}`);
@@ -190,7 +194,7 @@ function describeRun(r: Run): string {
     `${st.id} (${st.was}${st.transfer ? `, transfer ${st.transfer.ms} ms` : ''}, back in ${Math.round(st.backAt - st.signalledAt)} ms)`);
   const errors = [...r.audit.errors].map(([e, n]) => `${e} ×${n}`).join(', ') || 'none';
   return `roll ${Math.round(r.rollMs)} ms: ${order.join(', ')}; leaderships won ${r.wonLogged} (polled ${r.wonPolled}); ` +
-    `pauses ${r.pausesMs.map(Math.round).join('+')} ms, longest gap ${Math.round(r.longestGapMs)} ms (steady state ` +
+    `pauses ${r.pausesMs.map(Math.round).join('+')} ms (steady-state baseline ${Math.round(r.baselineMs)} ms), longest gap ${Math.round(r.longestGapMs)} ms (steady state ` +
     `${Math.round(r.steadyGapMs)} ms); ${r.audit.writes} writes, ${r.audit.reads} reads, ` +
     `failures: ${errors}; client reconnects ${r.disconnects}\n`;
 }
@@ -219,6 +223,8 @@ function report(kind: TargetKind, runs: Run[]): Figure[] {
     fig('never-leader led', 'runs', 'lower', runs.filter((r) => r.neverLeaderLed).length,
       kind === 'corral' ? perRun(runs.map((r) => r.neverLeaderLed)) : `member ${NEVER_LEADER}, a plain participant (ZooKeeper has no never-leader role)`),
     ...spread(fig, 'write unavailability total', runs.map((r) => sum(r.pausesMs))),
+    fig('write unavailability total, steady-state baseline, median', 'ms', 'lower', median(runs.map((r) => r.baselineMs)),
+      `${perRun(runs.map((r) => r.baselineMs))}: what the total would read at as many moments of the steady state before the roll`),
     ...spread(fig, 'longest write gap', runs.map((r) => r.longestGapMs)),
     fig('steady-state longest write gap median', 'ms', 'lower', median(runs.map((r) => r.steadyGapMs)), 'before the roll, for scale'),
     fig('roll wall time median', 'ms', 'lower', median(runs.map((r) => r.rollMs)), perRun(runs.map((r) => r.rollMs))),
