@@ -169,6 +169,8 @@ async function oneRun(kind: TargetKind, s: BenchSettings): Promise<Run> {
       ...records.filter((r) => !r.ok).map((r) => r.sentAt),
     ];
     const pauses = pausesAt(writes, moments);
+    // Writes that ended before the roll: the gap the roll's first restart opens is not the steady state's.
+    const steady = writes.filter((r) => r.endedAt <= rollStart);
     const run: Run = {
       audit: await audit(dep.endpoints, ROOT, records),
       steps,
@@ -178,8 +180,8 @@ async function oneRun(kind: TargetKind, s: BenchSettings): Promise<Run> {
       neverLeaderLed: leaderships.leaders.has(NEVER_LEADER) || wonInLogs(kind, [neverLeader]).get(NEVER_LEADER)! > 0,
       pausesMs: pauses,
       longestGapMs: writeGap(writes, rollStart, rollEnd).maxGapMs,
-      steadyGapMs: writeGap(writes, steadyFrom, rollStart).maxGapMs,
-      baselineMs: expectedPauseMs(writes, steadyFrom, rollStart) * pauses.length,
+      steadyGapMs: writeGap(steady, steadyFrom, rollStart).maxGapMs,
+      baselineMs: expectedPauseMs(steady, steadyFrom, rollStart) * pauses.length,
       disconnects: client.disconnects,
     };
     process.stderr.write(`\n[rolling] ${kind}: ${describeRun(run)}`);
