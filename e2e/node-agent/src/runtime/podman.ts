@@ -1,13 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { runProgram, type ProgramResult } from '../../../../test-support/processes.js';
 
 /** The result of one podman command. */
-export interface CommandResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
+export type CommandResult = ProgramResult;
 
 /** A container as `podman ps --format json` lists it. */
 export interface ListedContainer {
@@ -67,26 +63,7 @@ export class Podman {
   constructor(private readonly runtime = '/usr/sbin/runc') {}
 
   run(args: string[], timeoutMs = 60_000): Promise<CommandResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('podman', ['--runtime', this.runtime, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      let timedOut = false;
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, timeoutMs);
-      child.once('error', (err) => {
-        clearTimeout(timer);
-        reject(new Error(`could not run podman: ${err.message}`));
-      });
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr, timedOut });
-      });
-    });
+    return runProgram('podman', ['--runtime', this.runtime, ...args], { timeoutMs });
   }
 
   /** Like run, but a failure is an error carrying podman's own message. */

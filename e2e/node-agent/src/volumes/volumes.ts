@@ -157,39 +157,28 @@ function addItems(
   }
 }
 
-function addConfigMap(
-  files: Map<string, ProjectedFile>,
-  sources: ObjectLookup,
-  namespace: string,
-  ref: { name?: string; items?: V1KeyToPath[]; optional?: boolean },
-  mode: number,
-): void {
-  const cm: V1ConfigMap | undefined = sources.configMap(namespace, ref.name ?? '');
-  if (!cm) {
+type KeyRef = { name?: string; items?: V1KeyToPath[]; optional?: boolean };
+
+/** Projects a ConfigMap's or Secret's keys (Secret values and binaryData are base64) as files. */
+function addKeys(files: Map<string, ProjectedFile>, kind: 'configMap' | 'secret', object: V1ConfigMap | V1Secret | undefined, ref: KeyRef, mode: number): void {
+  if (!object) {
     if (ref.optional) return;
-    throw new Error(`configmap "${ref.name}" not found`);
+    throw new Error(`${kind.toLowerCase()} "${ref.name}" not found`);
   }
   const data = new Map<string, Buffer>();
-  for (const [k, v] of Object.entries(cm.data ?? {})) data.set(k, Buffer.from(v));
-  for (const [k, v] of Object.entries(cm.binaryData ?? {})) data.set(k, Buffer.from(v, 'base64'));
-  addItems(files, data, ref.items, mode, 'configMap', ref.optional ?? false);
+  const plain = kind === 'configMap' ? (object as V1ConfigMap).data : undefined;
+  const encoded = kind === 'configMap' ? (object as V1ConfigMap).binaryData : (object as V1Secret).data;
+  for (const [k, v] of Object.entries(plain ?? {})) data.set(k, Buffer.from(v));
+  for (const [k, v] of Object.entries(encoded ?? {})) data.set(k, Buffer.from(v, 'base64'));
+  addItems(files, data, ref.items, mode, kind, ref.optional ?? false);
 }
 
-function addSecret(
-  files: Map<string, ProjectedFile>,
-  sources: ObjectLookup,
-  namespace: string,
-  ref: { name?: string; items?: V1KeyToPath[]; optional?: boolean },
-  mode: number,
-): void {
-  const secret: V1Secret | undefined = sources.secret(namespace, ref.name ?? '');
-  if (!secret) {
-    if (ref.optional) return;
-    throw new Error(`secret "${ref.name}" not found`);
-  }
-  const data = new Map<string, Buffer>();
-  for (const [k, v] of Object.entries(secret.data ?? {})) data.set(k, Buffer.from(v, 'base64'));
-  addItems(files, data, ref.items, mode, 'secret', ref.optional ?? false);
+function addConfigMap(files: Map<string, ProjectedFile>, sources: ObjectLookup, namespace: string, ref: KeyRef, mode: number): void {
+  addKeys(files, 'configMap', sources.configMap(namespace, ref.name ?? ''), ref, mode);
+}
+
+function addSecret(files: Map<string, ProjectedFile>, sources: ObjectLookup, namespace: string, ref: KeyRef, mode: number): void {
+  addKeys(files, 'secret', sources.secret(namespace, ref.name ?? ''), ref, mode);
 }
 
 function addDownwardApi(
