@@ -1,7 +1,7 @@
 // Carries out one planned action against the API server or the ensemble. Every action is idempotent (applying
 // an object that exists, deleting one that is gone, setting a quota already set), so a plan cut short by a crash
 // or an error is simply planned and carried out again.
-import { KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { normalizeGroups, type CoordinationCluster, type DefaultedSpec } from '../api/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { configMapName, membersServiceName, podName, pvcName } from '../plan/names.js';
@@ -46,19 +46,11 @@ function podIP(ctx: ActContext, serverId: number): string {
   return ip;
 }
 
-/** A JSON merge patch of the cluster's metadata, guarded by its resourceVersion (lost updates are refused). */
+/** A merge patch of the cluster's metadata, guarded by its resourceVersion (lost updates are refused). */
 async function patchClusterMetadata(ctx: ActContext, metadata: Record<string, unknown>): Promise<void> {
-  const api = KubernetesObjectApi.makeApiClient(ctx.kube.config);
   const { apiVersion, kind } = ctx.cluster;
   const { name, namespace, resourceVersion } = ctx.cluster.metadata;
-  await api.patch(
-    { apiVersion, kind, metadata: { name, namespace, resourceVersion, ...metadata } } as KubernetesObject,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    PatchStrategy.MergePatch,
-  );
+  await ctx.kube.mergePatch({ apiVersion, kind, metadata: { name, namespace, resourceVersion, ...metadata } });
 }
 
 export async function act(action: Action, ctx: ActContext): Promise<void> {
@@ -103,18 +95,9 @@ export async function act(action: Action, ctx: ActContext): Promise<void> {
     case 'deletePvc':
       await ctx.kube.delete({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: pvcName(cluster, action.serverId), namespace } });
       return;
-    case 'releasePvc': {
-      const api = KubernetesObjectApi.makeApiClient(ctx.kube.config);
-      await api.patch(
-        { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: action.name, namespace, ownerReferences: null } } as unknown as KubernetesObject,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        PatchStrategy.MergePatch,
-      );
+    case 'releasePvc':
+      await ctx.kube.mergePatch({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: action.name, namespace, ownerReferences: null } });
       return;
-    }
     case 'reconfig':
       return ctx.ensemble.reconfig(podIPs(ctx), action.change);
     case 'transferLeadership':

@@ -37,6 +37,11 @@ export class KubeClient {
     return this.objects.patch(desired, undefined, undefined, this.fieldManager, true, PatchStrategy.ServerSideApply);
   }
 
+  /** A JSON merge patch: `patch` names the object (apiVersion, kind, metadata name/namespace) and holds the changes. */
+  mergePatch(patch: { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string; [field: string]: unknown } }): Promise<KubernetesObject> {
+    return this.objects.patch(patch as KubernetesObject, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
+  }
+
   /** Server-side apply of a custom resource's status subresource. */
   async applyStatus(resource: ObjectRef & { status: unknown }, plural: string): Promise<void> {
     const [group, version] = resource.apiVersion.split('/') as [string, string];
