@@ -7,7 +7,7 @@ import { UsageError, type CliIO } from '../../../client/src/cli/commands.js';
 import { exitCodeOf, quietProgram } from '../../../client/src/cli/program.js';
 import type { CoordinationCluster } from '../api/index.js';
 import { podName } from '../plan/names.js';
-import { ANNOTATION } from '../render/labels.js';
+import { ANNOTATION, LABEL } from '../render/labels.js';
 import { quotaTable, statusScreen } from './format.js';
 import { Kubectl } from './kubectl.js';
 import { ACCESS_MODES, clientAddress, Members, type AccessMode } from './members.js';
@@ -160,15 +160,12 @@ async function run(inv: Invocation, ctx: Context): Promise<number> {
       let liveError: string | undefined;
       let quotas = quotaRows(cc);
       if (inv.live) {
-        const leader = leaderPod(cc, pods);
-        if (!leader) liveError = 'there is no leader';
-        else {
-          try {
-            live = parseMembersReply(await members.admin(leader, 'members'));
-          } catch (err) {
-            liveError = (err as Error).message;
-          }
-          if (live) quotas = await withUsage(quotas, leader, members).catch(() => quotas);
+        try {
+          const leader = await liveLeader(cc, pods, members);
+          live = leader.reply;
+          quotas = await withUsage(quotas, leader.pod, members).catch(() => quotas);
+        } catch (err) {
+          liveError = (err as Error).message;
         }
       }
       io.out(statusScreen({ cc, pods, live, liveError, quotas, now: ctx.now() }));
@@ -205,6 +202,23 @@ function leaderPod(cc: CoordinationCluster, pods: V1Pod[]): V1Pod | undefined {
   return leader === undefined ? undefined : pods.find((p) => p.metadata?.name === leader && p.status?.podIP);
 }
 
+/**
+ * The leader as the members say, with its `/commands/members` answer. The status's leader is asked first; it may
+ * be out of date (leadership moved since the operator last looked), and then the member it names leads.
+ */
+async function liveLeader(cc: CoordinationCluster, pods: V1Pod[], members: Members): Promise<{ pod: V1Pod; reply: MembersReply }> {
+  const byId = new Map(pods.filter((p) => p.status?.podIP).map((p) => [Number(p.metadata?.labels?.[LABEL.serverId]), p]));
+  const first = leaderPod(cc, pods) ?? servingPod(cc, pods);
+  const reply = parseMembersReply(await members.admin(first, 'members'));
+  if (reply.self.server_state === 'leader') return { pod: first, reply };
+  const named = reply.members.find((m) => m.is_leader);
+  const pod = named && byId.get(named.id);
+  if (!pod) throw new Error(`there is no leader (${first.metadata?.name} is ${reply.self.server_state})`);
+  const leaderReply = parseMembersReply(await members.admin(pod, 'members'));
+  if (leaderReply.self.server_state !== 'leader') throw new Error(`no member leads right now (${pod.metadata?.name} is ${leaderReply.self.server_state})`);
+  return { pod, reply: leaderReply };
+}
+
 /** A member pod to run things in: the leader, else the first ready member. */
 function servingPod(cc: CoordinationCluster, pods: V1Pod[]): V1Pod {
   const readyNames = new Set((cc.status?.members ?? []).filter((m) => m.ready).map((m) => m.name));
@@ -239,14 +253,13 @@ async function transferLeadership(cc: CoordinationCluster, to: Target, ctx: Cont
     if (!m) throw new Error(`${name} has no member ${asked} (members: ${memberList.map((x) => x.name).join(', ') || 'none'})`);
     if (m.role === 'observer') throw new Error(`${m.name} is an observer: observers never lead`);
     if (!m.leaderEligible) throw new Error(`${m.name} is a never-leader (its group has leaderEligible: false)`);
-    if (cc.status?.leader === m.name) {
-      ctx.io.out(`${m.name} leads already`);
-      return 0;
-    }
     target = m.serverId;
   }
-  const leader = leaderPod(cc, await ctx.kubectl.pods(cc));
-  if (!leader) throw new Error(`${name} has no leader to hand over from`);
+  const { pod: leader, reply: view } = await liveLeader(cc, await ctx.kubectl.pods(cc), ctx.members);
+  if (target !== 'any' && view.self.id === target) {
+    ctx.io.out(`${leader.metadata!.name} leads already`);
+    return 0;
+  }
   const reply = await ctx.members.admin(leader, 'transfer_leadership', { to: String(target) }, 20_000);
   if (typeof reply.error === 'string') throw new Error(`${leader.metadata!.name} refused: ${reply.error}`);
   const [from, next, ms] = [reply.from, reply.to, reply.elapsed_ms];

@@ -3,6 +3,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { MemberEntryWire, MembersReply } from '../../../protocol/src/admin-api.js';
 import type { CoordinationCluster, MemberStatus } from '../api/index.js';
+import { podName } from '../plan/names.js';
 import { quotaState, type QuotaRow } from './quota.js';
 
 /** Rows with each column as wide as its widest cell, two spaces apart; no trailing spaces. */
@@ -89,12 +90,15 @@ export function statusScreen(v: StatusView): string {
   const status = cc.status ?? {};
   const ready = status.conditions?.find((c) => c.type === 'Ready');
   const created = cc.metadata.creationTimestamp ? new Date(cc.metadata.creationTimestamp).getTime() : undefined;
+  // The members' word when asked (leadership may have moved since the operator last looked), else the status's.
+  const liveLeader = v.live?.members.find((m) => m.is_leader);
+  const leaderName = liveLeader ? podName(cc.metadata.name!, liveLeader.id) : status.leader;
   const stale = status.observedGeneration !== undefined && cc.metadata.generation !== undefined && status.observedGeneration < cc.metadata.generation;
   const header: string[][] = [
     ['Cluster:', `${cc.metadata.namespace}/${cc.metadata.name}${created !== undefined ? ` (age ${age(now.getTime() - created)})` : ''}`],
     ['Status:', ready ? `${ready.status === 'True' ? 'Ready' : `Not ready, ${ready.reason}`}: ${ready.message}` : 'no status yet (is the operator running?)'],
     ['Voters:', `${status.readyVoters ?? 0}/${status.voters ?? 0} ready${status.members ? `, ${status.members.length} members` : ''}`],
-    ['Leader:', status.leader ?? 'none'],
+    ['Leader:', leaderName ?? 'none'],
     ['Image:', cc.spec.image],
     ['Connect:', status.connectString ?? '-'],
   ];
@@ -109,7 +113,7 @@ export function statusScreen(v: StatusView): string {
   else {
     const rows = members.map((m) => {
       const l = live.get(m.serverId);
-      const leads = l ? l.is_leader : status.leader === m.name;
+      const leads = v.live ? l?.is_leader === true : status.leader === m.name;
       const lag = l?.lag ?? m.lag;
       return [
         m.name,

@@ -123,6 +123,14 @@ describe('kubectl corral: formatting', () => {
     expect(screen).toContain('Quotas:\n  none declared');
   });
 
+  it("leadership that moved since the operator's last look: the members' word wins", () => {
+    const moved: MembersReply = { ...live, members: live.members.map((m) => ({ ...m, is_leader: m.id === 2 })) };
+    const screen = statusScreen({ cc, pods, live: moved, quotas: [], now });
+    expect(screen).toContain('Leader:   orders-2\n');
+    expect(screen).toMatch(/^ {2}orders-1 .* follower /m);
+    expect(screen).toMatch(/^ {2}orders-2 .* leader /m);
+  });
+
   it('a cluster the operator has not seen yet', () => {
     const fresh: CoordinationCluster = { ...cc, metadata: { ...cc.metadata, generation: 5 }, status: { observedGeneration: 4 } };
     const screen = statusScreen({ cc: fresh, pods: [], quotas: [], now });
