@@ -23,7 +23,7 @@ export interface Output {
 }
 
 /** Fetches a URL and prints the body; exit 3 on an HTTP error status, 4 when there is no answer. Runs with the image's node. */
-const FETCH_SCRIPT =
+export const FETCH_SCRIPT =
   'fetch(process.argv[1],{signal:AbortSignal.timeout(Number(process.argv[2]))}).then(async r=>{process.stdout.write(await r.text());process.exitCode=r.ok?0:3},e=>{process.stderr.write(String(e.cause??e));process.exitCode=4})';
 
 export const podIP = (pod: V1Pod): string => {
