@@ -6,6 +6,7 @@ import { onBed } from './support/bed.js';
 import { CHARTS, helm } from './support/helm.js';
 import { exists, kubectl, kubectlJson, testNamespace } from './support/kubectl.js';
 import { KubectlPlugin } from './support/plugin.js';
+import { testImage } from './support/pods.js';
 import { waitUntil } from './support/wait.js';
 
 // The Helm path a platform team takes, on the bed: the operator chart installed (watching one namespace, so
@@ -15,7 +16,7 @@ import { waitUntil } from './support/wait.js';
 // quick-start steps are printed (measured, not asserted).
 
 const repoRoot = join(import.meta.dirname, '../..');
-const IMAGE = process.env.CORRAL_E2E_IMAGE ?? 'localhost/corral:dev';
+const IMAGE = testImage;
 const [REPOSITORY, TAG] = [IMAGE.slice(0, IMAGE.lastIndexOf(':')), IMAGE.slice(IMAGE.lastIndexOf(':') + 1)];
 const RELEASE = 'e2e-corral-operator';
 const OPERATOR_LABELS = 'app.kubernetes.io/name=corral-operator';
