@@ -126,7 +126,8 @@ describe('corral-operator', () => {
   it('rolls a config change out one member at a time, the leader last, the never-leader never leading', async () => {
     const before = await memberPods(ns.name, 'geo');
     const tieId = [...before.values()].find((p) => p.metadata.labels['corral.dev/group'] === 'tie').metadata.labels['corral.dev/server-id'];
-    const oldRevision = before.get(1).metadata.labels['corral.dev/revision'];
+    // Revisions are per group (placement is part of the hash): compare each member with its own.
+    const oldRevision = (id: number) => before.get(id)?.metadata.labels['corral.dev/revision'];
     // Watch leadership from every member while the roll runs.
     const leaders = new Set<number>();
     let watching = true;
@@ -145,8 +146,8 @@ describe('corral-operator', () => {
     await kubectl(['patch', 'coordinationcluster', 'geo', '-n', ns.name, '--type=merge', '-p', JSON.stringify({ spec: { config: { tickTime: '500', snapCount: '20000' } } })]);
     const pods = await waitUntil('every member at the new revision and ready', async () => {
       const now = await memberPods(ns.name, 'geo');
-      const done = [...now.values()].every(
-        (p) => p.metadata.labels['corral.dev/revision'] !== oldRevision && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
+      const done = [...now.entries()].every(
+        ([id, p]) => p.metadata.labels['corral.dev/revision'] !== oldRevision(id) && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'),
       );
       return done && now.size === 4 ? now : false;
     }, { timeoutMs: 300_000, intervalMs: 1000 });
