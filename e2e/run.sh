@@ -32,6 +32,8 @@ e2e/cluster/up.sh
 . "$STATE/env"
 export CORRAL_E2E_K8S_VERSION=$K8S_VERSION CORRAL_E2E_TARGET=bed
 export CORRAL_E2E_AGENT_CONTROL=http://127.0.0.1:$AGENT_CONTROL_PORT
+# One tag for the image built and the image tested (another tag keeps a second bed's build apart).
+export CORRAL_E2E_IMAGE=${CORRAL_IMAGE:-localhost/corral:dev}
 phase "control plane up"
 
 if [[ -f e2e/image/build.sh ]]; then
