@@ -7,9 +7,10 @@ import { FrameDecoder, fourLetterWord } from '../../../protocol/src/framing.js';
 import { argumentBytes } from '../admin/four-letter.js';
 import { MarshallingError } from '../../../protocol/src/jute.js';
 import { decodeConnectRequest, decodeRequestFrame, encodeNotification, encodeReply } from '../../../protocol/src/messages.js';
-import type { ClientRequest, ConnectRequest, Id } from '../../../protocol/src/records.js';
+import type { ConnectRequest, Id } from '../../../protocol/src/records.js';
 import { UnknownOpCodeError } from '../../../protocol/src/request-codec.js';
 import type { ReplyBytes } from '../../../protocol/src/response-codec.js';
+import { isAccepted, opName, type AcceptedRequest } from './opcodes.js';
 import { isReadOp } from './reads.js';
 import type { TurnBudget } from './turn-budget.js';
 import type { Watcher } from './watches.js';
@@ -23,7 +24,7 @@ export interface ConnectionHost {
   /** Bounds the client work (frames handled, socket writes) of one turn of the event loop. */
   readonly turns: TurnBudget;
   handshake(conn: ClientConnection, req: ConnectRequest): void;
-  request(conn: ClientConnection, xid: number, req: ClientRequest): void;
+  request(conn: ClientConnection, xid: number, req: AcceptedRequest): void;
   /** The answer to a four-letter word: its 4 bytes and the argument bytes it takes (stmk's trace mask). */
   fourLetterWord(head: Buffer, argument: Buffer | undefined): Buffer;
   closed(conn: ClientConnection, reason: string): void;
@@ -43,15 +44,6 @@ export interface Slot {
   /** A read waiting for earlier requests to be answered first. */
   run?: () => ReplyBytes;
 }
-
-const OP_NAMES: Partial<Record<OpCode, string>> = {
-  [OpCode.Create]: 'CREA', [OpCode.Create2]: 'CREA', [OpCode.CreateContainer]: 'CREA', [OpCode.CreateTTL]: 'CREA',
-  [OpCode.Delete]: 'DELE', [OpCode.Exists]: 'EXIS', [OpCode.GetData]: 'GETD', [OpCode.SetData]: 'SETD',
-  [OpCode.GetACL]: 'GETA', [OpCode.SetACL]: 'SETA', [OpCode.GetChildren]: 'GETC', [OpCode.GetChildren2]: 'GETC',
-  [OpCode.Sync]: 'SYNC', [OpCode.Ping]: 'PING', [OpCode.Multi]: 'MULT', [OpCode.MultiRead]: 'MLTR',
-  [OpCode.CloseSession]: 'CLOS', [OpCode.SetWatches]: 'SETW', [OpCode.SetWatches2]: 'STW2', [OpCode.AddWatch]: 'ADDW',
-  [OpCode.Auth]: 'AUTH', [OpCode.WhoAmI]: 'HOMI', [OpCode.Reconfig]: 'RECO', [OpCode.GetEphemerals]: 'GETE',
-};
 
 /** The connection a socket carries, so that one set of listener functions serves every socket. */
 const CONNECTION = Symbol('connection');
@@ -314,17 +306,24 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     try {
       decoded = decodeRequestFrame(frame);
     } catch (err) {
-      if (err instanceof UnknownOpCodeError) {
-        this.host.log.warn({ session: hex(this.sessionId), xid: err.xid }, 'unknown request type');
-        this.answer(err.xid, OpCode.Error, () => encodeReply(err.xid, this.host.lastZxid(), ErrorCode.Unimplemented));
-        return;
-      }
+      if (err instanceof UnknownOpCodeError) return this.refuseRequest(err.xid, err.opCode);
       throw err;
     }
     const { header, request } = decoded;
+    if (!isAccepted(request)) return this.refuseRequest(header.xid, request.type);
     this.lastCxid = header.xid;
-    this.lastOperation = OP_NAMES[request.type as OpCode] ?? 'NA';
+    this.lastOperation = opName(request.type);
     this.host.request(this, header.xid, request);
+  }
+
+  /**
+   * An opcode clients may not send (see OPCODES): ZooKeeper's answer to an unknown request, UNIMPLEMENTED with its
+   * xid, then the connection closed. The session lives on for the client's next connection.
+   */
+  private refuseRequest(xid: number, opCode: number): void {
+    this.host.log.warn({ session: hex(this.sessionId), xid, opCode }, 'unknown request type');
+    this.answer(xid, OpCode.Error, () => encodeReply(xid, this.host.lastZxid(), ErrorCode.Unimplemented));
+    this.closeAfterFlush('unknown request type');
   }
 
   /** Session established: sends the connect response and starts on frames that were waiting. */

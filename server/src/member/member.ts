@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ErrorCode, isEphemeral, OpCode, Xid } from '../../../protocol/src/constants.js';
 import { encodeReply } from '../../../protocol/src/messages.js';
-import type { ClientRequest, ClientResponse, ConnectRequest } from '../../../protocol/src/records.js';
+import type { ClientResponse, ConnectRequest } from '../../../protocol/src/records.js';
 import { formatDynamicConfig } from '../config/dynamic-config.js';
 import { noOwnServerLine, ownIdentity, type MemberConfig } from '../config/member-config.js';
 import type { ServerSpec } from '../config/server-line.js';
@@ -24,6 +24,7 @@ import { PeerNetwork } from '../peer/peer-network.js';
 import { peerAddresses } from '../peer/addresses.js';
 import { ClientConnection, hex, type ConnectionHost, type Slot } from './connection.js';
 import { isExpiredNode } from '../tree/znode.js';
+import type { AcceptedRequest } from './opcodes.js';
 import { answerRead, encodeAnswer, isReadRequest, restoreWatches } from './reads.js';
 import { SessionEntry, SessionRegistry } from './sessions.js';
 import { SessionAdmission } from './session-admission.js';
@@ -477,7 +478,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
 
   // ---- Requests ----
 
-  request(conn: ClientConnection, xid: number, req: ClientRequest): void {
+  request(conn: ClientConnection, xid: number, req: AcceptedRequest): void {
     this.stats.received();
     const sessionId = conn.sessionId!;
     const session = this.registry.get(sessionId);
@@ -517,12 +518,6 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       case OpCode.Sasl:
         conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Unimplemented));
         return;
-      case OpCode.Check:
-        // Only inside a multi, from ZooKeeper 3.9.3 on (ZOOKEEPER-2623): alone it is an unknown request, answered
-        // UNIMPLEMENTED before the connection is closed. The session lives on; its client reconnects.
-        conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Unimplemented));
-        conn.finish();
-        return;
       case OpCode.Reconfig:
         return this.reconfigs.handle(conn, xid, req);
       case OpCode.CloseSession:
@@ -543,7 +538,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       });
       return;
     }
-    this.write(conn, session, xid, req as WriteRequest);
+    this.write(conn, session, xid, req);
   }
 
   private write(conn: ClientConnection, session: SessionEntry, xid: number, req: WriteRequest): void {

@@ -9,6 +9,7 @@ import { permits } from '../tree/acl.js';
 import type { DataTree } from '../tree/datatree.js';
 import { invalidPathReason } from '../tree/paths.js';
 import { statOf, type ZNode } from '../tree/znode.js';
+import { opClass, type OpCodeOf, type RequestOf } from './opcodes.js';
 import type { Watcher, WatchManager } from './watches.js';
 
 export interface ReadContext {
@@ -67,44 +68,8 @@ function sharedGetDataBody(node: ZNode): Buffer {
   return body;
 }
 
-/** The request variants whose opcode is in K (splitting variants that share a layout across opcodes). */
-export type RequestOf<K extends OpCode> = ClientRequest extends infer R
-  ? R extends { type: infer T }
-    ? T extends K
-      ? R & { type: T }
-      : never
-    : never
-  : never;
-
-export type ReadRequest = RequestOf<
-      | OpCode.Exists
-      | OpCode.GetData
-      | OpCode.GetChildren
-      | OpCode.GetChildren2
-      | OpCode.GetACL
-      | OpCode.GetAllChildrenNumber
-      | OpCode.GetEphemerals
-      | OpCode.MultiRead
-      | OpCode.AddWatch
-      | OpCode.CheckWatches
-      | OpCode.RemoveWatches
-      | OpCode.WhoAmI
->;
-
-const READ_OPS = new Set<number>([
-  OpCode.Exists,
-  OpCode.GetData,
-  OpCode.GetChildren,
-  OpCode.GetChildren2,
-  OpCode.GetACL,
-  OpCode.GetAllChildrenNumber,
-  OpCode.GetEphemerals,
-  OpCode.MultiRead,
-  OpCode.AddWatch,
-  OpCode.CheckWatches,
-  OpCode.RemoveWatches,
-  OpCode.WhoAmI,
-]);
+/** Requests answered here: the opcodes of class `read` in the opcode table. */
+export type ReadRequest = RequestOf<OpCodeOf<'read'>>;
 
 export function isReadRequest(req: ClientRequest): req is ReadRequest {
   return isReadOp(req.type);
@@ -112,7 +77,7 @@ export function isReadRequest(req: ClientRequest): req is ReadRequest {
 
 /** Whether an opcode is one of the requests answered here from the tree (see isReadRequest). */
 export function isReadOp(type: number): boolean {
-  return READ_OPS.has(type);
+  return opClass(type) === 'read';
 }
 
 const ok = (body: ClientResponse): Answer => ({ err: ErrorCode.Ok, body });

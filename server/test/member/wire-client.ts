@@ -81,6 +81,24 @@ export class WireClient {
     });
   }
 
+  /**
+   * Sends a frame with the given header and raw body bytes (opcodes the codec would not encode) and resolves with
+   * the header of the next reply. Nothing else may be outstanding.
+   */
+  exchangeRaw(xid: number, type: number, body: Buffer = Buffer.alloc(0)): Promise<ReplyHeader> {
+    if (this.closedReason) return Promise.reject(this.closedReason);
+    if (this.pending.size > 0 || this.nextReply) return Promise.reject(new Error('exchange with requests outstanding'));
+    const frame = Buffer.alloc(12 + body.length);
+    frame.writeInt32BE(8 + body.length, 0);
+    frame.writeInt32BE(xid, 4);
+    frame.writeInt32BE(type, 8);
+    body.copy(frame, 12);
+    return new Promise((resolve, reject) => {
+      this.nextReply = { resolve, reject };
+      this.socket.write(frame);
+    });
+  }
+
   /** Like send, but throws unless the reply is OK. */
   async ok(req: ClientRequest): Promise<ClientResponse | undefined> {
     const r = await this.send(req);
