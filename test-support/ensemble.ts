@@ -1,5 +1,5 @@
 // A Corral ensemble of real member processes on loopback, for tests that kill, pause and restart members.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fourLetterWord } from './four-letter-words.js';
@@ -39,6 +39,12 @@ export interface Ensemble {
   /** Waits until every running member (or those given) answers srvr with a Mode. */
   ready(timeoutMs?: number, members?: EnsembleMember[]): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Replaces a member's server lines, keeping the rest of its zoo.cfg (a restart reads the file again). */
+export function rewriteServerLines(m: EnsembleMember, lines: readonly string[]): void {
+  const rest = readFileSync(m.configPath, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('server.'));
+  writeFileSync(m.configPath, [...rest, ...lines, ''].join('\n'));
 }
 
 /**

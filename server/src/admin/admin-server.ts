@@ -1,8 +1,8 @@
-// ZooKeeper's AdminServer over node:http: `<commandURL>` lists the commands, `<commandURL>/<name>` runs one and
-// answers JSON shaped as ZooKeeper's (HTTP 200 even for errors, which go in the `error` field, except refused
-// authentication and bad input, as in ZooKeeper 3.9), and `/metrics` serves the Prometheus registry. The member adds
-// Corral's own commands through registerCommand, and endpoints outside the command URL (`/ready`) through
-// registerEndpoint.
+// ZooKeeper's AdminServer over node:http: `<commandURL>` lists the commands, `<commandURL>/<name>` runs one (GET, or
+// POST for a command that changes something) and answers JSON shaped as ZooKeeper's (HTTP 200 even for errors, which
+// go in the `error` field, except refused authentication and bad input, as in ZooKeeper 3.9), and `/metrics` serves
+// the Prometheus registry. The member adds Corral's own commands through registerCommand, and endpoints outside the
+// command URL (`/ready`) through registerEndpoint.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AdminServerConfig } from '../config/member-config.js';
 import type { MemberView } from '../member/view.js';
@@ -59,17 +59,19 @@ async function handle(
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found\n');
     return;
   }
-  if (req.method !== 'GET') {
-    res.writeHead(405, { Allow: 'GET', 'Content-Type': 'text/plain' }).end(`HTTP method ${req.method} is not supported by this URL\n`);
+  const name = isCommandPath ? decodeURIComponent(path.slice(base.length + 1)) : '';
+  const allowed = name === '' ? 'GET' : commands.methodOf(name);
+  if (req.method !== allowed) {
+    res.writeHead(405, { Allow: allowed, 'Content-Type': 'text/plain' }).end(`HTTP method ${req.method} is not supported by this URL\n`);
     return;
   }
+  req.resume(); // a POST's body, if any, is not read: arguments come in the query string, as for GET
   if (endpoint) {
     const { status, body } = await endpoint();
     res.writeHead(status, { 'Content-Type': 'application/json' }).end(toJackson(body));
     return;
   }
   if (!isCommandPath) return serveMetrics(metricsRegistry(view), res);
-  const name = decodeURIComponent(path.slice(base.length + 1));
   if (name === '') {
     const links = commands.primaryNames().map((c) => `<a href="${base}/${c}">${c}</a>\n<br/>\n`);
     res.writeHead(200, { 'Content-Type': 'text/html' }).end(links.join(''));

@@ -44,14 +44,20 @@ export type CommandResult = CommandData | CommandRefusal;
 
 export type CommandHandler = (view: MemberView, args: CommandArgs, request: CommandRequest) => CommandResult | Promise<CommandResult>;
 
+/** GET reads; POST changes something (as ZooKeeper 3.9 splits its commands), so a link or a prefetch cannot run it. */
+export type CommandMethod = 'GET' | 'POST';
+
 export interface CommandOptions {
   /** Refuse with ZooKeeper's "not currently serving" error while the member does not serve clients (default true). */
   serverRequired?: boolean;
+  /** The one HTTP method the command answers (default GET). */
+  method?: CommandMethod;
 }
 
 interface Registered {
   primary: string;
   serverRequired: boolean;
+  method: CommandMethod;
   handler: CommandHandler;
 }
 
@@ -68,8 +74,13 @@ export class CommandRegistry {
 
   /** Registers `name` and its aliases; a later registration of a name replaces the earlier one. */
   registerCommand(name: string, aliases: readonly string[], handler: CommandHandler, options: CommandOptions = {}): void {
-    const entry = { primary: name, serverRequired: options.serverRequired ?? true, handler };
+    const entry = { primary: name, serverRequired: options.serverRequired ?? true, method: options.method ?? 'GET', handler };
     for (const n of [name, ...aliases]) this.byName.set(n, entry);
+  }
+
+  /** The HTTP method command `name` answers (GET for names it does not know: they are answered as unknown). */
+  methodOf(name: string): CommandMethod {
+    return this.byName.get(name)?.method ?? 'GET';
   }
 
   /** Primary names, sorted (the command list page). */

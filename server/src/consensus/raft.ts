@@ -18,7 +18,7 @@
 // - Inputs: tick() at a fixed interval; step(msg) for every message received; propose(),
 //   proposeMembership() (after stageJoiners() for the servers it adds), transferLeadership(), readIndex(),
 //   campaign(); persisted(id) and reportSnapshot(peer, ok) as described below; compact(index) after
-//   snapshotting.
+//   snapshotting; forceSoleVoter() only to recover from a lost quorum on an operator's request.
 // - Then call ready() (it drains the output; `hasReady()` tells whether there is any) and:
 //   1. `persist`: write `snapshot` (if present; the data already arrived out of band), then
 //      `entries` (the first entry's index replaces that index and everything after it in the host's
@@ -335,6 +335,31 @@ export class RaftCore {
     if (!pr) return undefined;
     if (!pr.recentActive && !pr.wasActive) return 'silent';
     return pr.state === 'replicate' ? 'synced' : 'catchingUp';
+  }
+
+  /**
+   * Rebuilds the ensemble around this member after its quorum was lost for good, on an operator's explicit request
+   * (etcd's --force-new-cluster; a ZooKeeper dynamic config cut down to one server by hand). Everything in this
+   * member's log counts as committed (its uncommitted tail is kept, not dropped); then, in a new term, a config
+   * entry making this member the sole voter and removing every other member is appended and committed at once,
+   * and the member campaigns (alone, it wins once the entry is durable). `info` is the host data of the changes
+   * (for this member, and for each removed one), as in proposeMembership. Unsafe by nature: writes only the lost
+   * members held are gone, and a quorum of the old configuration must never come back with its data. The host
+   * decides when this is allowed (never while a quorum serves) and whether it already happened. Returns the index
+   * and term of the forced entry.
+   */
+  forceSoleVoter(info: { self: unknown; removed: unknown }): { index: number; term: number } {
+    this.becomeFollower(this.termValue + 1, 0);
+    this.commitTo(this.log.lastIndex()); // and so the latest membership in the log is in force
+    const changes: MembershipChange[] = [
+      ...replicaPeers(this.membershipValue, this.id).map((id) => ({ id, role: 'removed' as const, info: info.removed })),
+      { id: this.id, role: 'voter', info: info.self },
+    ];
+    const membership: Membership = { voters: [this.id], neverLeaders: [], observers: [] };
+    const forced = this.appendOwn(EntryKind.Config, encodeConfig({ changes, membership }));
+    this.commitTo(forced.index);
+    this.campaign();
+    return { index: forced.index, term: forced.term };
   }
 
   /** Hand leadership to `target`, or to the most up-to-date eligible voter. */

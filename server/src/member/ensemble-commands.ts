@@ -1,7 +1,8 @@
 // Corral's own AdminServer commands for whoever operates an ensemble (the Kubernetes operator among them): who is a
 // member with which role, how far behind each one is and what this member says of itself (`members`, in the shape
 // of protocol/src/admin-api.ts, which the operator parses), whether it is ready to serve (`/ready`, the pod's
-// readiness probe), its connection limits, read and changed live, and moving leadership away on demand.
+// readiness probe), its connection limits, read and changed live, moving leadership away on demand, and rebuilding
+// the ensemble from this member after its quorum was lost for good (`recover_quorum`).
 import type { ConnectionLimitsWire, MemberEntryWire, MembersReply } from '../../../protocol/src/admin-api.js';
 import { superUserRefusal } from '../admin/admin-auth.js';
 import type { AdminServer } from '../admin/admin-server.js';
@@ -15,6 +16,10 @@ export type TransferOutcome =
   | { ok: true; from: number; to: number; elapsedMs: number }
   | { ok: false; error: string; leader: number };
 
+export type RecoveryOutcome =
+  | { ok: true; recovered: boolean; removed: number[]; configVersion: number; lastZxid: number; leader: number }
+  | { ok: false; error: string };
+
 export interface EnsembleControl {
   /** This member's id in memberStatus() (a standalone member is 1 there, while conf reports its serverId as 0). */
   memberId(): number;
@@ -26,6 +31,11 @@ export interface EnsembleControl {
   /** New connections are checked against the new limits; connections already open stay. */
   setConnectionLimits(limits: Partial<ConnectionLimitsWire>): void;
   transferLeadership(target: number | 'any'): Promise<TransferOutcome>;
+  /**
+   * Makes this member the sole voter of a new configuration and lets it lead, keeping its data: the way back from a
+   * quorum lost for good. Refused while it is part of a serving quorum; a no-op when it already is the sole voter.
+   */
+  recoverQuorum(): Promise<RecoveryOutcome>;
 }
 
 /** Java's int, which ZooKeeper's maxClientCnxns and maxCnxns are. */
@@ -97,6 +107,26 @@ export function registerEnsembleCommands(admin: AdminServer, control: EnsembleCo
       ['elapsed_ms', outcome.elapsedMs],
     ]);
   });
+  // Changes the membership by decree, so: POST only, the super user only, and answered while not serving (a member
+  // that lost its quorum does not serve).
+  admin.registerCommand(
+    'recover_quorum',
+    [],
+    async (v, _args, request) => {
+      const refused = superUserRefusal(request.authorization, v.config.superDigest);
+      if (refused) return refused;
+      const outcome = await control.recoverQuorum();
+      if (!outcome.ok) return new Map([['error', outcome.error]]);
+      return new Map<string, JsonValue>([
+        ['recovered', outcome.recovered],
+        ['leader', outcome.leader],
+        ['removed', outcome.removed],
+        ['config_version', `0x${hexLong(outcome.configVersion)}`],
+        ['last_zxid', `0x${hexLong(outcome.lastZxid)}`],
+      ]);
+    },
+    { serverRequired: false, method: 'POST' },
+  );
 }
 
 /** The limits a connection_limits request sets, or why they are refused (400): each a whole number, 0 = unlimited. */

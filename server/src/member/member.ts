@@ -9,7 +9,7 @@ import type { ClientResponse, ConnectRequest } from '../../../protocol/src/recor
 import { formatDynamicConfig } from '../config/dynamic-config.js';
 import { noOwnServerLine, ownIdentity, type MemberConfig } from '../config/member-config.js';
 import type { ServerSpec } from '../config/server-line.js';
-import { isJoint, type MembershipChange } from '../consensus/membership.js';
+import { decodeConfig, isJoint, type MembershipChange } from '../consensus/membership.js';
 import type { Message } from '../consensus/messages.js';
 import { RaftCore, type SoftState } from '../consensus/raft.js';
 import { EntryKind, type Entry, type Membership, type NodeId, type SnapshotMeta } from '../consensus/types.js';
@@ -31,13 +31,13 @@ import { SessionAdmission } from './session-admission.js';
 import { SessionLiveness, type TouchReport } from './session-liveness.js';
 import { QuorumLoss, connectedQuorum } from './quorum-loss.js';
 import { ReconfigRequests } from './reconfig-requests.js';
-import { serversAfterLog } from './reconfig.js';
+import { serversAfterLog, type ChangeInfo } from './reconfig.js';
 import { ensembleMode, memberStatuses, quorumView } from './ensemble-status.js';
 import { ServerStatsCounter } from './server-stats.js';
 import type { ConnectionInfo, MemberView, QuorumView, ServerMode } from './view.js';
 import { TurnBudget } from './turn-budget.js';
 import { WatchManager } from './watches.js';
-import { registerEnsembleCommands, type EnsembleControl, type TransferOutcome } from './ensemble-commands.js';
+import { registerEnsembleCommands, type EnsembleControl, type RecoveryOutcome, type TransferOutcome } from './ensemble-commands.js';
 import { ReadinessCheck, type Readiness } from './readiness.js';
 import type { ConnectionLimitsWire, MemberEntryWire } from '../../../protocol/src/admin-api.js';
 import { SERVER_VERSION } from '../version.js';
@@ -751,6 +751,47 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     return { ok: false, error: 'leadership transfer timed out', leader: core.leader };
   }
 
+  /**
+   * Rebuilds the ensemble from this member after its quorum was lost for good (see RaftCore.forceSoleVoter): it
+   * becomes the sole voter of a new configuration, written to its log like any reconfig (so it is durable, and
+   * /zookeeper/config gets a version above any it served), drops the other members from its peers (the lost ones
+   * can no longer reach it; a reconfig adds servers back, fresh), and leads. Refused while a leader is reachable or
+   * a quorum of voters is connected; a no-op once it already is the sole voter. Resolves once it leads with the new
+   * configuration applied.
+   */
+  async recoverQuorum(timeoutMs = 4 * this.config.tickTime): Promise<RecoveryOutcome> {
+    const replicator = this.replicator;
+    if (this.config.standalone || !replicator) return { ok: false, error: 'a standalone member has no quorum to recover' };
+    const core = replicator.core;
+    const id = this.nodeId;
+    let removed: number[] = [];
+    let appliedBy = 0;
+    if (!isSoleVoter(core.membership, id)) {
+      if (replicator.hasReachableLeader) {
+        return { ok: false, error: `member ${id} is part of a serving quorum (leader ${core.leader}): recovery is only for a quorum lost for good` };
+      }
+      if (this.quorumReachable()) {
+        return { ok: false, error: `member ${id} is connected to a quorum of voters: an election is under way, the quorum is not lost` };
+      }
+      const self = this.state.servers.get(id);
+      if (!self) return { ok: false, error: `member ${id} is not in the configuration it holds: there is nothing to rebuild from` };
+      const time = Date.now();
+      const info: { self: ChangeInfo; removed: ChangeInfo } = { self: { spec: { ...self, role: 'participant' }, time }, removed: { time } };
+      const lastZxid = hex(BigInt(this.state.lastZxid));
+      const forced = core.forceSoleVoter(info);
+      replicator.schedule();
+      removed = decodeConfig(core.entry(forced.index)!.data).changes.flatMap((c) => (c.role === 'removed' ? [c.id] : []));
+      appliedBy = forced.index;
+      this.log.warn({ removed, index: forced.index, term: forced.term, lastZxid }, 'quorum recovery: this member is the sole voter of a new configuration; writes only the removed members held are lost');
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (!(core.role === 'leader' && this.appliedIndex >= appliedBy)) {
+      if (Date.now() > deadline) return { ok: false, error: `member ${id} did not take the lead within ${timeoutMs} ms` };
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return { ok: true, recovered: appliedBy > 0, removed, configVersion: this.state.configVersion, lastZxid: this.state.lastZxid, leader: id };
+  }
+
   serverState(): string {
     const leaderKnown = (this.replicator?.core.leader ?? 0) !== 0;
     return this.config.standalone || this.admission.readOnlyMode || leaderKnown ? this.mode() : 'looking';
@@ -843,6 +884,11 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     const stats = this.wal?.stats;
     return { count: stats?.fsyncs ?? 0, totalMs: 0, thresholdExceeded: 0 };
   }
+}
+
+/** Whether `id` is the one member of `m`, a voter (what a quorum recovery leaves). */
+function isSoleVoter(m: Membership, id: NodeId): boolean {
+  return !isJoint(m) && m.voters.length === 1 && m.voters[0] === id && m.neverLeaders.length === 0 && m.observers.length === 0;
 }
 
 /** The membership a list of server lines declares, by their roles. */

@@ -202,6 +202,19 @@ describe('AdminServer', () => {
     expect((await command(base, 'ready')).json.error).toBe('Unknown command: ready');
   });
 
+  it('a command registered for POST answers POST only; the others GET only', async () => {
+    const base = await start();
+    let runs = 0;
+    server!.registerCommand('change_it', [], () => new Map([['runs', ++runs]]), { method: 'POST' });
+    const get = await fetch(`${base}/commands/change_it`);
+    expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+    const post = await fetch(`${base}/commands/change_it?x=1`, { method: 'POST', body: 'ignored' });
+    expect([post.status, await post.json()]).toEqual([200, { runs: 1, command: 'change_it', error: null }]);
+    expect(runs).toBe(1);
+    const posted = await fetch(`${base}/commands/ruok`, { method: 'POST' });
+    expect([posted.status, posted.headers.get('allow')]).toEqual([405, 'GET']);
+  });
+
   it('honours admin.commandURL, 404s elsewhere, refuses other methods, serves /metrics', async () => {
     const base = await start(fakeView(), '/zk/');
     expect(((await (await fetch(`${base}/zk/ruok`)).json()) as { command: string }).command).toBe('ruok');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZooKeeperClient } from '../../../client/src/index.js';
-import { startEnsemble, type Ensemble, type EnsembleMember } from '../../../test-support/ensemble.js';
+import { rewriteServerLines, startEnsemble, type Ensemble, type EnsembleMember } from '../../../test-support/ensemble.js';
 import { freePorts } from '../../../test-support/ports.js';
 import { runProgram } from '../../../test-support/processes.js';
 import { CORRAL_SERVER_JS } from '../../../test-support/servers.js';
@@ -18,12 +18,6 @@ import { generateDigest } from '../../src/tree/acl.js';
 import { sleep } from './workload.js';
 
 const SUPER = { reconfigEnabled: true, 'DigestAuthenticationProvider.superDigest': generateDigest('super:secret') };
-
-/** Replaces a member's server lines, keeping the rest of its zoo.cfg. */
-function rewriteServerLines(m: EnsembleMember, lines: string[]): void {
-  const rest = readFileSync(m.configPath, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('server.'));
-  writeFileSync(m.configPath, [...rest, ...lines, ''].join('\n'));
-}
 
 /** Stops `m`, runs `whileDown`, and starts it again with `lines` as its server lines. */
 async function restartWith(ens: Ensemble, m: EnsembleMember, lines: string[], whileDown = async () => {}): Promise<void> {
