@@ -3,16 +3,11 @@ import { OpCode, Xid } from './constants.js';
 import { JuteReader } from './jute.js';
 import { encodeFrame } from './framing.js';
 import {
-  readConnectRequest,
-  readConnectResponse,
-  readReplyHeader,
-  readRequestHeader,
-  readWatcherEvent,
-  writeConnectRequest,
-  writeConnectResponse,
-  writeReplyHeader,
-  writeRequestHeader,
-  writeWatcherEvent,
+  connectRequestCodec,
+  connectResponseCodec,
+  replyHeaderCodec,
+  requestHeaderCodec,
+  watcherEventCodec,
 } from './record-codec.js';
 import { decodeRequest, writeRequestBody } from './request-codec.js';
 import { decodeResponse, writeResponseBody } from './response-codec.js';
@@ -29,11 +24,11 @@ import type {
 // ---- Server side ----
 
 export function decodeConnectRequest(frame: Buffer): ConnectRequest {
-  return readConnectRequest(new JuteReader(frame));
+  return connectRequestCodec.read(new JuteReader(frame));
 }
 
 export function encodeConnectResponse(res: ConnectResponse): Buffer {
-  return encodeFrame((w) => writeConnectResponse(w, res));
+  return encodeFrame((w) => connectResponseCodec.write(w, res));
 }
 
 /**
@@ -42,14 +37,14 @@ export function encodeConnectResponse(res: ConnectResponse): Buffer {
  */
 export function decodeRequestFrame(frame: Buffer): { header: RequestHeader; request: ClientRequest } {
   const r = new JuteReader(frame);
-  const header = readRequestHeader(r);
+  const header = requestHeaderCodec.read(r);
   return { header, request: decodeRequest(header, r) };
 }
 
 /** A reply frame. The body is written only when `err` is 0 and a body is given, as ZooKeeper does. */
 export function encodeReply(xid: number, zxid: number, err: number, body?: ClientResponse): Buffer {
   return encodeFrame((w) => {
-    writeReplyHeader(w, { xid, zxid, err });
+    replyHeaderCodec.write(w, { xid, zxid, err });
     if (err === 0 && body !== undefined) writeResponseBody(w, body);
   });
 }
@@ -57,24 +52,24 @@ export function encodeReply(xid: number, zxid: number, err: number, body?: Clien
 /** A watch notification frame (xid -1, zxid -1, as ZooKeeper sends them). */
 export function encodeNotification(event: WatcherEvent): Buffer {
   return encodeFrame((w) => {
-    writeReplyHeader(w, { xid: Xid.Notification, zxid: -1, err: 0 });
-    writeWatcherEvent(w, event);
+    replyHeaderCodec.write(w, { xid: Xid.Notification, zxid: -1, err: 0 });
+    watcherEventCodec.write(w, event);
   });
 }
 
 // ---- Client side ----
 
 export function encodeConnectRequest(req: ConnectRequest): Buffer {
-  return encodeFrame((w) => writeConnectRequest(w, req));
+  return encodeFrame((w) => connectRequestCodec.write(w, req));
 }
 
 export function decodeConnectResponse(frame: Buffer): ConnectResponse {
-  return readConnectResponse(new JuteReader(frame));
+  return connectResponseCodec.read(new JuteReader(frame));
 }
 
 export function encodeRequest(xid: number, req: ClientRequest): Buffer {
   return encodeFrame((w) => {
-    writeRequestHeader(w, { xid, type: req.type });
+    requestHeaderCodec.write(w, { xid, type: req.type });
     writeRequestBody(w, req);
   });
 }
@@ -90,14 +85,14 @@ export type ServerMessage =
  */
 export function decodeServerFrame(frame: Buffer): ServerMessage {
   const reader = new JuteReader(frame);
-  const header = readReplyHeader(reader);
-  if (header.xid === Xid.Notification) return { kind: 'notification', header, event: readWatcherEvent(reader) };
+  const header = replyHeaderCodec.read(reader);
+  if (header.xid === Xid.Notification) return { kind: 'notification', header, event: watcherEventCodec.read(reader) };
   return { kind: 'reply', header, reader };
 }
 
 /** decodeServerFrame + decodeResponse for a reply whose request type is known; body is undefined on error. */
 export function decodeReply(frame: Buffer, type: OpCode): { header: ReplyHeader; body: ClientResponse | undefined } {
   const r = new JuteReader(frame);
-  const header = readReplyHeader(r);
+  const header = replyHeaderCodec.read(r);
   return { header, body: header.err === 0 ? decodeResponse(type, r) : undefined };
 }

@@ -2,17 +2,9 @@
 // A reply carries no opcode, so decoding needs the type of the request it answers.
 import { ErrorCode, OpCode } from './constants.js';
 import { JuteWriter, MarshallingError, type JuteReader } from './jute.js';
-import {
-  MULTI_END,
-  readACLs,
-  readMultiHeader,
-  readStat,
-  writeACLs,
-  writeMultiHeader,
-  writeReplyHeader,
-  writeStat,
-} from './record-codec.js';
-import type { ClientInfo, ClientResponse, OpResult, Stat } from './records.js';
+import { buffer, int, nullableBuffer, record, stringVector, ustring, vector, type Codec } from './layout.js';
+import { aclsCodec, MULTI_END, multiHeaderCodec, replyHeaderCodec, statCodec } from './record-codec.js';
+import type { ClientResponse, OpResult, Stat } from './records.js';
 
 /**
  * One reply frame as the bytes to send: a single Buffer, or chunks sent back to back (with writev) so that a
@@ -32,7 +24,7 @@ const REPLY_HEAD_BYTES = 20;
 export function encodeGetDataBody(data: Uint8Array | null, stat: Stat): Buffer {
   const w = new JuteWriter(4 + (data?.length ?? 0) + STAT_BYTES);
   w.writeBuffer(data);
-  writeStat(w, stat);
+  statCodec.write(w, stat);
   return w.finish();
 }
 
@@ -43,7 +35,7 @@ const heads = new JuteWriter();
 export function sharedBodyReply(xid: number, zxid: number, body: Buffer): Buffer[] {
   try {
     heads.writeInt(REPLY_HEAD_BYTES - 4 + body.length);
-    writeReplyHeader(heads, { xid, zxid, err: ErrorCode.Ok });
+    replyHeaderCodec.write(heads, { xid, zxid, err: ErrorCode.Ok });
   } catch (e) {
     heads.reset();
     throw e;
@@ -51,114 +43,96 @@ export function sharedBodyReply(xid: number, zxid: number, body: Buffer): Buffer
   return [heads.finish(), body];
 }
 
-/** Writes a successful reply's body (not the header). */
-export function writeResponseBody(w: JuteWriter, res: ClientResponse): void {
-  switch (res.type) {
-    case OpCode.Create:
-    case OpCode.Sync:
-      w.writeString(res.path);
-      return;
-    case OpCode.Create2:
-    case OpCode.CreateContainer:
-    case OpCode.CreateTTL:
-      w.writeString(res.path);
-      writeStat(w, res.stat);
-      return;
-    case OpCode.Exists:
-    case OpCode.SetData:
-    case OpCode.SetACL:
-      writeStat(w, res.stat);
-      return;
-    case OpCode.GetData:
-    case OpCode.Reconfig:
-      w.writeBuffer(res.data);
-      writeStat(w, res.stat);
-      return;
-    case OpCode.GetACL:
-      writeACLs(w, res.acl);
-      writeStat(w, res.stat);
-      return;
-    case OpCode.GetChildren:
-      w.writeStringVector(res.children);
-      return;
-    case OpCode.GetChildren2:
-      w.writeStringVector(res.children);
-      writeStat(w, res.stat);
-      return;
-    case OpCode.GetEphemerals:
-      w.writeStringVector(res.ephemerals);
-      return;
-    case OpCode.GetAllChildrenNumber:
-      w.writeInt(res.totalNumber);
-      return;
-    case OpCode.WhoAmI:
-      w.writeVector(res.clientInfo, writeClientInfo);
-      return;
-    case OpCode.Sasl:
-      w.writeBuffer(res.token);
-      return;
-    case OpCode.Multi:
-    case OpCode.MultiRead:
-      for (const result of res.results) writeOpResult(w, result);
-      writeMultiHeader(w, MULTI_END);
-      return;
-    case OpCode.AddWatch:
-      // ZooKeeper answers addWatch with an ErrorResponse body holding 0.
-      w.writeInt(ErrorCode.Ok);
-      return;
-    case OpCode.Delete:
-    case OpCode.Check:
-    case OpCode.Ping:
-    case OpCode.CloseSession:
-    case OpCode.Auth:
-    case OpCode.SetWatches:
-    case OpCode.SetWatches2:
-    case OpCode.CheckWatches:
-    case OpCode.RemoveWatches:
-      return;
-  }
-}
+/** The body of a reply to a request of type K (without the opcode, which the reply does not carry). */
+type BodyOf<K, R = ClientResponse> = R extends { type: infer T } ? (K extends T ? Omit<R, 'type'> : never) : never;
 
-function writeClientInfo(w: JuteWriter, c: ClientInfo): void {
-  w.writeString(c.authScheme);
-  w.writeString(c.user);
-}
+const pathStat = record({ path: ustring, stat: statCodec });
+const statOnly = record({ stat: statCodec });
+const dataStat = record({ data: nullableBuffer, stat: statCodec });
+const children = record({ children: stringVector });
+const none = record({});
 
-function readClientInfo(r: JuteReader): ClientInfo {
-  return { authScheme: r.readString(), user: r.readString() };
-}
+/** Result bodies a multi or multiRead response may carry (Error carries only its code). */
+const OP_RESULTS = {
+  [OpCode.Create]: record({ path: ustring }),
+  [OpCode.Create2]: pathStat,
+  [OpCode.SetData]: statOnly,
+  [OpCode.GetData]: dataStat,
+  [OpCode.GetChildren]: children,
+  [OpCode.Delete]: none,
+  [OpCode.Check]: none,
+  [OpCode.Error]: record({ err: int }),
+} satisfies { [K in OpResult['type']]: Codec<BodyOf<K, OpResult>> };
 
 /** A multi result: its MultiHeader, then the same body as the top-level reply to that op (or the error code). */
-function writeOpResult(w: JuteWriter, res: OpResult): void {
-  writeMultiHeader(w, { type: res.type, done: false, err: res.type === OpCode.Error ? res.err : ErrorCode.Ok });
-  if (res.type === OpCode.Error) w.writeInt(res.err);
-  else writeResponseBody(w, res);
+const opResults: Codec<OpResult[]> = {
+  read(r) {
+    const results: OpResult[] = [];
+    for (;;) {
+      const h = multiHeaderCodec.read(r);
+      if (h.done) return results;
+      const body = (OP_RESULTS as Record<number, Codec<object> | undefined>)[h.type];
+      if (body === undefined) throw new MarshallingError(`unknown multi result type ${h.type}`);
+      results.push(withType(h.type, body.read(r)) as OpResult);
+    }
+  },
+  write(w, results) {
+    for (const res of results) {
+      multiHeaderCodec.write(w, { type: res.type, done: false, err: res.type === OpCode.Error ? res.err : ErrorCode.Ok });
+      (OP_RESULTS as Record<number, Codec<object>>)[res.type]!.write(w, res);
+    }
+    multiHeaderCodec.write(w, MULTI_END);
+  },
+};
+
+/** ZooKeeper answers addWatch with an ErrorResponse body holding 0; nothing the caller needs. */
+const okErrorResponse: Codec<object> = {
+  read: (r) => (r.readInt(), {}),
+  write: (w) => w.writeInt(ErrorCode.Ok),
+};
+
+const RESPONSE_BODIES = {
+  [OpCode.Create]: record({ path: ustring }),
+  [OpCode.Sync]: record({ path: ustring }),
+  [OpCode.Create2]: pathStat,
+  [OpCode.CreateContainer]: pathStat,
+  [OpCode.CreateTTL]: pathStat,
+  [OpCode.Exists]: statOnly,
+  [OpCode.SetData]: statOnly,
+  [OpCode.SetACL]: statOnly,
+  [OpCode.GetData]: dataStat,
+  [OpCode.Reconfig]: dataStat,
+  [OpCode.GetACL]: record({ acl: aclsCodec, stat: statCodec }),
+  [OpCode.GetChildren]: children,
+  [OpCode.GetChildren2]: record({ children: stringVector, stat: statCodec }),
+  [OpCode.GetEphemerals]: record({ ephemerals: stringVector }),
+  [OpCode.GetAllChildrenNumber]: record({ totalNumber: int }),
+  [OpCode.WhoAmI]: record({ clientInfo: vector(record({ authScheme: ustring, user: ustring }), 8) }),
+  [OpCode.Sasl]: record({ token: buffer }),
+  [OpCode.Multi]: record({ results: opResults }),
+  [OpCode.MultiRead]: record({ results: opResults }),
+  [OpCode.AddWatch]: okErrorResponse,
+  [OpCode.Delete]: none,
+  [OpCode.Check]: none,
+  [OpCode.Ping]: none,
+  [OpCode.CloseSession]: none,
+  [OpCode.Auth]: none,
+  [OpCode.SetWatches]: none,
+  [OpCode.SetWatches2]: none,
+  [OpCode.CheckWatches]: none,
+  [OpCode.RemoveWatches]: none,
+} satisfies { [K in ClientResponse['type']]: Codec<BodyOf<K>> };
+
+const bodies: Record<number, Codec<object> | undefined> = RESPONSE_BODIES;
+
+function withType(type: number, body: object): object {
+  (body as { type: number }).type = type;
+  return body;
 }
 
-/** Result types a multi or multiRead response may carry besides Error. */
-const OP_RESULT_TYPES = new Set<number>([
-  OpCode.Create,
-  OpCode.Create2,
-  OpCode.SetData,
-  OpCode.GetData,
-  OpCode.GetChildren,
-  OpCode.Delete,
-  OpCode.Check,
-]);
-
-function readOpResult(type: number, r: JuteReader): OpResult {
-  if (type === OpCode.Error) return { type, err: r.readInt() };
-  if (!OP_RESULT_TYPES.has(type)) throw new MarshallingError(`unknown multi result type ${type}`);
-  return decodeResponse(type, r) as OpResult;
-}
-
-function readOpResults(r: JuteReader): OpResult[] {
-  const results: OpResult[] = [];
-  for (;;) {
-    const h = readMultiHeader(r);
-    if (h.done) return results;
-    results.push(readOpResult(h.type, r));
-  }
+/** Writes a successful reply's body (not the header). */
+export function writeResponseBody(w: JuteWriter, res: ClientResponse): void {
+  bodies[res.type]!.write(w, res);
 }
 
 /**
@@ -166,52 +140,7 @@ function readOpResults(r: JuteReader): OpResult[] {
  * Buffers in the result alias the frame.
  */
 export function decodeResponse(type: number, r: JuteReader): ClientResponse {
-  switch (type) {
-    case OpCode.Create:
-    case OpCode.Sync:
-      return { type, path: r.readString() };
-    case OpCode.Create2:
-    case OpCode.CreateContainer:
-    case OpCode.CreateTTL:
-      return { type, path: r.readString(), stat: readStat(r) };
-    case OpCode.Exists:
-    case OpCode.SetData:
-    case OpCode.SetACL:
-      return { type, stat: readStat(r) };
-    case OpCode.GetData:
-    case OpCode.Reconfig:
-      return { type, data: r.readBuffer(), stat: readStat(r) };
-    case OpCode.GetACL:
-      return { type, acl: readACLs(r), stat: readStat(r) };
-    case OpCode.GetChildren:
-      return { type, children: r.readStringVector() };
-    case OpCode.GetChildren2:
-      return { type, children: r.readStringVector(), stat: readStat(r) };
-    case OpCode.GetEphemerals:
-      return { type, ephemerals: r.readStringVector() };
-    case OpCode.GetAllChildrenNumber:
-      return { type, totalNumber: r.readInt() };
-    case OpCode.WhoAmI:
-      return { type, clientInfo: r.readVector(8, readClientInfo) };
-    case OpCode.Sasl:
-      return { type, token: r.readBuffer() ?? Buffer.alloc(0) };
-    case OpCode.Multi:
-    case OpCode.MultiRead:
-      return { type, results: readOpResults(r) };
-    case OpCode.Delete:
-    case OpCode.Check:
-    case OpCode.Ping:
-    case OpCode.CloseSession:
-    case OpCode.Auth:
-    case OpCode.SetWatches:
-    case OpCode.SetWatches2:
-    case OpCode.CheckWatches:
-    case OpCode.RemoveWatches:
-      return { type };
-    case OpCode.AddWatch:
-      r.readInt(); // the ErrorResponse(0) body, nothing the caller needs
-      return { type };
-    default:
-      throw new MarshallingError(`no reply layout for request type ${type}`);
-  }
+  const body = bodies[type];
+  if (body === undefined) throw new MarshallingError(`no reply layout for request type ${type}`);
+  return withType(type, body.read(r)) as ClientResponse;
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CreateMode, ErrorCode, EventType, KeeperState, OpCode, Perms } from '../src/constants.js';
 import { JuteReader, JuteWriter, MarshallingError } from '../src/jute.js';
-import { readStat, writeStat } from '../src/record-codec.js';
+import { statCodec } from '../src/record-codec.js';
 import {
   decodeConnectRequest,
   decodeReply,
@@ -63,18 +63,18 @@ describe('golden byte layouts', () => {
 
   it('Stat', () => {
     const w = new JuteWriter();
-    writeStat(w, stat);
+    statCodec.write(w, stat);
     expect(w.finish()).toEqual(hex(statHex));
-    expect(readStat(new JuteReader(hex(statHex)))).toEqual(stat);
+    expect(statCodec.read(new JuteReader(hex(statHex)))).toEqual(stat);
   });
 
   it('Stat of a container node (ephemeralOwner = Long.MIN_VALUE) keeps all 64 bits', () => {
     const container = { ...stat, ephemeralOwner: -(1n << 63n) };
     const w = new JuteWriter();
-    writeStat(w, container);
+    statCodec.write(w, container);
     const bytes = w.finish();
     expect(bytes.subarray(44, 52)).toEqual(hex('8000000000000000'));
-    expect(readStat(new JuteReader(bytes)).ephemeralOwner).toBe(-(1n << 63n));
+    expect(statCodec.read(new JuteReader(bytes)).ephemeralOwner).toBe(-(1n << 63n));
   });
 
   it('getData reply', () => {

@@ -1,21 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JuteReader, JuteWriter } from '../src/jute.js';
+import type { Codec } from '../src/layout.js';
 import {
-  readACL,
-  readConnectRequest,
-  readConnectResponse,
-  readReplyHeader,
-  readRequestHeader,
-  readStat,
-  readWatcherEvent,
-  writeACL,
-  writeConnectRequest,
-  writeConnectResponse,
-  writeReplyHeader,
-  writeRequestHeader,
-  writeStat,
-  writeWatcherEvent,
+  aclCodec,
+  connectRequestCodec,
+  connectResponseCodec,
+  replyHeaderCodec,
+  requestHeaderCodec,
+  statCodec,
+  watcherEventCodec,
 } from '../src/record-codec.js';
 import { decodeRequest, writeRequestBody } from '../src/request-codec.js';
 import { decodeResponse, writeResponseBody } from '../src/response-codec.js';
@@ -54,20 +48,20 @@ function payload(frame: Buffer): Buffer {
 const ints = fc.array(arb.int32, { maxLength: 3 });
 
 describe('record round-trips', () => {
-  const cases: [string, fc.Arbitrary<any>, (w: JuteWriter, v: any) => void, (r: JuteReader) => any][] = [
-    ['Stat', arb.stat, writeStat, readStat],
-    ['ACL', arb.acl, writeACL, readACL],
-    ['ConnectRequest', arb.connectRequest, writeConnectRequest, readConnectRequest],
-    ['ConnectResponse', arb.connectResponse, writeConnectResponse, readConnectResponse],
-    ['WatcherEvent', arb.watcherEvent, writeWatcherEvent, readWatcherEvent],
-    ['RequestHeader', fc.record({ xid: arb.int32, type: arb.int32 }), writeRequestHeader, readRequestHeader],
-    ['ReplyHeader', fc.record({ xid: arb.int32, zxid: arb.long, err: arb.int32 }), writeReplyHeader, readReplyHeader],
+  const cases: [string, fc.Arbitrary<any>, Codec<any>][] = [
+    ['Stat', arb.stat, statCodec],
+    ['ACL', arb.acl, aclCodec],
+    ['ConnectRequest', arb.connectRequest, connectRequestCodec],
+    ['ConnectResponse', arb.connectResponse, connectResponseCodec],
+    ['WatcherEvent', arb.watcherEvent, watcherEventCodec],
+    ['RequestHeader', fc.record({ xid: arb.int32, type: arb.int32 }), requestHeaderCodec],
+    ['ReplyHeader', fc.record({ xid: arb.int32, zxid: arb.long, err: arb.int32 }), replyHeaderCodec],
   ];
-  for (const [name, a, write, read] of cases) {
+  for (const [name, a, codec] of cases) {
     it(name, () => {
       fc.assert(
         fc.property(a, (v) => {
-          expect(roundTrip(v, write, read)).toEqual(v);
+          expect(roundTrip(v, codec.write, codec.read)).toEqual(v);
         }),
       );
     });

@@ -4,6 +4,8 @@
 import { statePackr } from './msgpack.js';
 import { JuteReader, JuteWriter, MarshallingError } from '../../../protocol/src/jute.js';
 import { decodeRequest, writeRequestBody } from '../../../protocol/src/request-codec.js';
+import { vector } from '../../../protocol/src/layout.js';
+import { idCodec } from '../../../protocol/src/record-codec.js';
 import type { Id, MultiOp, ReconfigRequest, SetACLRequest } from '../../../protocol/src/records.js';
 import type { OpCode } from '../../../protocol/src/constants.js';
 
@@ -91,7 +93,7 @@ export function encodeTxn(txn: Txn): Buffer {
         (txn.claim === undefined ? 0 : HAS_CLAIM));
       if (txn.owner !== undefined) w.writeInt(txn.owner);
       if (txn.claim !== undefined) w.writeLong(txn.claim);
-      w.writeVector(txn.auth, writeId);
+      authCodec.write(w, txn.auth);
       w.writeInt(txn.req.type);
       writeRequestBody(w, txn.req);
       break;
@@ -124,7 +126,7 @@ export function decodeTxn(bytes: Uint8Array): Txn {
       const flags = r.readInt();
       const owner = flags & HAS_OWNER ? r.readInt() : undefined;
       const claim = flags & HAS_CLAIM ? r.readLong() : undefined;
-      const auth = r.readVector(8, readId);
+      const auth = authCodec.read(r);
       const type = r.readInt();
       const req = decodeRequest({ xid: cxid, type }, r) as WriteRequest;
       const txn: Txn = { kind, time, session, cxid, auth, req };
@@ -138,11 +140,5 @@ export function decodeTxn(bytes: Uint8Array): Txn {
   }
 }
 
-function writeId(w: JuteWriter, id: Id): void {
-  w.writeString(id.scheme);
-  w.writeString(id.id);
-}
-
-function readId(r: JuteReader): Id {
-  return { scheme: r.readString(), id: r.readString() };
-}
+/** The auth ids a request ran with (each at least two empty strings long). */
+const authCodec = vector(idCodec, 8);
