@@ -191,22 +191,31 @@ export function lengthPrefix(payloadLength: number): Buffer {
 // ---- Four-letter words ----
 
 /**
- * The admin commands ZooKeeper recognises in place of the first length on a fresh connection
- * (FourLetterCommands), keyed by the big-endian int of their ASCII bytes. The telnet close sequence
- * (0xfff4fffd) is listed too: ZooKeeper recognises it so that it can close such connections quietly.
+ * The admin commands ZooKeeper 3.9 recognises in place of the first length on a fresh connection
+ * (FourLetterCommands). Each word is also its own name in `4lw.commands.whitelist`, and `*` there enables all of
+ * them. The server answers each one from its table (server/src/admin/four-letter.ts), which the compiler checks
+ * against this list.
  */
-const FOUR_LETTER_WORDS = new Map<number, string>(
-  ['conf', 'cons', 'crst', 'dirs', 'dump', 'envi', 'gtmk', 'ruok', 'stmk', 'srvr', 'srst', 'stat', 'wchc', 'wchp', 'wchs', 'mntr', 'isro', 'hash'].map(
-    (w) => [Buffer.from(w, 'latin1').readInt32BE(0), w],
-  ),
-);
+export const FOUR_LETTER_WORD_NAMES = [
+  'conf', 'cons', 'crst', 'dirs', 'dump', 'envi', 'gtmk', 'ruok', 'stmk', 'srvr', 'srst', 'stat', 'wchc', 'wchp', 'wchs',
+  'mntr', 'isro', 'hash',
+] as const;
+
+export type FourLetterWord = (typeof FOUR_LETTER_WORD_NAMES)[number];
+
+/**
+ * The telnet close sequence: ZooKeeper recognises it so that it can close such connections quietly (as a length
+ * it would be negative anyway).
+ */
 export const TELNET_CLOSE = 0xfff4fffd | 0;
-FOUR_LETTER_WORDS.set(TELNET_CLOSE, 'telnet close');
+
+/** The words keyed by the big-endian int of their ASCII bytes. */
+const BY_FIRST_INT = new Map<number, FourLetterWord | 'telnet close'>([
+  ...FOUR_LETTER_WORD_NAMES.map((w): [number, FourLetterWord] => [Buffer.from(w, 'latin1').readInt32BE(0), w]),
+  [TELNET_CLOSE, 'telnet close'],
+]);
 
 /** The known four-letter word whose bytes form `firstInt` (see FrameDecoder.peekInt), else undefined. */
-export function fourLetterWord(firstInt: number): string | undefined {
-  return FOUR_LETTER_WORDS.get(firstInt | 0);
+export function fourLetterWord(firstInt: number): FourLetterWord | 'telnet close' | undefined {
+  return BY_FIRST_INT.get(firstInt | 0);
 }
-
-/** Names of all recognised four-letter words (without the telnet close sequence). */
-export const FOUR_LETTER_WORD_NAMES: readonly string[] = [...FOUR_LETTER_WORDS.values()].filter((w) => w.length === 4);

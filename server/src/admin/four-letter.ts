@@ -1,6 +1,8 @@
 // ZooKeeper's four-letter words: the text each prints, gated by 4lw.commands.whitelist. The connection layer
 // recognises a word in place of the first frame length (protocol's fourLetterWord()), hands the bytes to
-// fourLetterWordResponse, writes the answer and closes, as ZooKeeper does.
+// fourLetterWordResponse, writes the answer and closes, as ZooKeeper does. One row per word of protocol's
+// FOUR_LETTER_WORD_NAMES (the list config's `*` enables), checked complete by the compiler.
+import type { FourLetterWord } from '../../../protocol/src/framing.js';
 import { formatConf } from '../config/conf-dump.js';
 import type { ConnectionInfo, MemberView } from '../member/view.js';
 import { Real, hexLong, javaDate, javaDouble, roundAverage } from './java-format.js';
@@ -21,9 +23,9 @@ import {
 import { setTraceMask, traceMask } from './trace-mask.js';
 import { fullVersion } from './build-date.js';
 
-/** Bytes that follow a word on the wire: stmk carries the new mask as a big-endian 64-bit integer. */
+/** Bytes that follow a word on the wire (stmk's mask); 0 for words this table does not know. */
 export function argumentBytes(word: string): number {
-  return word === 'stmk' ? 8 : 0;
+  return commandFor(word)?.argumentBytes ?? 0;
 }
 
 /**
@@ -38,7 +40,7 @@ export function fourLetterWordResponse(head: Buffer, view: MemberView, argument?
 
 /** ZooKeeper's text for `word`; `extraArg` is stmk's mask. */
 export function runFourLetterWord(word: string, view: MemberView, extraArg?: bigint): string {
-  const command = COMMANDS[word];
+  const command = commandFor(word);
   if (!command) return '';
   if (!view.config.fourLetterWords.has(word)) return `${word} is not executed because it is not in the whitelist.\n`;
   if (command.needsServer && !view.isRunning()) return command.notServing ?? `${NOT_SERVING}\n`;
@@ -50,13 +52,15 @@ interface FourLetterCommand {
   needsServer: boolean;
   /** What it prints instead while not serving (default: ZooKeeper's "not currently serving" line). */
   notServing?: string;
+  /** Bytes that follow the word on the wire before the command can run. */
+  argumentBytes?: number;
   run(view: MemberView, extraArg?: bigint): string;
 }
 
 const served = (run: FourLetterCommand['run'], notServing?: string): FourLetterCommand => ({ needsServer: true, run, notServing });
 const always = (run: FourLetterCommand['run']): FourLetterCommand => ({ needsServer: false, run });
 
-const COMMANDS: Record<string, FourLetterCommand> = {
+const COMMANDS = {
   // ZooKeeper's docs: a server in an error state does not answer ruok at all.
   ruok: served(() => 'imok', ''),
   conf: served((v) => formatConf(currentConfig(v), v.dirSizes())),
@@ -72,10 +76,14 @@ const COMMANDS: Record<string, FourLetterCommand> = {
   dump: served(dump),
   envi: always((v) => `Environment:\n${environment(fullVersion(v.version)).map(([k, val]) => `${k}=${val}\n`).join('')}`),
   gtmk: always((v) => String(traceMask(v))),
-  stmk: always((v, mask) => {
-    if (mask !== undefined) setTraceMask(v, mask);
-    return String(traceMask(v));
-  }),
+  // The new mask follows the word as a big-endian 64-bit integer.
+  stmk: {
+    ...always((v, mask) => {
+      if (mask !== undefined) setTraceMask(v, mask);
+      return String(traceMask(v));
+    }),
+    argumentBytes: 8,
+  },
   srvr: served((v) => serverStats(v, false)),
   stat: served((v) => serverStats(v, true)),
   srst: served((v) => {
@@ -96,7 +104,11 @@ const COMMANDS: Record<string, FourLetterCommand> = {
   isro: served((v) => (v.isReadOnly() ? 'ro' : 'rw'), 'null'),
   // ZooKeeper prints its data-tree digest history here; Corral keeps no digests, like ZooKeeper with digests off.
   hash: served(() => '', NOT_SERVING),
-};
+} satisfies Record<FourLetterWord, FourLetterCommand>;
+
+function commandFor(word: string): FourLetterCommand | undefined {
+  return Object.hasOwn(COMMANDS, word) ? COMMANDS[word as FourLetterWord] : undefined;
+}
 
 /** srvr, and stat with its client list: ZooKeeper's ServerStats text plus the node count. */
 function serverStats(view: MemberView, withClients: boolean): string {

@@ -100,9 +100,3 @@ export function ignoredReason(key: string): string | undefined {
   }
   return undefined;
 }
-
-/** The four-letter words ZooKeeper 3.9 knows; `4lw.commands.whitelist=*` enables all of them. */
-export const FOUR_LETTER_WORDS: readonly string[] = [
-  'conf', 'cons', 'crst', 'dirs', 'dump', 'envi', 'gtmk', 'ruok', 'stmk', 'srst',
-  'srvr', 'stat', 'wchc', 'wchp', 'wchs', 'mntr', 'isro', 'icfg', 'sysp',
-];

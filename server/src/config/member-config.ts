@@ -2,10 +2,11 @@
 // 3.9's QuorumPeerConfig: same keys, same defaults, same validation, with Corral's deviations noted where made.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { FOUR_LETTER_WORD_NAMES } from '../../../protocol/src/framing.js';
 import { collectServers, isDynamicKey, parseDynamicConfig, versionFromFilename, type DynamicConfig } from './dynamic-config.js';
 import { ConfigError, type ConfigWarning } from './errors.js';
 import { KeyReader } from './key-reader.js';
-import { FOUR_LETTER_WORDS, ignoredReason } from './keys.js';
+import { ignoredReason } from './keys.js';
 import { readMyId } from './myid.js';
 import { parseProperties } from './properties.js';
 import { isMemberRole, isVoter, type MemberRole, type ServerSpec } from './server-line.js';
@@ -449,11 +450,11 @@ function fourLetterWords(list: string | undefined, readOnly: boolean, warn: (key
   for (const item of list?.split(',') ?? []) {
     const word = item.trim();
     if (word === '*') {
-      FOUR_LETTER_WORDS.forEach((w) => enabled.add(w));
+      FOUR_LETTER_WORD_NAMES.forEach((w) => enabled.add(w));
       break;
     }
     if (word === '') continue;
-    if (!FOUR_LETTER_WORDS.includes(word)) warn('4lw.commands.whitelist', `4lw.commands.whitelist: unknown command '${word}'`);
+    if (!(FOUR_LETTER_WORD_NAMES as readonly string[]).includes(word)) warn('4lw.commands.whitelist', `4lw.commands.whitelist: unknown command '${word}'`);
     enabled.add(word);
   }
   // As in ZooKeeper: zkServer.sh needs srvr, and read-only clients probe with isro.

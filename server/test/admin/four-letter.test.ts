@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatConf } from '../../src/config/conf-dump.js';
 import { argumentBytes, fourLetterWordResponse, runFourLetterWord } from '../../src/admin/four-letter.js';
+import { FOUR_LETTER_WORD_NAMES } from '../../../protocol/src/framing.js';
 import { parseMntr } from '../../../test-support/four-letter-words.js';
 import { fullVersion } from '../../src/admin/build-date.js';
 import { ZOO_CFG, fakeView, quorumView } from './fake-view.js';
@@ -182,6 +183,16 @@ describe('whitelist, liveness and the raw-bytes entry point', () => {
     expect(runFourLetterWord('ruok', defaults)).toBe('ruok is not executed because it is not in the whitelist.\n');
   });
 
+  it('`*` enables every word the connection recognises, hash included', () => {
+    const view = fakeView();
+    expect(view.config.fourLetterWords).toEqual(new Set(FOUR_LETTER_WORD_NAMES));
+    for (const word of FOUR_LETTER_WORD_NAMES) expect(runFourLetterWord(word, view)).not.toContain('whitelist');
+    // hash: ZooKeeper prints its digest history; Corral keeps none, so the answer is empty, not a refusal.
+    expect(runFourLetterWord('hash', view)).toBe('');
+    const others = fakeView(ZOO_CFG.replace('4lw.commands.whitelist=*', '4lw.commands.whitelist=ruok'));
+    expect(runFourLetterWord('hash', others)).toBe('hash is not executed because it is not in the whitelist.\n');
+  });
+
   it('ruok answers imok only while serving; other words say the member is not serving', () => {
     const view = fakeView();
     expect(runFourLetterWord('ruok', view)).toBe('imok');
@@ -208,9 +219,7 @@ describe('whitelist, liveness and the raw-bytes entry point', () => {
     const view = fakeView();
     expect(fourLetterWordResponse(Buffer.from('ruok'), view).toString()).toBe('imok');
     expect(fourLetterWordResponse(Buffer.from('isro'), view).toString()).toBe('rw');
-    // config's `*` leaves out hash (its word list lacks it), so enable it by name.
-    const withHash = fakeView(ZOO_CFG.replace('4lw.commands.whitelist=*', '4lw.commands.whitelist=hash'));
-    expect(fourLetterWordResponse(Buffer.from('hash'), withHash).length).toBe(0);
+    expect(fourLetterWordResponse(Buffer.from('hash'), view).length).toBe(0);
     expect(fourLetterWordResponse(Buffer.from([0xff, 0xf4, 0xff, 0xfd]), view).length).toBe(0);
     expect(fourLetterWordResponse(Buffer.from('nope'), view).length).toBe(0);
   });
