@@ -2,6 +2,9 @@
 // reads them (the operator depends on the member only through this shape, never on server internals, so it can
 // drive members of another version). Wire keys are snake_case, as ZooKeeper's admin commands write them.
 
+/** Corral's own AdminServer commands (`/commands/<name>`): every member answers each of them. */
+export type CorralAdminCommand = 'members' | 'connection_limits' | 'transfer_leadership' | 'recover_quorum';
+
 export type MemberRoleName = 'participant' | 'observer' | 'neverleader';
 export type SyncState = 'synced' | 'catchingUp' | 'silent';
 export type MembershipChangeSide = 'joining' | 'leaving';

@@ -1,6 +1,7 @@
 // Corral's own AdminServer commands the operator uses: moving leadership (asked of the leader) and connection
 // limits set live on one member (authenticated as the super user, as ZooKeeper 3.9's AdminServer authenticates
 // commands: `Authorization: digest <user>:<password>`).
+import type { CorralAdminCommand } from '../../../protocol/src/admin-api.js';
 import { adminUrl } from '../observe/probe.js';
 import type { ConnectionLimits } from '../plan/types.js';
 import { SUPER_USER } from '../render/objects.js';
@@ -9,7 +10,7 @@ import { SUPER_USER } from '../render/objects.js';
 const TRANSFER_TIMEOUT_MS = 15_000;
 const COMMAND_TIMEOUT_MS = 5_000;
 
-async function command(podIP: string, name: string, params: Record<string, string>, timeoutMs: number, password?: string): Promise<Record<string, unknown>> {
+async function command(podIP: string, name: CorralAdminCommand, params: Record<string, string>, timeoutMs: number, password?: string): Promise<Record<string, unknown>> {
   const url = `${adminUrl(podIP, name)}?${new URLSearchParams(params)}`;
   const headers: Record<string, string> = password === undefined ? {} : { Authorization: `digest ${SUPER_USER}:${password}` };
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });

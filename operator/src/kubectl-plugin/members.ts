@@ -7,6 +7,7 @@
 //           network, the project's test bed, whose kubelet stand-in has no exec).
 import type { V1Pod } from '@kubernetes/client-node';
 import { MEMBER_PORTS } from '../api/index.js';
+import type { CorralAdminCommand } from '../../../protocol/src/admin-api.js';
 import { adminUrl } from '../observe/probe.js';
 import type { Kubectl } from './kubectl.js';
 import type { CliIO } from '../../../client/src/cli/commands.js';
@@ -45,7 +46,7 @@ export class Members {
   ) {}
 
   /** GET /commands/<command> on a member's AdminServer; the parsed JSON answer. */
-  async admin(pod: V1Pod, command: string, params: Record<string, string> = {}, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+  async admin(pod: V1Pod, command: CorralAdminCommand, params: Record<string, string> = {}, timeoutMs = 10_000): Promise<Record<string, unknown>> {
     const query = new URLSearchParams(params).toString();
     const url = `${adminUrl(podIP(pod), command)}${query ? `?${query}` : ''}`;
     const where = `${command} on ${pod.metadata?.name}`;

@@ -1,13 +1,13 @@
 // Asking one member how the ensemble looks from where it stands: its `/commands/members` answer over the
 // AdminServer at the pod's IP. A member that does not answer in time is recorded as such, never guessed.
-import { parseMembersReply, type MembersReply } from '../../../protocol/src/admin-api.js';
+import { parseMembersReply, type CorralAdminCommand, type MembersReply } from '../../../protocol/src/admin-api.js';
 import { MEMBER_PORTS } from '../api/index.js';
 import type { MemberEntry, Probe } from '../plan/types.js';
 
 /** A member that takes longer than this is busy or gone; the planner treats both as not answering. */
 export const PROBE_TIMEOUT_MS = 1500;
 
-export const adminUrl = (podIP: string, command: string) => `http://${podIP.includes(':') ? `[${podIP}]` : podIP}:${MEMBER_PORTS.admin}/commands/${command}`;
+export const adminUrl = (podIP: string, command: CorralAdminCommand) => `http://${podIP.includes(':') ? `[${podIP}]` : podIP}:${MEMBER_PORTS.admin}/commands/${command}`;
 
 const STATES = new Set(['leader', 'follower', 'observer', 'standalone']);
 

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AdminServerConfig } from '../config/member-config.js';
 import type { MemberView } from '../member/view.js';
-import { type CommandHandler, type CommandOptions, type CommandRegistry, zooKeeperCommands } from './commands.js';
+import { type AdminCommand, type CommandHandler, type CommandOptions, type CommandRegistry, zooKeeperCommands } from './commands.js';
 import { listen, type RunningServer } from './http-listen.js';
 import { toJackson, type JsonValue } from './json.js';
 import { metricsRegistry, serveMetrics } from './metrics.js';
@@ -19,6 +19,8 @@ export interface EndpointAnswer {
 
 export interface AdminServer extends RunningServer {
   registerCommand(name: string, aliases: readonly string[], handler: CommandHandler, options?: CommandOptions): void;
+  /** Registers every row of a command table (see CommandRegistry.registerTable). */
+  registerTable(table: Readonly<Record<string, AdminCommand>>): void;
   /** Serves GET `path` (outside the command URL, like a health check) with `handler`'s answer. */
   registerEndpoint(path: string, handler: () => Promise<EndpointAnswer>): void;
 }
@@ -39,6 +41,7 @@ export async function startAdminServer(view: MemberView, config: AdminServerConf
   return {
     ...running,
     registerCommand: (...args) => commands.registerCommand(...args),
+    registerTable: (table) => commands.registerTable(table),
     registerEndpoint: (path, handler) => void endpoints.set(path, handler),
   };
 }

@@ -1,5 +1,6 @@
 // The AdminServer's commands (ZooKeeper's org.apache.zookeeper.server.admin.Commands): names and aliases,
 // JSON shapes in ZooKeeper's snake_case, and a registry the member extends with Corral's own commands.
+import type { FourLetterWord } from '../../../protocol/src/framing.js';
 import { isVoter, type ServerSpec } from '../config/server-line.js';
 import type { ConnectionInfo, MemberView } from '../member/view.js';
 import { environment } from './environment.js';
@@ -83,6 +84,13 @@ export class CommandRegistry {
     return this.byName.get(name)?.method ?? 'GET';
   }
 
+  /** Registers every row of a command table under its primary name and aliases. */
+  registerTable(table: Readonly<Record<string, AdminCommand>>): void {
+    for (const [name, { aliases, run, serverRequired, method }] of Object.entries(table)) {
+      this.registerCommand(name, aliases, run, { serverRequired, method });
+    }
+  }
+
   /** Primary names, sorted (the command list page). */
   primaryNames(): string[] {
     return [...new Set([...this.byName.values()].map((e) => e.primary))].sort();
@@ -99,63 +107,93 @@ export class CommandRegistry {
   }
 }
 
-/** A registry holding ZooKeeper's commands. */
-export function zooKeeperCommands(): CommandRegistry {
-  const r = new CommandRegistry();
-  const anytime = { serverRequired: false };
-  r.registerCommand('connection_stat_reset', ['crst'], (v) => {
+/** One row of a command table: the command's other names, whether it needs a serving member, what it answers. */
+export interface AdminCommand {
+  readonly aliases: readonly string[];
+  readonly serverRequired: boolean;
+  /** Default GET. */
+  readonly method?: CommandMethod;
+  readonly run: CommandHandler;
+}
+
+/** A command that answers only while the member serves clients, as most of ZooKeeper's. */
+export const served = <const A extends readonly string[]>(aliases: A, run: CommandHandler) => ({ aliases, serverRequired: true, run });
+/** A command that answers whatever the member's state. */
+export const anytime = <const A extends readonly string[]>(aliases: A, run: CommandHandler) => ({ aliases, serverRequired: false, run });
+
+/** Primary names and aliases of a command table. */
+type CommandNames<T> = { [K in keyof T]: K | (T[K] extends { aliases: readonly (infer A)[] } ? A : never) }[keyof T];
+
+/** T, if every four-letter word names one of its commands (as in ZooKeeper, where each word has an HTTP twin). */
+type CoveringEveryWord<T> = [Exclude<FourLetterWord, CommandNames<T>>] extends [never]
+  ? T
+  : { missingFourLetterWords: Exclude<FourLetterWord, CommandNames<T>> };
+
+/**
+ * ZooKeeper's AdminServer commands that Corral answers (its Commands class), by primary name. Adding one is one row;
+ * Corral's own commands are a table of the member's (member/ensemble-commands.ts).
+ */
+export const ZOOKEEPER_COMMANDS = {
+  connection_stat_reset: served(['crst'], (v) => {
     for (const c of v.connections()) c.resetStats();
     return new Map();
-  });
-  r.registerCommand('configuration', ['conf', 'config'], (v) => configuration(v));
-  r.registerCommand('connections', ['cons'], (v) =>
+  }),
+  configuration: served(['conf', 'config'], (v) => configuration(v)),
+  connections: served(['cons'], (v) =>
     data({ connections: v.connections().map((c) => connectionInfo(c, false)), secure_connections: [] }),
-  );
-  r.registerCommand('hash', [], () => data({ digests: [] }));
-  r.registerCommand('dirs', [], (v) => {
+  ),
+  hash: served([], () => data({ digests: [] })),
+  dirs: served([], (v) => {
     const { dataDirSize, dataLogSize } = v.dirSizes();
     return data({ datadir_size: dataDirSize, logdir_size: dataLogSize });
-  });
-  r.registerCommand('dump', [], (v) => {
+  }),
+  dump: served([], (v) => {
     const sessions = sortedSessions(v);
     return data({
       expiry_time_to_session_ids: new Map(expiryBuckets(sessions).map(([at, ids]) => [String(at), ids])),
       session_id_to_ephemeral_paths: new Map(ephemeralsBySession(sessions).map(([id, paths]) => [String(id), paths])),
     });
-  });
-  r.registerCommand('environment', ['env', 'envi'], (v) => new Map(environment(fullVersion(v.version))), anytime);
-  r.registerCommand('get_trace_mask', ['gtmk'], (v) => data({ tracemask: traceMask(v) }), anytime);
-  r.registerCommand('set_trace_mask', ['stmk'], setTraceMaskCommand, anytime);
-  r.registerCommand('initial_configuration', ['icfg'], (v) => data({ initial_configuration: v.config.initialConfig }));
-  r.registerCommand('is_read_only', ['isro'], (v) => data({ read_only: v.isReadOnly() }));
-  r.registerCommand('last_snapshot', ['lsnp'], (v) => {
+  }),
+  environment: anytime(['env', 'envi'], (v) => new Map(environment(fullVersion(v.version)))),
+  get_trace_mask: anytime(['gtmk'], (v) => data({ tracemask: traceMask(v) })),
+  set_trace_mask: anytime(['stmk'], setTraceMaskCommand),
+  initial_configuration: served(['icfg'], (v) => data({ initial_configuration: v.config.initialConfig })),
+  is_read_only: served(['isro'], (v) => data({ read_only: v.isReadOnly() })),
+  last_snapshot: served(['lsnp'], (v) => {
     const snap = v.lastSnapshot?.();
     return data({ zxid: hexLong(snap?.zxid ?? -1), timestamp: snap?.timestamp ?? -1 });
-  });
-  r.registerCommand('leader', ['lead'], leader);
-  r.registerCommand('monitor', ['mntr'], (v) => new Map(monitorValues(v)), anytime);
-  r.registerCommand('ruok', [], () => new Map());
-  r.registerCommand('server_stats', ['srvr'], (v) => serverStats(v));
-  r.registerCommand('stats', ['stat'], (v) => {
+  }),
+  leader: served(['lead'], leader),
+  monitor: anytime(['mntr'], (v) => new Map(monitorValues(v))),
+  ruok: served([], () => new Map()),
+  server_stats: served(['srvr'], (v) => serverStats(v)),
+  stats: served(['stat'], (v) => {
     const out = serverStats(v);
     out.set('connections', v.connections().map((c) => connectionInfo(c, true)));
     out.set('secure_connections', []);
     return out;
-  });
-  r.registerCommand('stat_reset', ['srst'], (v) => {
+  }),
+  stat_reset: served(['srst'], (v) => {
     v.stats.reset();
     return new Map();
-  });
-  r.registerCommand('voting_view', [], votingView);
-  r.registerCommand('watches', ['wchc'], (v) =>
+  }),
+  voting_view: served([], votingView),
+  watches: served(['wchc'], (v) =>
     data({ session_id_to_watched_paths: new Map(watchesBySession(v).map(([id, paths]) => [String(id), paths])) }),
-  );
-  r.registerCommand('watches_by_path', ['wchp'], (v) => data({ path_to_session_ids: new Map(watchesByPath(v)) }));
-  r.registerCommand('watch_summary', ['wchs'], (v) => {
+  ),
+  watches_by_path: served(['wchp'], (v) => data({ path_to_session_ids: new Map(watchesByPath(v)) })),
+  watch_summary: served(['wchs'], (v) => {
     const s = watchSummary(v);
     return data({ num_connections: s.connections, num_paths: s.paths, num_total_watches: s.watches });
-  });
-  r.registerCommand('zabstate', [], zabState, anytime);
+  }),
+  zabstate: anytime([], zabState),
+} satisfies Record<string, AdminCommand>;
+
+/** A registry holding ZooKeeper's commands. */
+export function zooKeeperCommands(): CommandRegistry {
+  const r = new CommandRegistry();
+  const table: CoveringEveryWord<typeof ZOOKEEPER_COMMANDS> = ZOOKEEPER_COMMANDS;
+  r.registerTable(table);
   return r;
 }
 

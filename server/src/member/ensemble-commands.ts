@@ -3,14 +3,13 @@
 // of protocol/src/admin-api.ts, which the operator parses), whether it is ready to serve (`/ready`, the pod's
 // readiness probe), its connection limits, read and changed live, moving leadership away on demand, and rebuilding
 // the ensemble from this member after its quorum was lost for good (`recover_quorum`).
-import type { ConnectionLimitsWire, MemberEntryWire, MembersReply } from '../../../protocol/src/admin-api.js';
+import type { ConnectionLimitsWire, CorralAdminCommand, MemberEntryWire, MembersReply } from '../../../protocol/src/admin-api.js';
 import { superUserRefusal } from '../admin/admin-auth.js';
 import type { AdminServer } from '../admin/admin-server.js';
-import { CommandRefusal, type CommandArgs } from '../admin/commands.js';
+import { CommandRefusal, anytime, served, type AdminCommand, type CommandArgs } from '../admin/commands.js';
 import { hexLong } from '../admin/java-format.js';
 import type { JsonValue } from '../admin/json.js';
 import type { Readiness } from './readiness.js';
-import type { MemberView } from './view.js';
 
 export type TransferOutcome =
   | { ok: true; from: number; to: number; elapsedMs: number }
@@ -36,6 +35,7 @@ export interface EnsembleControl {
    * quorum lost for good. Refused while it is part of a serving quorum; a no-op when it already is the sole voter.
    */
   recoverQuorum(): Promise<RecoveryOutcome>;
+  lastZxid(): number;
 }
 
 /** Java's int, which ZooKeeper's maxClientCnxns and maxCnxns are. */
@@ -46,20 +46,28 @@ const LIMIT_KEYS = ['per_client_address', 'total'] as const;
 // reads them as plain objects.
 const json = (value: object) => value as { readonly [key: string]: JsonValue };
 
-export function registerEnsembleCommands(admin: AdminServer, control: EnsembleControl, view: MemberView): void {
-  const anytime = { serverRequired: false };
-  // Answers while the member is not serving too: the operator must see members that are catching up or looking.
-  admin.registerCommand(
-    'members',
-    ['mbrs'],
-    async () => {
+export function registerEnsembleCommands(admin: AdminServer, control: EnsembleControl): void {
+  admin.registerTable(ensembleCommands(control));
+  admin.registerEndpoint('/ready', async () => {
+    const readiness = await control.readiness();
+    const state = { server_state: control.serverState(), last_zxid: `0x${hexLong(control.lastZxid())}` };
+    if (readiness.ready) return { status: 200, body: { ready: true, ...state } };
+    return { status: 503, body: { ready: false, reason: readiness.reason, ...state } };
+  });
+}
+
+/** Corral's own commands, one row for each name of protocol's CorralAdminCommand. */
+function ensembleCommands(control: EnsembleControl): Record<CorralAdminCommand, AdminCommand> {
+  return {
+    // Answers while the member is not serving too: the operator must see members that are catching up or looking.
+    members: anytime(['mbrs'], async (v) => {
       const { ready } = await control.readiness();
       const reply: MembersReply = {
         members: control.memberStatus(),
         self: {
           id: control.memberId(),
           server_state: control.serverState(),
-          last_zxid: `0x${hexLong(view.lastZxid())}`,
+          last_zxid: `0x${hexLong(v.lastZxid())}`,
           ready,
           connection_limits: control.connectionLimits(),
         },
@@ -68,19 +76,8 @@ export function registerEnsembleCommands(admin: AdminServer, control: EnsembleCo
         ['members', reply.members.map(json)],
         ['self', json(reply.self)],
       ]);
-    },
-    anytime,
-  );
-  admin.registerEndpoint('/ready', async () => {
-    const readiness = await control.readiness();
-    const state = { server_state: control.serverState(), last_zxid: `0x${hexLong(view.lastZxid())}` };
-    if (readiness.ready) return { status: 200, body: { ready: true, ...state } };
-    return { status: 503, body: { ready: false, reason: readiness.reason, ...state } };
-  });
-  admin.registerCommand(
-    'connection_limits',
-    [],
-    (v, args, request) => {
+    }),
+    connection_limits: anytime([], (v, args, request) => {
       if (LIMIT_KEYS.some((k) => args.has(k))) {
         const refused = superUserRefusal(request.authorization, v.config.superDigest);
         if (refused) return refused;
@@ -89,44 +86,43 @@ export function registerEnsembleCommands(admin: AdminServer, control: EnsembleCo
         control.setConnectionLimits(requested);
       }
       return new Map(Object.entries(control.connectionLimits()));
-    },
-    anytime,
-  );
-  admin.registerCommand('transfer_leadership', ['xfer'], async (v, args, request) => {
-    // Credentials are taken but not yet required, so callers can start sending them before a release requires them.
-    const refused = superUserRefusal(request.authorization, v.config.superDigest, { optional: true });
-    if (refused) return refused;
-    const to = args.get('to') ?? 'any';
-    const target = to === 'any' ? 'any' : Number(to);
-    if (target !== 'any' && !Number.isInteger(target)) return new Map([['error', `to must be a member id or "any", not ${to}`]]);
-    const outcome = await control.transferLeadership(target);
-    if (!outcome.ok) return new Map<string, JsonValue>([['error', outcome.error], ['leader', outcome.leader]]);
-    return new Map<string, JsonValue>([
-      ['from', outcome.from],
-      ['to', outcome.to],
-      ['elapsed_ms', outcome.elapsedMs],
-    ]);
-  });
-  // Changes the membership by decree, so: POST only, the super user only, and answered while not serving (a member
-  // that lost its quorum does not serve).
-  admin.registerCommand(
-    'recover_quorum',
-    [],
-    async (v, _args, request) => {
-      const refused = superUserRefusal(request.authorization, v.config.superDigest);
+    }),
+    transfer_leadership: served(['xfer'], async (v, args, request) => {
+      // Credentials are taken but not yet required, so callers can start sending them before a release requires them.
+      const refused = superUserRefusal(request.authorization, v.config.superDigest, { optional: true });
       if (refused) return refused;
-      const outcome = await control.recoverQuorum();
-      if (!outcome.ok) return new Map([['error', outcome.error]]);
+      const to = args.get('to') ?? 'any';
+      const target = to === 'any' ? 'any' : Number(to);
+      if (target !== 'any' && !Number.isInteger(target)) return new Map([['error', `to must be a member id or "any", not ${to}`]]);
+      const outcome = await control.transferLeadership(target);
+      if (!outcome.ok) return new Map<string, JsonValue>([['error', outcome.error], ['leader', outcome.leader]]);
       return new Map<string, JsonValue>([
-        ['recovered', outcome.recovered],
-        ['leader', outcome.leader],
-        ['removed', outcome.removed],
-        ['config_version', `0x${hexLong(outcome.configVersion)}`],
-        ['last_zxid', `0x${hexLong(outcome.lastZxid)}`],
+        ['from', outcome.from],
+        ['to', outcome.to],
+        ['elapsed_ms', outcome.elapsedMs],
       ]);
+    }),
+    // Changes the membership by decree, so: POST only, the super user only, and answered while not serving (a member
+    // that lost its quorum does not serve).
+    recover_quorum: {
+      aliases: [],
+      serverRequired: false,
+      method: 'POST',
+      run: async (v, _args, request) => {
+        const refused = superUserRefusal(request.authorization, v.config.superDigest);
+        if (refused) return refused;
+        const outcome = await control.recoverQuorum();
+        if (!outcome.ok) return new Map([['error', outcome.error]]);
+        return new Map<string, JsonValue>([
+          ['recovered', outcome.recovered],
+          ['leader', outcome.leader],
+          ['removed', outcome.removed],
+          ['config_version', `0x${hexLong(outcome.configVersion)}`],
+          ['last_zxid', `0x${hexLong(outcome.lastZxid)}`],
+        ]);
+      },
     },
-    { serverRequired: false, method: 'POST' },
-  );
+  };
 }
 
 /** The limits a connection_limits request sets, or why they are refused (400): each a whole number, 0 = unlimited. */

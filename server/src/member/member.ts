@@ -362,7 +362,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.timers.push(setInterval(() => this.replicator?.tick(), raftTickMs(config.tickTime)));
     if (config.admin.enableServer) {
       const admin = await startAdminServer(this);
-      registerEnsembleCommands(admin, this, this);
+      registerEnsembleCommands(admin, this);
       this.closers.push(admin);
     }
     if (config.metrics.enabled) this.closers.push(await startMetricsServer(this));
