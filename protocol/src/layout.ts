@@ -52,3 +52,9 @@ export function record<F extends Record<string, Codec<any, any>>>(fields: F): Co
     },
   };
 }
+
+/** A decoded body completed with the opcode it was read for (bodies do not carry it; the union types do). */
+export function withType(type: number, body: object): object {
+  (body as { type: number }).type = type;
+  return body;
+}

@@ -2,7 +2,7 @@
 // gives each opcode a client may send its body layout (see layout.ts).
 import { OpCode } from './constants.js';
 import { MarshallingError, type JuteReader, type JuteWriter } from './jute.js';
-import { boolean, buffer, int, long, nullableBuffer, nullableString, record, stringVector, ustring, type Codec } from './layout.js';
+import { boolean, buffer, int, long, nullableBuffer, nullableString, record, stringVector, ustring, withType, type Codec } from './layout.js';
 import { aclsCodec, MULTI_END, multiHeaderCodec } from './record-codec.js';
 import type { ClientRequest, MultiOp, MultiReadOp, RequestHeader } from './records.js';
 
@@ -98,11 +98,6 @@ const REQUEST_BODIES = {
 } satisfies { [K in ClientRequest['type']]: Codec<BodyOf<K>> };
 
 const bodies: Record<number, Codec<object> | undefined> = REQUEST_BODIES;
-
-function withType(type: number, body: object): object {
-  (body as { type: number }).type = type;
-  return body;
-}
 
 /**
  * Decodes the body of a request whose header was already read. Buffers in the result alias the frame.

@@ -2,7 +2,7 @@
 // A reply carries no opcode, so decoding needs the type of the request it answers.
 import { ErrorCode, OpCode } from './constants.js';
 import { JuteWriter, MarshallingError, type JuteReader } from './jute.js';
-import { buffer, int, nullableBuffer, record, stringVector, ustring, vector, type Codec } from './layout.js';
+import { buffer, int, nullableBuffer, record, stringVector, ustring, withType, vector, type Codec } from './layout.js';
 import { aclsCodec, MULTI_END, multiHeaderCodec, replyHeaderCodec, statCodec } from './record-codec.js';
 import type { ClientResponse, OpResult, Stat } from './records.js';
 
@@ -124,11 +124,6 @@ const RESPONSE_BODIES = {
 } satisfies { [K in ClientResponse['type']]: Codec<BodyOf<K>> };
 
 const bodies: Record<number, Codec<object> | undefined> = RESPONSE_BODIES;
-
-function withType(type: number, body: object): object {
-  (body as { type: number }).type = type;
-  return body;
-}
 
 /** Writes a successful reply's body (not the header). */
 export function writeResponseBody(w: JuteWriter, res: ClientResponse): void {
