@@ -396,10 +396,13 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.running = false;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    // Stop listening before closing the connections: a client reconnecting meanwhile would otherwise be accepted
+    // and hold server.close() open (it waits for every connection) until the grace period ends in SIGKILL.
+    const listenerClosed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const c of [...this.connectionSet]) c.close('member shutting down');
     await Promise.all(this.closers.map((c) => c.close()));
     this.closers = [];
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await listenerClosed;
     this.replicator?.stop();
     await this.peers?.close();
     await this.wal?.close();
