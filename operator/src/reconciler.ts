@@ -13,6 +13,7 @@ import { probeMember } from './observe/probe.js';
 import { observe, observedPod } from './observe/snapshot.js';
 import { configMapName, membersServiceName } from './plan/names.js';
 import { plan } from './plan/plan.js';
+import { needsAPerson } from './plan/status.js';
 import type { ObjectKind, Plan, Probe, Quota } from './plan/types.js';
 import { desiredCluster } from './render/desired.js';
 import { LABEL } from './render/labels.js';
@@ -187,17 +188,19 @@ export class Reconciler {
     const ctx = { kube: this.kube, cluster: cc, spec: withDefaults(cc.spec), pods: byId, ensemble, password: () => this.password(cc) };
     for (const action of next.actions) {
       try {
-        await act(action, ctx);
+        const reported = await act(action, ctx);
+        const message = reported ? `${action.reason}: ${reported}` : action.reason;
         this.m.actions.inc({ kind: action.kind, result: 'ok' });
-        this.log.info({ cluster: cc.metadata.name, namespace: cc.metadata.namespace, action: action.kind, reason: action.reason }, 'acted');
-        await this.event(cc, 'Normal', reasonOf(action.kind), action.reason);
+        this.log.info({ cluster: cc.metadata.name, namespace: cc.metadata.namespace, action: action.kind, reason: message }, 'acted');
+        // A quorum recovery may have cost writes: a person must know.
+        await this.event(cc, action.kind === 'recoverQuorum' ? 'Warning' : 'Normal', reasonOf(action.kind), message);
       } catch (err) {
         this.m.actions.inc({ kind: action.kind, result: 'error' });
         await this.event(cc, 'Warning', `${reasonOf(action.kind)}Failed`, `${action.reason}: ${(err as Error).message}`);
         throw err;
       }
     }
-    for (const wait of next.waits) await this.event(cc, 'Normal', wait.reason, wait.message);
+    for (const wait of next.waits) await this.event(cc, needsAPerson(wait.reason) ? 'Warning' : 'Normal', wait.reason, wait.message);
   }
 
   private async record(cc: CoordinationCluster, next: Plan): Promise<void> {

@@ -9,7 +9,7 @@ import type { Action, ObjectKind } from '../plan/types.js';
 import { FINALIZER } from '../render/labels.js';
 import { memberPod, memberPvc } from '../render/member.js';
 import { configMap, renderObject, superSecretName } from '../render/objects.js';
-import { setConnectionLimits, transferLeadership } from './admin.js';
+import { recoverQuorum, setConnectionLimits, transferLeadership } from './admin.js';
 import type { EnsembleSession } from './ensemble.js';
 
 export interface ActContext {
@@ -53,7 +53,8 @@ async function patchClusterMetadata(ctx: ActContext, metadata: Record<string, un
   await ctx.kube.mergePatch({ apiVersion, kind, metadata: { name, namespace, resourceVersion, ...metadata } });
 }
 
-export async function act(action: Action, ctx: ActContext): Promise<void> {
+/** Carries out `action`; for some, returns what the ensemble reported, to add to the action's Event. */
+export async function act(action: Action, ctx: ActContext): Promise<string | void> {
   const cc = ctx.cluster;
   const cluster = cc.metadata.name!;
   const namespace = cc.metadata.namespace!;
@@ -110,6 +111,23 @@ export async function act(action: Action, ctx: ActContext): Promise<void> {
     case 'setConnectionLimits':
       return setConnectionLimits(podIP(ctx, action.serverId), action.limits, await ctx.password());
     case 'recoverQuorum':
-      throw new Error('quorum recovery is not implemented yet: restore the lost members\' volumes, or rebuild the cluster');
+      return recover(ctx, action);
   }
+}
+
+/**
+ * Quorum recovery: fences the lost members first — their pods and volumes deleted, whatever incarnation exists, so
+ * none can come back with its old data (together they could still make a quorum of the old configuration); the
+ * planner adds servers back later through reconfig, with new volumes — then makes the survivor the sole voter of a
+ * new configuration. Every step may be repeated: deleting what is gone is a no-op, and the survivor answers a
+ * repeated request as a no-op.
+ */
+async function recover(ctx: ActContext, action: Extract<Action, { kind: 'recoverQuorum' }>): Promise<string> {
+  const cluster = ctx.cluster.metadata.name!;
+  const namespace = ctx.cluster.metadata.namespace!;
+  for (const id of action.lost) {
+    await ctx.kube.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: podName(cluster, id), namespace } });
+    await ctx.kube.delete({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: pvcName(cluster, id), namespace } });
+  }
+  return recoverQuorum(podIP(ctx, action.survivor), await ctx.password());
 }

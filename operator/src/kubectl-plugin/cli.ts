@@ -28,6 +28,7 @@ export type Target = { serverId: number } | { pod: string } | 'any';
 export type Invocation =
   | { command: 'status'; cluster: string; live: boolean }
   | { command: 'restart'; cluster: string }
+  | { command: 'recover-quorum'; cluster: string }
   | { command: 'transfer-leadership'; cluster: string; to: Target }
   | { command: 'quota'; cluster: string }
   | { command: 'connect'; cluster: string; shell: boolean; args: string[] };
@@ -82,6 +83,14 @@ export async function parseInvocation(argv: readonly string[], io: CliIO, env: N
     .description('restart every member, one at a time (sets the corral.dev/restartedAt annotation)')
     .argument('<cluster>', 'CoordinationCluster name', clusterName)
     .action((cluster: string) => void (invocation = { command: 'restart', cluster }));
+
+  program
+    .command('recover-quorum')
+    .description(
+      'after most voters were lost: rebuild the cluster from the surviving member with the most recent data (sets the corral.dev/recover-quorum annotation; writes after its last zxid may be lost)',
+    )
+    .argument('<cluster>', 'CoordinationCluster name', clusterName)
+    .action((cluster: string) => void (invocation = { command: 'recover-quorum', cluster }));
 
   program
     .command('transfer-leadership')
@@ -152,6 +161,19 @@ async function run(inv: Invocation, ctx: Context): Promise<number> {
       const at = ctx.now().toISOString();
       await kubectl.annotate(cc, ANNOTATION.restartedAt, at);
       io.out(`${name}: restart requested (${ANNOTATION.restartedAt}=${at}); the operator restarts the members one at a time, keeping a quorum`);
+      return 0;
+    }
+    case 'recover-quorum': {
+      const available = cc.status?.conditions?.find((c) => c.type === 'Available');
+      if (available?.status === 'True') throw new Error(`${name} has a serving quorum (${available.message}): there is nothing to recover`);
+      const at = ctx.now().toISOString();
+      await kubectl.annotate(cc, ANNOTATION.recoverQuorum, at);
+      const degraded = cc.status?.conditions?.find((c) => c.type === 'Degraded' && c.status === 'True');
+      io.out(
+        `${name}: quorum recovery requested (${ANNOTATION.recoverQuorum}=${at}); the operator rebuilds the cluster from the surviving member ` +
+          'with the most recent data, deletes the other members\' pods and volumes, and adds members back through reconfig. ' +
+          `Writes after the survivor's last zxid may be lost: status.recovery and a Warning event name it.${degraded ? `\nNow: ${degraded.message}` : ''}`,
+      );
       return 0;
     }
     case 'status': {

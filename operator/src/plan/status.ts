@@ -9,6 +9,9 @@ import type { Action, ClusterStatus, ObservedPod, Wait } from './types.js';
 /** Waits that only a person can end, the most telling first. */
 const NEEDS_A_PERSON = ['QuorumLost', 'NoSurvivor', 'VolumeLost', 'UnknownGroup'];
 
+/** Whether only a person can end a wait with this reason (its Event is a Warning). */
+export const needsAPerson = (reason: string): boolean => NEEDS_A_PERSON.includes(reason);
+
 const PROGRESS_REASON: Partial<Record<Action['kind'], string>> = {
   deletePod: 'RollingRestart',
   reconfig: 'Scaling',

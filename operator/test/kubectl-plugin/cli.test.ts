@@ -29,6 +29,7 @@ describe('kubectl corral: argument handling', () => {
     expect((await parse(['status', 'orders'])).invocation).toEqual({ command: 'status', cluster: 'orders', live: true });
     expect((await parse(['status', 'orders', '--no-live'])).invocation).toEqual({ command: 'status', cluster: 'orders', live: false });
     expect((await parse(['restart', 'orders'])).invocation).toEqual({ command: 'restart', cluster: 'orders' });
+    expect((await parse(['recover-quorum', 'orders'])).invocation).toEqual({ command: 'recover-quorum', cluster: 'orders' });
     expect((await parse(['quota', 'orders'])).invocation).toEqual({ command: 'quota', cluster: 'orders' });
     expect((await parse(['transfer-leadership', 'orders'])).invocation).toEqual({ command: 'transfer-leadership', cluster: 'orders', to: 'any' });
     expect((await parse(['transfer-leadership', 'orders', '--to', 'orders-2'])).invocation).toMatchObject({ to: { pod: 'orders-2' } });
@@ -67,6 +68,7 @@ describe('kubectl corral: argument handling', () => {
     [[], /a command is required/],
     [['bogus', 'orders'], /unknown command: bogus/],
     [['status'], /missing required argument 'cluster'/],
+    [['recover-quorum'], /missing required argument 'cluster'/],
     [['status', 'Orders'], /not a CoordinationCluster name: Orders/],
     [['status', 'a', 'b'], /too many arguments/],
     [['status', 'orders', '--via', 'ssh'], /argument 'ssh' is invalid. Allowed choices are exec, pod-ip/],
@@ -83,7 +85,7 @@ describe('kubectl corral: argument handling', () => {
   it('help exits 0 and lists the commands', async () => {
     const { code, out } = await exitOf(['--help']);
     expect(code).toBe(0);
-    for (const c of ['status', 'restart', 'transfer-leadership', 'quota', 'connect']) expect(out).toContain(c);
+    for (const c of ['status', 'restart', 'recover-quorum', 'transfer-leadership', 'quota', 'connect']) expect(out).toContain(c);
   });
 
   it('a failing kubectl is an error, exit 1, with its message', async () => {

@@ -8,12 +8,13 @@ const EPOCH = Date.UTC(2025, 0, 1);
 
 /**
  * One reconcile. With `crashAfter`, the operator dies after that many actions: the rest is not carried out and the
- * status is not written (its next incarnation starts from whatever the cluster shows).
+ * status is not written (its next incarnation starts from whatever the cluster shows). As in the reconciler, an
+ * action that fails ends the reconcile before the status is written too.
  */
 export function reconcile(cluster: FakeCluster, desired: DesiredCluster, crashAfter?: number): Plan {
   const p = plan(desired, cluster.observe(), new Date(EPOCH + cluster.tick * 1000));
-  cluster.applyAll(p.actions, crashAfter ?? p.actions.length);
-  if (crashAfter === undefined) cluster.status = p.status;
+  const applied = cluster.applyAll(p.actions, crashAfter ?? p.actions.length);
+  if (crashAfter === undefined && applied === p.actions.length) cluster.status = p.status;
   return p;
 }
 

@@ -46,6 +46,8 @@ interface SimPvc {
   zxid: number;
   /** The membership on disk; undefined while the volume is empty and the member has not started. */
   config?: Map<number, MemberRole>;
+  /** Held a member that a quorum recovery fenced out: no member may run on it again. */
+  fenced?: boolean;
 }
 
 interface Pending {
@@ -88,6 +90,10 @@ export class FakeCluster {
   readonly leaders: number[] = [];
   /** Restarts the planner asked for, per server id. */
   readonly restarts = new Map<number, number>();
+  /** Quorum recoveries the survivor carried out (a repeated request it answers as a no-op is not one). */
+  recoveries = 0;
+  /** How many of the next recovery requests to the survivor fail (no answer in time) after the fencing. */
+  recoveryCallsFailing = 0;
 
   constructor(readonly opts: FakeOptions = STEADY) {}
 
@@ -306,14 +312,29 @@ export class FakeCluster {
         return;
       }
       case 'recoverQuorum': {
-        if (this.leader !== undefined) this.violate('recovery while a leader serves');
+        // As the operator carries it out: the lost members fenced first (pods and volumes deleted), then the
+        // survivor asked, which refuses while it knows a leader and does nothing when it already is the sole voter.
+        for (const id of a.lost) {
+          const pod = this.pods.get(id);
+          if (pod && !pod.deleting) this.kill(id);
+          const pvc = this.pvcs.get(id);
+          if (pvc) {
+            pvc.deleting = true;
+            pvc.fenced = true;
+          }
+        }
         const survivor = this.pvcs.get(a.survivor);
         if (!survivor || !this.running(a.survivor)) return 'survivor not running';
-        for (const id of a.lost) {
-          if (this.pods.has(id)) this.kill(id);
-          const pvc = this.pvcs.get(id);
-          if (pvc) pvc.deleting = true;
+        if (this.recoveryCallsFailing > 0) {
+          this.recoveryCallsFailing--;
+          return 'survivor did not answer in time';
         }
+        if (this.leader === a.survivor && this.members.size === 1) return;
+        if (this.leader !== undefined) {
+          this.violate('recovery while a leader serves');
+          return 'a leader is reachable';
+        }
+        this.recoveries++;
         this.members = new Map([[a.survivor, 'participant']]);
         survivor.config = new Map(this.members);
         this.pending = undefined;
@@ -372,6 +393,7 @@ export class FakeCluster {
     for (const [id, pod] of this.pods) {
       const pvc = this.pvcs.get(id);
       if (this.running(id) && pvc!.config === undefined) pvc!.config = new Map(pod.initial);
+      if (this.running(id) && pvc!.fenced) this.violate(`member ${id} runs on the volume a quorum recovery fenced out`);
     }
     const voterIds = () => [...this.members].filter(([, r]) => isVoterRole(r)).map(([id]) => id);
 

@@ -14,6 +14,8 @@ const SEED = desiredCluster([
   { name: 'tie', voters: 1, leaderEligible: false },
 ]);
 
+const three = desiredCluster([{ voters: 3 }]);
+
 const all = (plans: Plan[]): Action[] => plans.flatMap((p) => p.actions);
 const steps = (plans: Plan[], kinds: Action['kind'][]): string[] =>
   all(plans)
@@ -270,7 +272,6 @@ describe('members that vanish', () => {
 });
 
 describe('quorum loss', () => {
-  const three = desiredCluster([{ voters: 3 }]);
 
   it('pods gone but volumes kept: recreated, the ensemble comes back by itself', () => {
     const c = running(three);
@@ -325,6 +326,83 @@ describe('quorum loss', () => {
     c.advance();
     c.advance();
     expect(reconcile(c, requested).actions.some((a) => a.kind === 'recoverQuorum')).toBe(false);
+  });
+});
+
+describe('quorum-loss recovery', () => {
+  /** Three voters, two of them lost with their volumes; the planner waits with QuorumLost. */
+  function lostTwo(): { c: FakeCluster; survivor: number; lost: number[] } {
+    const c = running(three);
+    const survivor = c.leader!;
+    const lost = [1, 2, 3].filter((id) => id !== survivor);
+    for (const id of lost) c.loseVolume(id);
+    for (let i = 0; i < 4; i++) {
+      c.advance();
+      reconcile(c, three);
+    }
+    return { c, survivor, lost };
+  }
+  const requested = { ...three, recoveryRequest: '2025-01-01T00:00:00Z' };
+
+  it('grows back to the spec through reconfig with fresh volumes, the lost members never running on their old ones', () => {
+    const { c, survivor } = lostTwo();
+    const zxid = c.pvcs.get(survivor)!.zxid;
+    const plans = converge(c, requested);
+    expect(c.recoveries).toBe(1);
+    const joined = [...c.members.keys()].filter((id) => id !== survivor).sort((a, b) => a - b);
+    expect(steps(plans, ['recoverQuorum', 'reconfig'])).toEqual([`recoverQuorum from ${survivor}`, ...joined.map((id) => `reconfig add ${id} participant`)]);
+    expect([...c.members.keys()].sort()).toHaveLength(3);
+    expect(c.members.has(survivor)).toBe(true);
+    expect(c.committedZxid).toBeGreaterThanOrEqual(zxid);
+    expect(plans.at(-1)!.status.recovery).toMatchObject({ request: requested.recoveryRequest, survivor, zxid: `0x${zxid.toString(16)}` });
+    expect(c.violations).toEqual([]);
+  });
+
+  it('an operator restart at any step of the recovery plan: carried out once, converging to the spec', () => {
+    const { c: probe } = lostTwo();
+    const actions = plan(requested, probe.observe(), new Date()).actions.length;
+    for (let crashAfter = 0; crashAfter <= actions; crashAfter++) {
+      const { c, survivor } = lostTwo();
+      reconcile(c, requested, crashAfter);
+      c.advance();
+      const plans = converge(c, requested);
+      expect(c.recoveries, `crash after ${crashAfter}`).toBe(1);
+      expect(c.members.size).toBe(3);
+      expect(c.members.has(survivor)).toBe(true);
+      expect(plans.at(-1)!.status.recovery?.request).toBe(requested.recoveryRequest);
+      expect(c.violations, `crash after ${crashAfter}`).toEqual([]);
+    }
+  });
+
+  it('the survivor not answering after the fencing: the action is repeated on the next plan, and recovers once', () => {
+    const { c, survivor } = lostTwo();
+    c.recoveryCallsFailing = 2;
+    const first = reconcile(c, requested);
+    expect(first.actions.map((a) => a.kind)).toContain('recoverQuorum');
+    expect(c.status?.recovery).toBeUndefined(); // the failed reconcile recorded nothing
+    c.advance();
+    const second = reconcile(c, requested);
+    expect(second.actions).toMatchObject([{ kind: 'recoverQuorum', survivor }]);
+    c.advance();
+    converge(c, requested);
+    expect(c.recoveries).toBe(1);
+    expect(c.members.size).toBe(3);
+    expect(c.violations).toEqual([]);
+  });
+
+  it('one recovery per request value: the same value left in place is not acted on again, a new one is', () => {
+    const { c } = lostTwo();
+    converge(c, requested);
+    const again = c.leader!;
+    for (const id of c.members.keys()) if (id !== again) c.loseVolume(id);
+    for (let i = 0; i < 4; i++) {
+      c.advance();
+      expect(reconcile(c, requested).actions.some((a) => a.kind === 'recoverQuorum')).toBe(false);
+    }
+    converge(c, { ...three, recoveryRequest: 'second' });
+    expect(c.recoveries).toBe(2);
+    expect(c.members.size).toBe(3);
+    expect(c.violations).toEqual([]);
   });
 });
 
