@@ -30,9 +30,9 @@ export const zxidOf = (hex: string): bigint => {
   }
 };
 
-const membershipOf = (entries: MemberEntry[]): Map<number, MemberRole> => new Map(entries.map((e) => [e.id, e.role]));
+export const membershipOf = (entries: MemberEntry[]): Map<number, MemberRole> => new Map(entries.map((e) => [e.id, e.role]));
 
-const sameMembership = (a: Map<number, MemberRole>, b: Map<number, MemberRole>): boolean =>
+export const sameMembership = (a: Map<number, MemberRole>, b: Map<number, MemberRole>): boolean =>
   a.size === b.size && [...a].every(([id, role]) => b.get(id) === role);
 
 export const quorumOf = (voters: number): number => Math.floor(voters / 2) + 1;

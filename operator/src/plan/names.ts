@@ -11,6 +11,9 @@ export const memberHost = (cluster: string, namespace: string, serverId: number)
 
 export const CLIENT_PORT = 2181;
 
+/** Supervised updates: the annotation whose value (a revision) approves the leader's restart; status tells it. */
+export const APPROVE_LEADER_RESTART = 'corral.dev/approve-leader-restart';
+
 export const selectorLabels = (cluster: string): Record<string, string> => ({
   'app.kubernetes.io/name': 'corral',
   'app.kubernetes.io/instance': cluster,

@@ -47,8 +47,8 @@
 // never-leaders, followers, the leader last after a handover to an up-to-date eligible voter at the new revision,
 // preferring the leader's own group; Supervised waits for approval of the leader's turn; any member not ready at
 // the new revision holds the roll).
-import { quorumOf, zxidOf } from './ensemble.js';
-import { podName } from './names.js';
+import { membershipOf, quorumOf, sameMembership, zxidOf } from './ensemble.js';
+import { APPROVE_LEADER_RESTART, podName } from './names.js';
 import { statusOf } from './status.js';
 import { survey, type Survey } from './survey.js';
 import type { Slot } from './target.js';
@@ -268,10 +268,7 @@ function disruptiveStep(step: Step, s: Survey): void {
     return;
   }
   if (!s.serving) return notServing(step, s);
-  if (!s.view.settled) {
-    step.wait('MembershipChangeInFlight', 'a membership change is in flight or the members disagree about the membership');
-    return;
-  }
+  if (!s.view.settled) return unsettled(step, s);
   const leader = s.view.leader!;
   if (s.membership.get(leader) === 'neverleader') {
     transfer(step, s, `member ${leader} leads but is a never-leader`);
@@ -279,6 +276,24 @@ function disruptiveStep(step: Step, s: Survey): void {
   }
   if (membershipChange(step, s)) return;
   roll(step, s);
+}
+
+/** A membership change in flight, or voters that do not (yet) answer with the leader's membership: wait, naming them. */
+function unsettled(step: Step, s: Survey): void {
+  const changing = [...s.view.leaderEntries.values()].filter((e) => e.change !== null).sort((a, b) => a.id - b.id);
+  if (changing.length > 0) {
+    const what = changing.map((e) => `server ${e.id} ${e.change === 'joining' ? 'joining (being caught up)' : 'leaving'}`).join(', ');
+    step.wait('MembershipChangeInFlight', `membership change in flight: ${what}`, changing[0]!.id);
+    return;
+  }
+  const behind = s.voters.filter((id) => !agrees(s, id));
+  step.wait('MembershipChangeInFlight', `members ${behind.join(', ')} do not answer with the leader's membership yet`, behind[0]);
+}
+
+/** The member answered with the same membership as the leader's. */
+function agrees(s: Survey, id: number): boolean {
+  const answer = s.view.answers.get(id);
+  return answer !== undefined && sameMembership(membershipOf(answer.members), s.membership);
 }
 
 /** Too few healthy voters for anything disruptive: wait, or recover on an explicit request. */
@@ -437,7 +452,11 @@ function roll(step: Step, s: Survey): void {
   // Only the leader is left.
   const revision = s.revisionOf(leader);
   if (s.desired.updateStrategy === 'Supervised' && s.desired.leaderRestartApproved !== revision) {
-    step.wait('AwaitingLeaderRestartApproval', `every member but leader ${leader} runs revision ${revision}; approve the leader's restart to finish`, leader);
+    step.wait(
+      'AwaitingLeaderRestartApproval',
+      `every member but leader ${leader} runs revision ${revision}; to restart the leader, annotate the cluster with ${APPROVE_LEADER_RESTART}=${revision}`,
+      leader,
+    );
     return;
   }
   if (transferTarget(s) !== undefined) return transfer(step, s, `rolling restart: leader ${leader} restarts last`);

@@ -174,6 +174,9 @@ describe('rolling restart', () => {
       c.advance();
     }
     expect(p!.waits).toMatchObject([{ reason: 'AwaitingLeaderRestartApproval', serverId: c.leader }]);
+    // Status tells the user how to approve: the annotation and the value it takes.
+    expect(p!.waits[0]!.message).toBe(`every member but leader ${c.leader} runs revision r2; to restart the leader, annotate the cluster with corral.dev/approve-leader-restart=r2`);
+    expect(condition(p!, 'Progressing')).toMatchObject({ status: 'True', reason: 'AwaitingLeaderRestartApproval', message: p!.waits[0]!.message });
     expect(c.restarts.size).toBe(3);
     converge(c, { ...d, leaderRestartApproved: 'r2' });
     expect(c.restarts.size).toBe(4);
@@ -184,6 +187,23 @@ describe('rolling restart', () => {
 describe('scaling through reconfig', () => {
   const voters = (n: number) => desiredCluster([{ voters: n }]);
 
+  it('waits while voters answer with another membership than the leader, naming them', () => {
+    const c = running(voters(3));
+    const observed = c.observe();
+    const followers = [1, 2, 3].filter((id) => id !== c.leader);
+    // Both followers still report a server 4 the leader no longer lists (their views lag the leader's).
+    observed.probes = observed.probes.map((p) =>
+      p.answered && followers.includes(p.serverId)
+        ? { ...p, members: [...p.members, { id: 4, role: 'participant', isLeader: false, lag: null, connected: false, sync: null, change: null }] }
+        : p,
+    );
+    const p = plan(voters(3), observed, new Date());
+    expect(p.actions.filter((a) => a.kind === 'reconfig' || a.kind === 'deletePod' || a.kind === 'deletePvc')).toEqual([]);
+    expect(p.waits).toEqual([
+      { reason: 'MembershipChangeInFlight', message: `members ${followers.join(', ')} do not answer with the leader's membership yet`, serverId: followers[0] },
+    ]);
+  });
+
   it('3→5→3→5: joiners start first and are added one at a time; removal by reconfig, then pod and volume', () => {
     const c = new FakeCluster({ ...STEADY, catchUpDelay: () => 3 });
     converge(c, voters(3));
@@ -192,6 +212,13 @@ describe('scaling through reconfig', () => {
     expect(adds).toEqual(['createPvc 4', 'createPvc 5', 'createPod 4', 'createPod 5', 'reconfig add 4 participant', 'reconfig add 5 participant']);
     expect(waitsOf(up)).toContain('WaitingForJoiner');
     expect(waitsOf(up)).toContain('MembershipChangeInFlight');
+    // Waiting on a change in flight names the server it waits for, in the wait and in status.
+    const inFlight = up.filter((p) => p.waits[0]?.reason === 'MembershipChangeInFlight');
+    expect(inFlight.map((p) => p.waits[0]!.message)).toContain('membership change in flight: server 4 joining (being caught up)');
+    for (const p of inFlight) {
+      expect(p.waits[0]!.serverId).toBeTypeOf('number');
+      expect(condition(p, 'Progressing').message).toBe(p.waits[0]!.message);
+    }
     for (const p of up) expect(p.actions.filter((a) => a.kind === 'reconfig').length).toBeLessThanOrEqual(1);
 
     const down = converge(c, voters(3));
