@@ -59,7 +59,13 @@ function clientService(cc: CoordinationCluster, spec: DefaultedSpec): V1Service 
 
 function podDisruptionBudget(cc: CoordinationCluster): V1PodDisruptionBudget {
   const cluster = cc.metadata.name!;
-  const voters = normalizeGroups(cc.spec).reduce((n, g) => n + g.voters, 0);
+  // The larger of the spec's voters and the membership's (as the operator last recorded it): during a scale-down
+  // the departing voters are members until their reconfig, and a budget from the smaller spec would let evictions
+  // take the quorum of the membership still in force (5 voters, spec 3: three evictions allowed).
+  const voters = Math.max(
+    normalizeGroups(cc.spec).reduce((n, g) => n + g.voters, 0),
+    cc.status?.voters ?? 0,
+  );
   const body: V1PodDisruptionBudget = {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',

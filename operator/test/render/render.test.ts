@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { withDefaults, type CoordinationCluster } from '../../src/api/index.js';
 import { desiredCluster } from '../../src/render/desired.js';
 import { memberPod } from '../../src/render/member.js';
-import { configMap, superDigest } from '../../src/render/objects.js';
+import { configMap, objectHashes, renderObject, superDigest } from '../../src/render/objects.js';
 import { renderZooCfg } from '../../src/render/zoo-cfg.js';
 import { normalizeGroups } from '../../src/api/index.js';
 
@@ -115,5 +115,22 @@ describe('zoo.cfg and the member pod', () => {
   it("computes ZooKeeper's digest of the super user", () => {
     // What Apache ZooKeeper's own DigestAuthenticationProvider prints for super:password (run from the Debian package).
     expect(superDigest('password')).toBe('super:DyNYQEQvajljsxlhf5uS4PJ9R28=');
+  });
+});
+
+describe('the PodDisruptionBudget', () => {
+  const minAvailable = (cc: CoordinationCluster) => (renderObject('podDisruptionBudget', cc, withDefaults(cc.spec)) as any).spec.minAvailable;
+
+  it('allows one voter down, counting the membership still in force during a scale-down', () => {
+    expect(minAvailable(cluster({ replicas: 5 }))).toBe(4);
+    // Spec lowered to 3 while the ensemble still has 5 voters (the operator records them in status): still 4.
+    const scalingDown = { ...cluster({ replicas: 3 }), status: { voters: 5 } } as CoordinationCluster;
+    expect(minAvailable(scalingDown)).toBe(4);
+    // Its hash follows, so the operator rewrites the budget as the membership shrinks.
+    const shrunk = { ...scalingDown, status: { voters: 3 } } as CoordinationCluster;
+    expect(minAvailable(shrunk)).toBe(2);
+    expect(objectHashes(shrunk, withDefaults(shrunk.spec)).podDisruptionBudget).not.toBe(objectHashes(scalingDown, withDefaults(scalingDown.spec)).podDisruptionBudget);
+    // Growing, the spec is the larger: joiners' pods count as soon as they run.
+    expect(minAvailable({ ...cluster({ replicas: 5 }), status: { voters: 3 } } as CoordinationCluster)).toBe(4);
   });
 });
