@@ -3,7 +3,23 @@ import { ZooKeeperClient } from '../../client/src/client.js';
 import { QuotaExceededError } from '../../client/src/errors.js';
 import { CreateMode } from '../../protocol/src/index.js';
 import { apply, exists, kubectl, kubectlJson, testNamespace } from './support/kubectl.js';
-import { condition, corralPod, getCluster, installOperator, memberPods, membersView, OPERATOR_NS, uninstallOperator, waitReady } from './support/operator.js';
+import { ClientLoad } from './support/load.js';
+import {
+  clientFor,
+  clusterManifest,
+  ClusterWatch,
+  condition,
+  configMembership,
+  corralPod,
+  getCluster,
+  installOperator,
+  memberPods,
+  membersView,
+  OPERATOR_NS,
+  threeRegions,
+  uninstallOperator,
+  waitReady,
+} from './support/operator.js';
 import { testImage } from './support/pods.js';
 import { waitUntil } from './support/wait.js';
 
@@ -12,37 +28,6 @@ import { waitUntil } from './support/wait.js';
 // the cluster deleted under each reclaim policy. Times to Ready are printed (measured, not asserted).
 
 const IMAGE = testImage;
-
-/** Two regions of leader-eligible voters and a never-leader tie-breaker in a third (one region per node). */
-function threeRegions(name: string, extra: Record<string, unknown> = {}) {
-  const region = (r: number) => ({ nodeSelector: { 'topology.kubernetes.io/region': `region-${r}` } });
-  return JSON.stringify({
-    apiVersion: 'corral.dev/v1alpha1',
-    kind: 'CoordinationCluster',
-    metadata: { name },
-    spec: {
-      image: IMAGE,
-      groups: [
-        { name: 'east', voters: 2, ...region(1) },
-        { name: 'west', voters: 1, ...region(2) },
-        { name: 'tie', voters: 1, leaderEligible: false, ...region(3) },
-      ],
-      storage: { size: '64Mi' },
-      config: { tickTime: '500' },
-      ...extra,
-    },
-  });
-}
-
-function single(name: string, spec: Record<string, unknown>) {
-  return JSON.stringify({ apiVersion: 'corral.dev/v1alpha1', kind: 'CoordinationCluster', metadata: { name }, spec: { image: IMAGE, storage: { size: '64Mi' }, config: { tickTime: '500' }, ...spec } });
-}
-
-/** A client on the host, dialling the members' pod IPs (the host cannot resolve the in-cluster names). */
-async function clientFor(ns: string, cluster: string): Promise<ZooKeeperClient> {
-  const ips = [...(await memberPods(ns, cluster)).values()].map((p) => `${p.status.podIP}:2181`).join(',');
-  return ZooKeeperClient.connect(ips, { connectTimeout: 15_000 });
-}
 
 describe('corral-operator', () => {
   let ns: Awaited<ReturnType<typeof testNamespace>>;
@@ -129,19 +114,7 @@ describe('corral-operator', () => {
     // Revisions are per group (placement is part of the hash): compare each member with its own.
     const oldRevision = (id: number) => before.get(id)?.metadata.labels['corral.dev/revision'];
     // Watch leadership from every member while the roll runs.
-    const leaders = new Set<number>();
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        const pods = await memberPods(ns.name, 'geo').catch(() => new Map());
-        for (const p of pods.values()) {
-          if (!p.status?.podIP) continue;
-          const view = await membersView(p.status.podIP).catch(() => undefined);
-          for (const m of view?.members ?? []) if (m.is_leader) leaders.add(m.id);
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    })();
+    const watch = new ClusterWatch(ns.name, 'geo');
     const t0 = Date.now();
     await kubectl(['patch', 'coordinationcluster', 'geo', '-n', ns.name, '--type=merge', '-p', JSON.stringify({ spec: { config: { tickTime: '500', snapCount: '20000' } } })]);
     const pods = await waitUntil('every member at the new revision and ready', async () => {
@@ -152,8 +125,7 @@ describe('corral-operator', () => {
       return done && now.size === 4 ? now : false;
     }, { timeoutMs: 300_000, intervalMs: 1000 });
     await waitReady(ns.name, 'geo');
-    watching = false;
-    await watcher;
+    const { leaders } = await watch.stop();
     console.log(`[measure] rolling restart of 4 voters: ${((Date.now() - t0) / 1000).toFixed(1)} s; leaders seen: ${[...leaders].join(',')}`);
     // Each member replaced exactly once (a new pod, same volume), and the tie-breaker never led.
     for (const [id, p] of pods) {
@@ -167,7 +139,7 @@ describe('corral-operator', () => {
   });
 
   it('finishes creating a cluster after the operator is killed in the middle', async () => {
-    await apply(single('phoenix', { replicas: 3 }), ns.name);
+    await apply(clusterManifest('phoenix', { replicas: 3 }), ns.name);
     // Kill whichever replica leads as soon as it has started the work (the first pod exists).
     await waitUntil('phoenix work started', async () => (await memberPods(ns.name, 'phoenix')).size > 0, { timeoutMs: 120_000 });
     await kubectl(['delete', 'pods', '-n', OPERATOR_NS, '-l', 'app.kubernetes.io/name=corral-operator', '--wait=false', '--grace-period=0', '--force']);
@@ -201,21 +173,14 @@ describe('corral-operator', () => {
     }
   });
 
-  it('scales the voters 3 -> 5 -> 3 through reconfig, keeping the data and a clean volume for each newcomer', async () => {
-    await waitReady(ns.name, 'phoenix');
-    const membership = async () => {
-      const zk = await clientFor(ns.name, 'phoenix');
-      try {
-        const { config } = await zk.getConfig();
-        return config.split('\n').filter((l) => l.startsWith('server.')).map((l) => Number(l.slice(7, l.indexOf('=')))).sort();
-      } finally {
-        await zk.close();
-      }
-    };
+  it('scales the voters 3 -> 5 -> 3 -> 5 through reconfig under client load, keeping the data and a clean volume for each newcomer', async () => {
+    const cc = await waitReady(ns.name, 'phoenix');
     const zk = await clientFor(ns.name, 'phoenix');
     await zk.create('/scaled', Buffer.from('v'), { mode: CreateMode.Persistent });
     await zk.close();
+    const load = await ClientLoad.start(ns.name, cc.status.connectString, 'load-scale');
     for (const [replicas, ids] of [[5, [1, 2, 3, 4, 5]], [3, [1, 2, 3]], [5, [1, 2, 3, 4, 5]]] as const) {
+      const t0 = Date.now();
       await kubectl(['scale', 'coordinationcluster', 'phoenix', '-n', ns.name, `--replicas=${replicas}`]);
       // Ready at the new size, and the departed members' pods and volumes gone (they go after the reconfig).
       const pvcNames = async () => (await kubectlJson(['get', 'pvc', '-n', ns.name, '-l', 'corral.dev/cluster=phoenix'])).items.map((p: any) => p.metadata.name).sort();
@@ -224,13 +189,19 @@ describe('corral-operator', () => {
         const ready = cc.status?.voters === replicas && cc.status?.readyVoters === replicas && condition(cc, 'Ready')?.status === 'True';
         return ready && (await memberPods(ns.name, 'phoenix')).size === replicas && (await pvcNames()).length === replicas;
       }, { timeoutMs: 300_000, intervalMs: 1000 });
-      expect(await membership()).toEqual(ids);
+      console.log(`[measure] kubectl scale to ${replicas} -> Ready, volumes settled: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      // /zookeeper/config lists exactly the spec's voters, all of them participants.
+      expect(Object.fromEntries(await configMembership(ns.name, 'phoenix'))).toEqual(Object.fromEntries(ids.map((id) => [id, 'participant'])));
       expect([...(await memberPods(ns.name, 'phoenix')).keys()].sort()).toEqual(ids);
       expect(await pvcNames()).toEqual(ids.map((id) => `data-phoenix-${id}`));
       const check = await clientFor(ns.name, 'phoenix');
       expect((await check.getData('/scaled')).data?.toString()).toBe('v');
       await check.close();
     }
+    const { report, lost } = await load.stopAndVerify(() => clientFor(ns.name, 'phoenix'));
+    console.log(`[measure] load during 3 -> 5 -> 3 -> 5: ${ClientLoad.summary(report)}`);
+    expect(lost).toEqual([]);
+    expect(report.readMismatches).toEqual([]);
     await kubectl(['scale', 'coordinationcluster', 'phoenix', '-n', ns.name, '--replicas=3']);
     await waitUntil('phoenix back at 3', async () => (await getCluster(ns.name, 'phoenix')).status?.voters === 3 && condition(await getCluster(ns.name, 'phoenix'), 'Ready')?.status === 'True', { timeoutMs: 300_000, intervalMs: 1000 });
   });
@@ -243,7 +214,7 @@ describe('corral-operator', () => {
     expect(kept.items).toHaveLength(3);
     for (const pvc of kept.items) expect(pvc.metadata.ownerReferences ?? []).toEqual([]);
 
-    await apply(single('brief', { replicas: 1, storage: { size: '64Mi', reclaimPolicy: 'Delete' } }), ns.name);
+    await apply(clusterManifest('brief', { replicas: 1, storage: { size: '64Mi', reclaimPolicy: 'Delete' } }), ns.name);
     await waitReady(ns.name, 'brief');
     await kubectl(['delete', 'coordinationcluster', 'brief', '-n', ns.name, '--wait=true', '--timeout=120s']);
     await waitUntil('brief volumes gone', async () => !(await exists(['pvc', 'data-brief-1', '-n', ns.name])), { timeoutMs: 120_000 });

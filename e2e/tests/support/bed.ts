@@ -44,3 +44,14 @@ export async function containersOf(podUid: string): Promise<PodContainer[]> {
     state: c.State,
   }));
 }
+
+async function podman(args: string[]): Promise<void> {
+  const res = await runProgram('podman', ['--runtime', '/usr/sbin/runc', ...args], { timeoutMs: 60_000 });
+  if (res.code !== 0) throw new Error(`podman ${args.join(' ')}: ${res.stderr.trim()}`);
+}
+
+/** Gives an image in podman's storage a second name: a new image the nodes already hold, as if pulled. */
+export const tagImage = (image: string, name: string) => podman(['tag', image, name]);
+
+/** Removes that name again (the image stays under its others). */
+export const untagImage = (image: string, name: string) => podman(['untag', image, name]);

@@ -1,6 +1,7 @@
 // Installing the operator on the bed the way a user without Helm would (crds/, operator/rbac, operator/deploy),
 // and reading a cluster's state as a user would: through kubectl and the members' own answers.
 import { readFileSync } from 'node:fs';
+import { ZooKeeperClient } from '../../../client/src/client.js';
 import { parseMembersReply, type MembersReply } from '../../../protocol/src/admin-api.js';
 import { apply, kubectl, kubectlJson } from './kubectl.js';
 import { testImage } from './pods.js';
@@ -84,5 +85,120 @@ export async function corralPod(ns: string, name: string, image: string, args: s
   if (phase !== 'Succeeded') {
     const p = await kubectlJson(['get', 'pod', name, '-n', ns]);
     throw new Error(`corral ${args.join(' ')} failed: ${JSON.stringify(p.status?.containerStatuses?.[0]?.state)}`);
+  }
+}
+
+/** A CoordinationCluster manifest on the image under test, with small volumes and a short tick. */
+export function clusterManifest(name: string, spec: Record<string, unknown>): string {
+  return JSON.stringify({
+    apiVersion: 'corral.dev/v1alpha1',
+    kind: 'CoordinationCluster',
+    metadata: { name },
+    spec: { image: testImage, storage: { size: '64Mi' }, config: { tickTime: '500' }, ...spec },
+  });
+}
+
+/** Placement on the node of region-<r> (the bed has one node per region). */
+export const inRegion = (r: number) => ({ nodeSelector: { 'topology.kubernetes.io/region': `region-${r}` } });
+
+/**
+ * Two regions of leader-eligible voters (east: two on corral-node-1, west: one on corral-node-2) and a
+ * never-leader tie-breaker in a third (tie: corral-node-3).
+ */
+export function threeRegions(name: string, extra: Record<string, unknown> = {}): string {
+  return clusterManifest(name, {
+    groups: [
+      { name: 'east', voters: 2, ...inRegion(1) },
+      { name: 'west', voters: 1, ...inRegion(2) },
+      { name: 'tie', voters: 1, leaderEligible: false, ...inRegion(3) },
+    ],
+    ...extra,
+  });
+}
+
+/** A client on the host, dialling the members' pod IPs (the host cannot resolve the in-cluster names). */
+export async function clientFor(ns: string, cluster: string): Promise<ZooKeeperClient> {
+  const ips = [...(await memberPods(ns, cluster)).values()].flatMap((p) => (p.status?.podIP ? [`${p.status.podIP}:2181`] : [])).join(',');
+  return ZooKeeperClient.connect(ips, { connectTimeout: 15_000 });
+}
+
+/** The server ids of `/zookeeper/config`, sorted, and the roles they have there. */
+export async function configMembership(ns: string, cluster: string): Promise<Map<number, string>> {
+  const zk = await clientFor(ns, cluster);
+  try {
+    await zk.sync('/zookeeper/config');
+    const { config } = await zk.getConfig();
+    return new Map(
+      config
+        .split('\n')
+        .filter((l) => l.startsWith('server.'))
+        .map((l) => [Number(l.slice(7, l.indexOf('='))), l.split(';')[0]!.split(':')[3] ?? 'participant'] as const)
+        .sort(([a], [b]) => a - b),
+    );
+  } finally {
+    await zk.close();
+  }
+}
+
+/** The cluster's Events as `Reason: message`, oldest first. */
+export async function clusterEvents(ns: string, name: string): Promise<string[]> {
+  const list = await kubectlJson(['get', 'events', '-n', ns, '--field-selector', `involvedObject.kind=CoordinationCluster,involvedObject.name=${name}`]);
+  return list.items
+    .sort((a: any, b: any) => (a.firstTimestamp ?? '').localeCompare(b.firstTimestamp ?? ''))
+    .map((e: any) => `${e.reason}: ${e.message}`);
+}
+
+/**
+ * Watches a cluster while something runs: which members led (asked of every member, every 200 ms), each member's
+ * pod incarnations (uids), and every distinct Progressing condition the operator recorded.
+ */
+export class ClusterWatch {
+  readonly leaders = new Set<number>();
+  /** Leaders in the order they were seen leading. */
+  readonly leaderSequence: number[] = [];
+  readonly podUids = new Map<number, string[]>();
+  /** Members in the order a new pod of theirs appeared. */
+  readonly replacedOrder: number[] = [];
+  readonly progressing: string[] = [];
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  constructor(private readonly ns: string, private readonly cluster: string) {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const [pods, cc] = await Promise.all([memberPods(this.ns, this.cluster).catch(() => new Map()), getCluster(this.ns, this.cluster).catch(() => undefined)]);
+      for (const [id, p] of pods) {
+        const uids = this.podUids.get(id) ?? [];
+        if (uids.includes(p.metadata.uid)) continue;
+        if (uids.length > 0) this.replacedOrder.push(id);
+        this.podUids.set(id, [...uids, p.metadata.uid]);
+      }
+      const p = cc && condition(cc, 'Progressing');
+      const line = p && `${p.status} ${p.reason}: ${p.message}`;
+      if (line && this.progressing.at(-1) !== line) this.progressing.push(line);
+      const views = await Promise.all([...pods.values()].filter((p) => p.status?.podIP).map((p) => membersView(p.status.podIP).catch(() => undefined)));
+      for (const view of views) {
+        for (const m of view?.members ?? []) {
+          if (!m.is_leader) continue;
+          this.leaders.add(m.id);
+          if (this.leaderSequence.at(-1) !== m.id) this.leaderSequence.push(m.id);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async stop(): Promise<this> {
+    this.running = false;
+    await this.loop;
+    return this;
+  }
+
+  /** How many pods each member had while watched (1 = untouched, 2 = replaced once). */
+  incarnations(): Map<number, number> {
+    return new Map([...this.podUids].map(([id, uids]) => [id, uids.length]));
   }
 }

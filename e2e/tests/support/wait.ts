@@ -27,3 +27,6 @@ export async function waitUntil<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Seconds since t0 (a Date.now() value), for the tests' [measure] lines. */
+export const secondsSince = (t0: number): string => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
