@@ -107,19 +107,23 @@ describe.skipIf(!onBed)('day-2 rolls under client load', () => {
     const { report, lost } = await load.stopAndVerify(() => clientFor(ns.name, CLUSTER));
     console.log(`[measure] ${what}: ${secondsSince(t0)}; restart order ${watch.replacedOrder.join(',')}; leaders ${watch.leaderSequence.join('->')}; load: ${ClientLoad.summary(report)}`);
     expect(Object.fromEntries(watch.incarnations())).toEqual({ 1: 2, 2: 2, 3: 2, 4: 2 });
-    expect(watch.replacedOrder.at(-1)).toBe(leaderBefore);
+    expect(watch.replacedOrder.at(-1), `restart order ${watch.replacedOrder}, leaders ${watch.leaderSequence.join('->')}`).toBe(leaderBefore);
     expect(watch.leaders.has(TIE)).toBe(false);
     for (const p of pods.values()) expect(p.status.containerStatuses[0].restartCount).toBe(0);
     expect(lost).toEqual([]);
     expect(report.readMismatches).toEqual([]);
     expect(report.acked.length).toBeGreaterThan(0);
-    // Every restart and every wait for a member shows in status and as an Event, naming the member.
-    const events = await clusterEvents(ns.name, CLUSTER);
-    const revisions = new Set([...pods.values()].map((p) => p.metadata.labels[REVISION]));
-    const restarts = events.filter((e) => /^DeletePod: rolling restart: .* member \d+ \(revision (\w+)\)$/.test(e) && revisions.has(e.match(/revision (\w+)\)$/)![1]!));
+    // Each step shows in status (Progressing names the member restarted or waited for) and as Events of this roll.
+    const events = await clusterEvents(ns.name, CLUSTER, t0);
+    const restarts = events.filter((e) => /^DeletePod: rolling restart: .* member \d+ \(revision \w+\)$/.test(e));
     expect(restarts.map((e) => Number(e.match(/member (\d+)/)![1])).sort()).toEqual([1, 2, 3, 4]);
-    expect(watch.progressing.some((l) => /^True RollingRestart: member \d /.test(l))).toBe(true);
-    expect(events.some((e) => /^RollingRestart: member \d /.test(e))).toBe(true);
+    expect(events.some((e) => e.startsWith(`TransferLeadership: rolling restart: leader ${leaderBefore} restarts last: handing leadership to member`))).toBe(true);
+    // A wait names its member ("member 3 is not ready ...") or members ("... waiting for 2, 4" while two are down).
+    const waitsFor = (line: string, id: number) => new RegExp(`member ${id} |waiting for (\\d+, )*${id}\\b`).test(line);
+    for (const id of [1, 2, 3, 4]) {
+      expect(watch.progressing.some((l) => l.startsWith('True ') && waitsFor(l, id)), `Progressing named member ${id}: ${watch.progressing.join(' | ')}`).toBe(true);
+      expect(events.some((e) => /^(RollingRestart|WaitingForMember|WaitingForQuorum): /.test(e) && waitsFor(e, id)), `a wait for member ${id} in ${events.join(' | ')}`).toBe(true);
+    }
   }
 
   it('rolls an image change: each member once, the leader last after one handover, the never-leader never leading', async () => {

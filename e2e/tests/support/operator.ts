@@ -140,10 +140,13 @@ export async function configMembership(ns: string, cluster: string): Promise<Map
   }
 }
 
-/** The cluster's Events as `Reason: message`, oldest first. */
-export async function clusterEvents(ns: string, name: string): Promise<string[]> {
+/** The cluster's Events as `Reason: message`, oldest first; with `since` (a Date.now() value), only those recorded since. */
+export async function clusterEvents(ns: string, name: string, since = 0): Promise<string[]> {
   const list = await kubectlJson(['get', 'events', '-n', ns, '--field-selector', `involvedObject.kind=CoordinationCluster,involvedObject.name=${name}`]);
+  // Event times have whole seconds.
+  const from = Math.floor(since / 1000) * 1000;
   return list.items
+    .filter((e: any) => Date.parse(e.lastTimestamp ?? e.eventTime ?? 0) >= from)
     .sort((a: any, b: any) => (a.firstTimestamp ?? '').localeCompare(b.firstTimestamp ?? ''))
     .map((e: any) => `${e.reason}: ${e.message}`);
 }
