@@ -206,11 +206,12 @@ export class Reconciler {
   private async record(cc: CoordinationCluster, next: Plan): Promise<void> {
     // The planner stamps lastTransitionTime only when a condition changes, so an unchanged status compares equal.
     if (JSON.stringify(cc.status ?? {}) === JSON.stringify(next.status)) return;
+    // Written only over the status the plan started from: right after a status write, a reconcile woken by another
+    // watch event may still see the previous status in the cache, and its plan must not overwrite what the last one
+    // recorded (a recovery's survivor and zxid, the quotas the operator manages). The conflict makes it plan again.
+    const { name, namespace, resourceVersion } = cc.metadata;
     try {
-      await this.kube.applyStatus(
-        { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: KIND, metadata: { name: cc.metadata.name!, namespace: cc.metadata.namespace! }, status: next.status },
-        PLURAL,
-      );
+      await this.kube.applyStatus({ apiVersion: `${API_GROUP}/${API_VERSION}`, kind: KIND, metadata: { name, namespace, resourceVersion }, status: next.status }, PLURAL);
     } catch (err) {
       // Removing the finalizer lets a deleted cluster go: there is no status left to record.
       if (!isNotFound(err)) throw err;

@@ -15,7 +15,7 @@ export const FIELD_MANAGER = 'corral-operator';
 export interface ObjectRef {
   apiVersion: string;
   kind: string;
-  metadata: { name?: string; namespace?: string; uid?: string };
+  metadata: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
 }
 
 export const isNotFound = (err: unknown) => (err as { code?: number }).code === 404;
@@ -42,10 +42,13 @@ export class KubeClient {
     return this.objects.patch(patch as KubernetesObject, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
   }
 
-  /** Server-side apply of a custom resource's status subresource. */
+  /**
+   * Server-side apply of a custom resource's status subresource. With metadata.resourceVersion set, the API server
+   * refuses the write (409 Conflict) if the object changed since that version.
+   */
   async applyStatus(resource: ObjectRef & { status: unknown }, plural: string): Promise<void> {
     const [group, version] = resource.apiVersion.split('/') as [string, string];
-    const { name, namespace } = resource.metadata;
+    const { name, namespace, resourceVersion } = resource.metadata;
     await this.custom.patchNamespacedCustomObjectStatus(
       {
         group,
@@ -53,7 +56,7 @@ export class KubeClient {
         plural,
         namespace: namespace!,
         name: name!,
-        body: { apiVersion: resource.apiVersion, kind: resource.kind, metadata: { name, namespace }, status: resource.status },
+        body: { apiVersion: resource.apiVersion, kind: resource.kind, metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}) }, status: resource.status },
         fieldManager: this.fieldManager,
         force: true,
       },

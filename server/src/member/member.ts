@@ -53,6 +53,11 @@ const ELECTION_TICKS = 10;
 const CUT_OFF_CONFIRM_TICKS = 3;
 /** How long a readiness check waits for its read barrier: under a readiness probe's timeout (the operator's: 2 s). */
 const READY_WAIT_MS = 1000;
+/**
+ * How long a quorum recovery waits for the member to lead its new configuration: one durable write and an election
+ * it runs alone, seconds at worst on a busy disk; the answer tells whoever asked that it is done.
+ */
+const RECOVERY_WAIT_MS = 10_000;
 
 /**
  * The Raft tick: a tenth of tickTime, at most 100 ms, so a dead leader is replaced within 1-2 s whatever the
@@ -762,7 +767,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
    * a quorum of voters is connected; a no-op once it already is the sole voter. Resolves once it leads with the new
    * configuration applied.
    */
-  async recoverQuorum(timeoutMs = 4 * this.config.tickTime): Promise<RecoveryOutcome> {
+  async recoverQuorum(timeoutMs = RECOVERY_WAIT_MS): Promise<RecoveryOutcome> {
     const replicator = this.replicator;
     if (this.config.standalone || !replicator) return { ok: false, error: 'a standalone member has no quorum to recover' };
     const core = replicator.core;
