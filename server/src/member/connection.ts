@@ -12,6 +12,7 @@ import { UnknownOpCodeError } from '../../../protocol/src/request-codec.js';
 import type { ReplyBytes } from '../../../protocol/src/response-codec.js';
 import { isAccepted, opName, type AcceptedRequest } from './opcodes.js';
 import { isReadOp } from './reads.js';
+import type { RequestThrottle } from './request-throttle.js';
 import type { TurnBudget } from './turn-budget.js';
 import type { Watcher } from './watches.js';
 import type { ConnectionInfo } from './view.js';
@@ -23,6 +24,8 @@ export interface ConnectionHost {
   readonly maxOutputBytes: number;
   /** Bounds the client work (frames handled, socket writes) of one turn of the event loop. */
   readonly turns: TurnBudget;
+  /** globalOutstandingLimit: when a connection stops reading because too many requests are in process. */
+  readonly throttle: RequestThrottle;
   handshake(conn: ClientConnection, req: ConnectRequest): void;
   request(conn: ClientConnection, xid: number, req: AcceptedRequest): void;
   /** The answer to a four-letter word: its 4 bytes and the argument bytes it takes (stmk's trace mask). */
@@ -139,6 +142,8 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   private corked = false;
   /** A frame waiting for a turn with time for it, the socket paused meanwhile (see TurnBudget). */
   private waitingFrame: Buffer | undefined;
+  /** Not reading while too many requests are in process and some of ours are unanswered (see RequestThrottle). */
+  private throttled = false;
   /** Frames that arrived while the handshake was being committed. */
   private held: Buffer[] | undefined;
 
@@ -234,7 +239,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     const decoder = (this.decoder ??= new FrameDecoder(this.host.maxFrameSize));
     decoder.push(chunk);
     // Behind a frame that waits for a turn, everything waits: a session's requests are handled in order.
-    if (this.waitingFrame !== undefined) return;
+    if (this.waitingFrame !== undefined || this.throttled) return;
     try {
       if (this.state === 'new') {
         // A four-letter word or a handshake's length prefix: too few bytes yet to tell. Once the prefix has been
@@ -244,7 +249,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
         const word = first === null ? undefined : fourLetterWord(first);
         if (word !== undefined) return this.answerFourLetterWord(decoder, word);
       }
-      for (let frame = decoder.next(); frame !== null && this.isOpen; frame = decoder.next()) {
+      for (let frame = this.nextFrame(decoder); frame !== null && this.isOpen; frame = this.nextFrame(decoder)) {
         // In a storm, costly frames (handshakes, writes, closes) wait with the socket paused for a turn with time
         // for them; reads and pings are answered at once, so a client that only reads never queues behind it.
         if (!this.host.turns.hasTime() && !this.isCheap(frame)) return this.pauseInput(frame);
@@ -255,6 +260,31 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     } catch (err) {
       this.protocolError(err);
     }
+  }
+
+  /** The next whole frame, unless this connection must stop reading first (then null, the socket paused). */
+  private nextFrame(decoder: FrameDecoder): Buffer | null {
+    if (this.state === 'open' && this.host.throttle.holds(this.slots.length)) {
+      this.throttled = true;
+      this.socket.pause();
+      return null;
+    }
+    return decoder.next();
+  }
+
+  /** Reads again once this connection's replies brought the requests in process back within the limit. */
+  private releaseThrottle(): void {
+    if (!this.throttled || this.host.throttle.holds(this.slots.length)) return;
+    this.throttled = false;
+    // Not from within the reply's callback (an apply batch): the frames waiting behind go in a turn of their own.
+    this.host.turns.run(resumeReading, this);
+  }
+
+  /** @internal Carries on with the frames that arrived while reading was throttled (see releaseThrottle). */
+  resumeReading(): void {
+    if (!this.isOpen || this.throttled || this.waitingFrame !== undefined) return;
+    this.socket.resume();
+    this.onData(NO_BYTES);
   }
 
   /** Frames answered from this member's memory: local reads and pings, and anything held during a handshake. */
@@ -276,7 +306,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
     const frame = this.waitingFrame!;
     this.waitingFrame = undefined;
     if (!this.isOpen) return;
-    this.socket.resume();
+    if (!this.throttled) this.socket.resume();
     try {
       this.onFrame(frame);
     } catch (err) {
@@ -362,6 +392,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   private queue(slot: Slot): void {
     if (this.slots === NO_SLOTS) this.slots = [];
     this.slots.push(slot);
+    this.host.throttle.started();
   }
 
   /** Reserves the reply slot of a write; `complete` fills it once the write is applied. */
@@ -396,10 +427,12 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   private flushSlots(fanOut = false): void {
     while (this.slots.length > 0) {
       const head = this.slots[0]!;
-      if (head.reply === undefined && head.run === undefined) return;
+      if (head.reply === undefined && head.run === undefined) break;
       this.slots.shift();
+      this.host.throttle.finished();
       this.writeReply(head.started, head.reply ?? head.run!(), head.op !== OpCode.Ping, fanOut);
     }
+    this.releaseThrottle();
   }
 
   private writeReply(started: number, reply: ReplyBytes, counted: boolean, fanOut = false): void {
@@ -471,6 +504,7 @@ export class ClientConnection implements Watcher, ConnectionInfo {
   private closeAfterFlush(reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.dropSlots();
     // Ends after the queued frames, in a turn with time for it (closing thousands at once is a storm of its own).
     this.host.turns.run(endSocket, this.socket);
     this.host.closed(this, reason);
@@ -482,8 +516,15 @@ export class ClientConnection implements Watcher, ConnectionInfo {
       return;
     }
     this.state = 'closed';
+    this.dropSlots();
     this.socket.destroy();
     this.host.closed(this, reason);
+  }
+
+  /** A closed connection sends no more replies: its unanswered requests no longer count as in process. */
+  private dropSlots(): void {
+    this.host.throttle.finished(this.slots.length);
+    this.slots = NO_SLOTS as Slot[];
   }
 
   /** Closes after everything queued so far has been sent (closeSession, expiry). */
@@ -516,6 +557,10 @@ function notificationFrame(type: EventType, state: KeeperState, path: string): B
 
 function resumeInput(conn: ClientConnection): void {
   conn.resumeInput();
+}
+
+function resumeReading(conn: ClientConnection): void {
+  conn.resumeReading();
 }
 
 function uncork(conn: ClientConnection): void {

@@ -33,6 +33,7 @@ import { QuorumLoss, connectedQuorum } from './quorum-loss.js';
 import { ReconfigRequests } from './reconfig-requests.js';
 import { serversAfterLog, type ChangeInfo } from './reconfig.js';
 import { ensembleMode, memberStatuses, quorumView } from './ensemble-status.js';
+import { RequestThrottle } from './request-throttle.js';
 import { ServerStatsCounter } from './server-stats.js';
 import type { ConnectionInfo, MemberView, QuorumView, ServerMode } from './view.js';
 import { TurnBudget } from './turn-budget.js';
@@ -82,6 +83,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   readonly maxFrameSize: number;
   readonly maxOutputBytes = MAX_OUTPUT_BYTES;
   readonly turns = new TurnBudget(CLIENT_SLICE_MS);
+  readonly throttle: RequestThrottle;
   readonly registry: SessionRegistry;
   private readonly connectionSet = new Set<ClientConnection>();
   private readonly perIp = new Map<string, number>();
@@ -120,6 +122,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.watches = new WatchManager(config.skipACL);
     this.state = this.freshState();
     this.maxFrameSize = config.juteMaxBuffer;
+    this.throttle = new RequestThrottle(config.globalOutstandingLimit, () => this.replicator?.backlog ?? 0);
     this.registry = new SessionRegistry(config.serverId, config.tickTime, Date.now());
     const replicated = () => this.state;
     const propose = (txn: Txn) => this.propose(txn);

@@ -158,6 +158,16 @@ export class Replicator {
     this.joiners = new JoinerCatchUp(core, opts.catchUp ?? CATCH_UP_LIMITS, () => clock.now(), (joiners) => host.joinersStaged(joiners));
   }
 
+  /**
+   * What this replicator holds for the member: proposals waiting for a leader and forwarded ones not acknowledged
+   * yet, and committed entries not applied yet. The member counts them against globalOutstandingLimit (see
+   * RequestThrottle): while they exceed it, its clients with requests unanswered are not read, so its own writes stop
+   * adding to these queues; what other members forward to a leader is held to their own limits the same way.
+   */
+  get backlog(): number {
+    return this.waiting.length + this.forwarded.size + (this.applyQueue.length - this.applyHead);
+  }
+
   get isLeader(): boolean {
     return this.core.role === 'leader';
   }

@@ -8,6 +8,7 @@ import { EventType, OpCode, PROTOCOL_VERSION } from '../../../protocol/src/const
 import { encodeConnectRequest, encodeRequest } from '../../../protocol/src/messages.js';
 import type { ClientRequest } from '../../../protocol/src/records.js';
 import { ClientConnection, type ConnectionHost } from '../../src/member/connection.js';
+import { RequestThrottle } from '../../src/member/request-throttle.js';
 import { TurnBudget } from '../../src/member/turn-budget.js';
 
 class FakeSocket extends EventEmitter {
@@ -56,6 +57,7 @@ function setup() {
       time += 1; // every request costs a millisecond of the slice
     },
     fourLetterWord: () => Buffer.alloc(0),
+    throttle: new RequestThrottle(1000),
     closed: () => {},
     stats: { latency: () => {} },
     lastZxid: () => 0,

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OpCode, PROTOCOL_VERSION } from '../../../protocol/src/constants.js';
 import { encodeConnectRequest, encodeRequest } from '../../../protocol/src/messages.js';
 import { ClientConnection, type ConnectionHost } from '../../src/member/connection.js';
+import { RequestThrottle } from '../../src/member/request-throttle.js';
 import { TurnBudget } from '../../src/member/turn-budget.js';
 
 class FakeSocket extends EventEmitter {
@@ -42,6 +43,7 @@ function makeHost(pending: Array<{ xid: number; type: OpCode }> = []): Connectio
       }
     },
     fourLetterWord: () => Buffer.alloc(0),
+    throttle: new RequestThrottle(1000),
     closed: () => {},
     stats: { latency: () => {} },
     lastZxid: () => 0,

@@ -25,6 +25,11 @@ export class MemberProcess {
     return new MemberProcess(dir, port, writeZooCfg(dir, completeZooCfg(cfg, dataDir, port)));
   }
 
+  /** The running process's id (to read its memory use from /proc). */
+  get pid(): number | undefined {
+    return this.alive ? this.child?.pid : undefined;
+  }
+
   get alive(): boolean {
     return this.child !== undefined && this.exitCode === undefined;
   }
