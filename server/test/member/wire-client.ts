@@ -12,6 +12,9 @@ export interface Reply {
   body: ClientResponse | undefined;
 }
 
+/** How the error a send rejects with once the connection closed begins. */
+export const CONNECTION_CLOSED = 'connection closed';
+
 export class WireClient {
   sessionId = 0n;
   private readonly decoder = new FrameDecoder(64 * 1024 * 1024);
@@ -27,7 +30,7 @@ export class WireClient {
     this.closed = new Promise((resolve) => {
       const onClose = (why: string) => {
         if (this.closedReason) return;
-        this.closedReason = new Error(`connection closed: ${why}`);
+        this.closedReason = new Error(`${CONNECTION_CLOSED}: ${why}`);
         for (const p of this.pending.values()) p.reject(this.closedReason);
         this.pending.clear();
         this.nextReply?.reject(this.closedReason);
