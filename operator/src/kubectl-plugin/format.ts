@@ -103,6 +103,11 @@ export function statusScreen(v: StatusView): string {
     ['Connect:', status.connectString ?? '-'],
   ];
   if (stale) header.push(['Note:', `the operator has not acted on generation ${cc.metadata.generation} yet (status is of ${status.observedGeneration})`]);
+  const recovery = status.recovery;
+  if (recovery?.survivor !== undefined) {
+    const when = `${age(now.getTime() - new Date(recovery.at).getTime())} ago`;
+    header.push(['Recovered:', `from ${podName(cc.metadata.name!, recovery.survivor)} (last zxid ${recovery.zxid ?? '?'}) ${when}, after a quorum loss`]);
+  }
   const out = [columns(header)];
 
   const live = new Map<number, MemberEntryWire>((v.live?.members ?? []).map((m) => [m.id, m]));

@@ -131,6 +131,12 @@ describe('kubectl corral: formatting', () => {
     expect(screen).toMatch(/^ {2}orders-2 .* leader /m);
   });
 
+  it('a quorum recovery the operator carried out shows in the header', () => {
+    const recovered: CoordinationCluster = { ...cc, status: { ...cc.status, recovery: { request: 'r1', survivor: 2, zxid: '0x200000011', at: new Date(now.getTime() - 120_000).toISOString() } } };
+    expect(statusScreen({ cc: recovered, pods, live, quotas: [], now })).toContain('Recovered:  from orders-2 (last zxid 0x200000011) 2m ago, after a quorum loss\n');
+    expect(statusScreen({ cc, pods, live, quotas: [], now })).not.toContain('Recovered:');
+  });
+
   it('a cluster the operator has not seen yet', () => {
     const fresh: CoordinationCluster = { ...cc, metadata: { ...cc.metadata, generation: 5 }, status: { observedGeneration: 4 } };
     const screen = statusScreen({ cc: fresh, pods: [], quotas: [], now });
