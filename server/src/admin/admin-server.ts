@@ -5,7 +5,7 @@
 // command URL (`/ready`) through registerEndpoint.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AdminServerConfig } from '../config/member-config.js';
-import type { MemberView } from '../member/view.js';
+import type { MemberView } from './view.js';
 import { type AdminCommand, type CommandHandler, type CommandOptions, type CommandRegistry, zooKeeperCommands } from './commands.js';
 import { listen, type RunningServer } from './http-listen.js';
 import { toJackson, type JsonValue } from './json.js';

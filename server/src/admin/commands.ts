@@ -2,7 +2,7 @@
 // JSON shapes in ZooKeeper's snake_case, and a registry the member extends with Corral's own commands.
 import type { FourLetterWord } from '../../../protocol/src/framing.js';
 import { isVoter, type ServerSpec } from '../config/server-line.js';
-import type { ConnectionInfo, MemberView } from '../member/view.js';
+import type { ConnectionInfo, MemberView } from './view.js';
 import { environment } from './environment.js';
 import { Real, hexLong, roundAverage } from './java-format.js';
 import type { JsonValue } from './json.js';

@@ -4,7 +4,7 @@
 // FOUR_LETTER_WORD_NAMES (the list config's `*` enables), checked complete by the compiler.
 import type { FourLetterWord } from '../../../protocol/src/framing.js';
 import { formatConf } from '../config/conf-dump.js';
-import type { ConnectionInfo, MemberView } from '../member/view.js';
+import type { ConnectionInfo, MemberView } from './view.js';
 import { Real, hexLong, javaDate, javaDouble, roundAverage } from './java-format.js';
 import { monitorValues } from './monitor.js';
 import { environment } from './environment.js';

@@ -4,7 +4,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import { Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { MetricsConfig } from '../config/member-config.js';
-import type { MemberView } from '../member/view.js';
+import type { MemberView } from './view.js';
 import { Real } from './java-format.js';
 import { monitorValues, type MonitorValue } from './monitor.js';
 import { listen, type RunningServer } from './http-listen.js';

@@ -1,7 +1,7 @@
 // The monitoring values behind `mntr`, the AdminServer's `monitor` and the Prometheus gauges: ZooKeeper's
 // names (without the zk_ prefix mntr adds), in one list so the three never disagree.
 import { isVoter } from '../config/server-line.js';
-import type { MemberView } from '../member/view.js';
+import type { MemberView } from './view.js';
 import { fileDescriptorCounts } from './file-descriptors.js';
 import { Real, roundAverage } from './java-format.js';
 import { fullVersion } from './build-date.js';

@@ -1,7 +1,7 @@
 // The data behind both renderings of the admin commands (four-letter text and AdminServer JSON), read from a
 // MemberView in the order Corral prints it: sessions by id, paths lexicographically.
 import type { MemberConfig } from '../config/member-config.js';
-import type { ConnectionInfo, MemberView } from '../member/view.js';
+import type { ConnectionInfo, MemberView } from './view.js';
 import { plainAddress } from './java-format.js';
 
 /** ZooKeeper's answer to every command but a few while it is not serving clients. */

@@ -15,7 +15,7 @@ import { isReadOp } from './reads.js';
 import type { RequestThrottle } from './request-throttle.js';
 import type { TurnBudget } from './turn-budget.js';
 import type { Watcher } from './watches.js';
-import type { ConnectionInfo } from './view.js';
+import type { ConnectionInfo } from '../admin/view.js';
 
 /** What a connection needs from the member. */
 export interface ConnectionHost {

@@ -5,7 +5,7 @@ import type { ServerSpec } from '../config/server-line.js';
 import { roleOf } from '../consensus/membership.js';
 import type { RaftCore } from '../consensus/raft.js';
 import type { MemberSets, NodeId } from '../consensus/types.js';
-import type { QuorumView, ServerMode } from './view.js';
+import type { QuorumView, ServerMode } from '../admin/view.js';
 
 const SERVER_ROLE = { voter: 'participant', neverLeader: 'neverleader', observer: 'observer' } as const;
 const idsOf = (m: MemberSets) => [...m.voters, ...m.neverLeaders, ...m.observers];

@@ -35,7 +35,7 @@ import { serversAfterLog, type ChangeInfo } from './reconfig.js';
 import { ensembleMode, memberStatuses, quorumView } from './ensemble-status.js';
 import { RequestThrottle } from './request-throttle.js';
 import { ServerStatsCounter } from './server-stats.js';
-import type { ConnectionInfo, MemberView, QuorumView, ServerMode } from './view.js';
+import type { ConnectionInfo, MemberView, QuorumView, ServerMode } from '../admin/view.js';
 import { TurnBudget } from './turn-budget.js';
 import { WatchManager } from './watches.js';
 import { registerEnsembleCommands, type EnsembleControl, type RecoveryOutcome, type TransferOutcome } from './ensemble-commands.js';

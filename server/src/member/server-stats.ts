@@ -1,5 +1,5 @@
 // Server-wide request counters for srvr/stat/mntr (reset by srst).
-import type { ServerStats } from './view.js';
+import type { ServerStats } from '../admin/view.js';
 
 export class ServerStatsCounter implements ServerStats {
   packetsReceived = 0;

@@ -1,7 +1,7 @@
 // A hand-built MemberView for the admin formatters: the state of the real ZooKeeper 3.8 standalone server whose
 // output the tests compare against (two sessions, /eph1 and /eph2, data watches on /a and /a/b).
 import { parseConfig, type MemberConfig } from '../../src/config/member-config.js';
-import type { ConnectionInfo, MemberView, QuorumView, ServerMode, ServerStats } from '../../src/member/view.js';
+import type { ConnectionInfo, MemberView, QuorumView, ServerMode, ServerStats } from '../../src/admin/view.js';
 import { WatchManager, type Watcher } from '../../src/member/watches.js';
 
 export const ZOO_CFG = [
@@ -25,6 +25,8 @@ export const BUCKET = Date.UTC(2026, 10, 23, 14, 25, 38);
 const noWatch: Watcher = { auth: [], notify() {} };
 
 export interface FakeView extends MemberView {
+  /** The member's real watch manager, so tests can change the watches the view reports. */
+  readonly watches: WatchManager;
   running: boolean;
   readOnly: boolean;
   currentMode: ServerMode;

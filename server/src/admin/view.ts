@@ -1,7 +1,7 @@
-// What the admin surface (four-letter words, the HTTP AdminServer, Prometheus) may read from a running member.
+// What the admin surface (four-letter words, the HTTP AdminServer, Prometheus) may read from a running member: the
+// member implements it, the admin code knows the member only through it (admin/ imports nothing from member/).
 import type { MemberConfig } from '../config/member-config.js';
 import type { ServerSpec } from '../config/server-line.js';
-import type { WatchManager } from './watches.js';
 
 export type ServerMode = 'standalone' | 'leader' | 'follower' | 'observer' | 'read-only';
 
@@ -28,6 +28,13 @@ export interface ConnectionInfo {
   /** The object watches are registered under (for wchc/wchp). */
   watcherKey: object;
   resetStats(): void;
+}
+
+/** The watches registered on the member (wchs, wchc, wchp, mntr's watch_count), keyed by watcher (a connection). */
+export interface WatchReport {
+  readonly count: number;
+  pathsByWatcher(): ReadonlyMap<object, ReadonlySet<string>>;
+  watchersByPath(): ReadonlyMap<string, ReadonlySet<object>>;
 }
 
 /** Server-wide request statistics (reset by srst). */
@@ -61,7 +68,7 @@ export interface MemberView {
    */
   sessions(): Array<{ sessionId: bigint; timeout: number; ephemerals: string[]; expiresAt?: number }>;
   connections(): ConnectionInfo[];
-  readonly watches: WatchManager;
+  readonly watches: WatchReport;
   readonly stats: ServerStats;
   /** Bytes on disk of the snapshot directory and of the log directory (dirs). */
   dirSizes(): { dataDirSize: number; dataLogSize: number };
