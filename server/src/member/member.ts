@@ -1,43 +1,39 @@
-// A Corral member: accepts client connections, turns writes into transactions that go through consensus and the
-// write-ahead log, applies committed transactions with the one apply function, and answers reads from the tree.
+// A Corral member: client sockets, the write-ahead log and snapshot files, the peer network, wall-clock timers and
+// the admin servers around the request path (request-path.ts), which turns writes into transactions that go
+// through consensus and the write-ahead log, applies committed entries with the one apply function, and answers
+// reads from the tree.
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ErrorCode, isEphemeral, OpCode, Xid } from '../../../protocol/src/constants.js';
-import { encodeReply } from '../../../protocol/src/messages.js';
-import type { ClientResponse, ConnectRequest } from '../../../protocol/src/records.js';
+import type { ConnectRequest } from '../../../protocol/src/records.js';
 import { formatDynamicConfig } from '../config/dynamic-config.js';
 import { noOwnServerLine, ownIdentity, type MemberConfig } from '../config/member-config.js';
 import type { ServerSpec } from '../config/server-line.js';
 import { decodeConfig, isJoint, type MembershipChange } from '../consensus/membership.js';
 import type { Message } from '../consensus/messages.js';
 import { RaftCore, type SoftState } from '../consensus/raft.js';
-import { EntryKind, type Entry, type Membership, type NodeId, type SnapshotMeta } from '../consensus/types.js';
-import { ReplicatedState, type ApplyResult } from '../state/apply.js';
+import type { Entry, Membership, NodeId, SnapshotMeta } from '../consensus/types.js';
+import type { ReplicatedState } from '../state/apply.js';
 import { SnapshotFiles } from './snapshot-files.js';
-import { decodeTxn, encodeTxn, TxnKind, type Txn, type WriteRequest } from '../state/txn.js';
 import { WriteAheadLog } from '../storage/wal.js';
 import { fourLetterWordResponse, startAdminServer, startMetricsServer } from '../admin/index.js';
-import { authenticate } from '../tree/acl.js';
 import { Replicator } from './replicator.js';
 import { PeerNetwork } from '../peer/peer-network.js';
 import { peerAddresses } from '../peer/addresses.js';
-import { ClientConnection, hex, type ConnectionHost, type Slot } from './connection.js';
-import { isExpiredNode } from '../tree/znode.js';
+import { ClientConnection, hex, type ConnectionHost } from './connection.js';
 import type { AcceptedRequest } from './opcodes.js';
-import { answerRead, encodeAnswer, isReadRequest, restoreWatches } from './reads.js';
-import { SessionEntry, SessionRegistry } from './sessions.js';
-import { SessionAdmission } from './session-admission.js';
-import { SessionLiveness, type TouchReport } from './session-liveness.js';
+import { RequestPath } from './request-path.js';
+import type { SessionAdmission } from './session-admission.js';
+import type { SessionRegistry } from './sessions.js';
+import type { TouchReport } from './session-liveness.js';
 import { QuorumLoss, connectedQuorum } from './quorum-loss.js';
-import { ReconfigRequests } from './reconfig-requests.js';
 import { serversAfterLog, type ChangeInfo } from './reconfig.js';
 import { ensembleMode, memberStatuses, quorumView } from './ensemble-status.js';
 import { RequestThrottle } from './request-throttle.js';
 import { ServerStatsCounter } from './server-stats.js';
 import type { ConnectionInfo, MemberView, QuorumView, ServerMode } from '../admin/view.js';
 import { TurnBudget } from './turn-budget.js';
-import { WatchManager } from './watches.js';
+import type { WatchManager } from './watches.js';
 import { registerEnsembleCommands, type EnsembleControl, type RecoveryOutcome, type TransferOutcome } from './ensemble-commands.js';
 import { ReadinessCheck, type Readiness } from './readiness.js';
 import type { ConnectionLimitsWire, MemberEntryWire } from '../../../protocol/src/admin-api.js';
@@ -76,36 +72,24 @@ export interface MemberOptions {
 export class Member implements ConnectionHost, MemberView, EnsembleControl {
   readonly version = SERVER_VERSION;
   readonly startTime = Date.now();
-  readonly watches: WatchManager;
   readonly stats = new ServerStatsCounter();
-  /** Replaced wholesale when a snapshot from the leader is installed. */
-  state: ReplicatedState;
   readonly maxFrameSize: number;
   readonly maxOutputBytes = MAX_OUTPUT_BYTES;
   readonly turns = new TurnBudget(CLIENT_SLICE_MS);
   readonly throttle: RequestThrottle;
-  readonly registry: SessionRegistry;
   private readonly connectionSet = new Set<ClientConnection>();
   private readonly perIp = new Map<string, number>();
   private replicator: Replicator | undefined;
   private peers: PeerNetwork | undefined;
-  private readonly admission: SessionAdmission;
-  private readonly liveness: SessionLiveness;
+  private readonly path: RequestPath;
   private readonly quorumLoss: QuorumLoss;
-  private readonly reconfigs: ReconfigRequests;
   private readonly readinessCheck: ReadinessCheck;
-  /** Per connection: syncs whose barrier is not met yet, and the writes sent after them, held until it is. */
-  private readonly syncBarriers = new WeakMap<ClientConnection, { pending: number; held: Array<() => void> }>();
-  /** Transactions proposed by this member, by their encoded bytes, until those are garbage. */
-  private readonly proposedHere = new WeakMap<Uint8Array, Txn>();
   private wal: WriteAheadLog | undefined;
   private server: Server | undefined;
   private timers: NodeJS.Timeout[] = [];
   /** Admin and metrics servers to close on stop. */
   private closers: Array<{ close(): Promise<void> | void }> = [];
   private running = false;
-  private appliedIndex = 0;
-  private appliedTerm = 0;
   private snapshots: SnapshotFiles | undefined;
   private appliedSinceSnapshot = 0;
   /**
@@ -119,25 +103,25 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     readonly log: Logger,
     private readonly options: MemberOptions = {},
   ) {
-    this.watches = new WatchManager(config.skipACL);
-    this.state = this.freshState();
     this.maxFrameSize = config.juteMaxBuffer;
     this.throttle = new RequestThrottle(config.globalOutstandingLimit, () => this.replicator?.backlog ?? 0);
-    this.registry = new SessionRegistry(config.serverId, config.tickTime, Date.now());
-    const replicated = () => this.state;
-    const propose = (txn: Txn) => this.propose(txn);
-    this.admission = new SessionAdmission({
+    this.path = new RequestPath({
       config,
       log,
-      registry: this.registry,
-      replicated,
+      selfId: this.nodeId,
+      clock: {
+        now: Date.now,
+        after: (ms, fn) => void setTimeout(fn, ms).unref(),
+        afterIo: setImmediate,
+      },
+      stats: this.stats,
+      replicator: () => this.replicator!,
       serving: () => this.running && !this.quorumLoss.refusing,
-      barrier: () => this.replicator!.barrier(),
-      propose: (txn, handed) => this.propose(txn, handed),
-      appliedTerm: () => this.appliedTerm,
-      selfId: this.config.standalone ? undefined : this.nodeId,
       connections: () => this.connectionSet,
-      now: Date.now,
+      sendAux: (to, report) => this.peers?.sendAux(to, report) ?? false,
+      serversChanged: (servers) => {
+        if (this.replayingTo === undefined) this.peers?.setPeers(peerAddresses(servers, this.nodeId));
+      },
     });
     this.quorumLoss = new QuorumLoss(
       {
@@ -152,29 +136,6 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       // randomised election timeout.
       { confirmCutOffTicks: CUT_OFF_CONFIRM_TICKS, electionGraceTicks: 2 * ELECTION_TICKS },
     );
-    this.liveness = new SessionLiveness({
-      log,
-      registry: this.registry,
-      selfId: this.nodeId,
-      leader: () => this.replicator?.core.leader ?? 0,
-      sendAux: (to, report) => this.peers?.sendAux(to, report) ?? false,
-      propose,
-      now: Date.now,
-      afterIo: setImmediate,
-    });
-    this.reconfigs = new ReconfigRequests({
-      config,
-      log,
-      replicated,
-      proposeMembership: (changes) => this.replicator!.proposeMembership(changes),
-      serversChanged: (servers) => {
-        if (this.replayingTo === undefined) this.peers?.setPeers(peerAddresses(servers, this.nodeId));
-      },
-      watchEvents: (events) => {
-        for (const ev of events) this.watches.trigger(ev);
-      },
-      reply: (xid, err, body) => this.reply(xid, err, body),
-    });
     this.readinessCheck = new ReadinessCheck(
       {
         standalone: config.standalone,
@@ -201,7 +162,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     net.onMessage((m) => this.replicator?.step(m));
     net.onPeerGone((id) => this.replicator?.peerGone(id));
     net.onAux((from, payload) => {
-      if (!this.replicator?.handleAux(from, payload)) this.liveness.receive(payload as TouchReport);
+      if (!this.replicator?.handleAux(from, payload)) this.path.liveness.receive(payload as TouchReport);
     });
     net.onSnapshot((_from, meta, chunks) => this.receiveSnapshot(meta as Message, chunks));
     await net.start();
@@ -216,16 +177,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
 
   /** ReplicatorHost: the stored snapshot at `meta.index` replaces the state. */
   async installSnapshot(meta: SnapshotMeta): Promise<number> {
-    const state = await this.snapshots!.restore(meta.index, this.freshState());
-    this.state = state;
-    this.appliedIndex = meta.index;
-    this.appliedTerm = meta.term;
+    const state = await this.snapshots!.restore(meta.index, this.path.freshState());
+    this.path.installed(state, meta);
     this.replayingTo = undefined;
-    this.peers?.setPeers(peerAddresses(this.reconfigs.peerServers(), this.nodeId));
-    const now = Date.now();
-    for (const [id, s] of state.sessions) {
-      if (!this.registry.get(id)) this.registry.add(new SessionEntry(id, s.timeout, false, s.passwd), now);
-    }
+    this.peers?.setPeers(peerAddresses(this.path.reconfigs.peerServers(), this.nodeId));
     this.log.info({ index: meta.index, zxid: hex(BigInt(state.lastZxid)), nodes: state.tree.nodeCount }, 'installed snapshot from the leader');
     return state.lastZxid;
   }
@@ -237,31 +192,30 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
 
   /** ReplicatorHost: servers about to join, which this leader catches up before the change that adds them. */
   joinersStaged(joiners: MembershipChange[]): void {
-    this.reconfigs.stage(joiners);
+    this.path.reconfigs.stage(joiners);
   }
 
   /** ReplicatorHost: leadership changed. */
   roleChanged(state: SoftState): void {
     this.log.info({ role: state.role, leader: state.leader, term: state.term }, 'consensus role changed');
-    if (state.leader !== 0) this.admission.leaveReadOnly();
-    if (state.role === 'leader') this.liveness.leadershipGained();
+    this.path.roleChanged(state);
   }
 
-  /**
-   * The first entry of a new term was committed, so every write handed to an older leader that has not been
-   * applied by now never will be. Its client cannot get an answer; like ZooKeeper, drop the connection (the
-   * client sees CONNECTIONLOSS and reconnects).
-   */
-  private dropLostWrites(term: number): void {
-    this.admission.dropLost(term);
-    for (const conn of this.connectionSet) {
-      if (conn.hasWriteHandedBefore(term)) conn.close('write lost in a leader change');
-    }
+  /** The replicated state (replaced wholesale when a snapshot from the leader is installed). */
+  get state(): ReplicatedState {
+    return this.path.state;
   }
 
-  private freshState(): ReplicatedState {
-    const { enforceQuota, extendedTypesEnabled, skipACL } = this.config;
-    return new ReplicatedState({ enforceQuota, extendedTypesEnabled, skipAcl: skipACL });
+  get watches(): WatchManager {
+    return this.path.watches;
+  }
+
+  get registry(): SessionRegistry {
+    return this.path.registry;
+  }
+
+  private get admission(): SessionAdmission {
+    return this.path.admission;
   }
 
   /** Consensus id: the server id from myid; a standalone member (id 0) is member 1 of a cluster of one. */
@@ -333,13 +287,13 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     this.snapshots = await SnapshotFiles.open(join(config.dataDir, 'corral-v1', 'snapshots'), log);
     const snapshot = await this.snapshots.loadLatest(this.state);
     if (snapshot) {
-      this.appliedIndex = snapshot.index;
-      this.appliedTerm = snapshot.term;
+      this.path.appliedIndex = snapshot.index;
+      this.path.appliedTerm = snapshot.term;
       log.info({ index: snapshot.index, zxid: hex(BigInt(this.state.lastZxid)), nodes: this.state.tree.nodeCount }, 'loaded snapshot');
     }
     const opened = await WriteAheadLog.open(join(config.dataLogDir, 'corral-v1', 'wal'), {
       forceSync: config.forceSync,
-      snapshotIndex: this.appliedIndex,
+      snapshotIndex: this.path.appliedIndex,
       logger: log,
     });
     this.wal = opened.wal;
@@ -349,7 +303,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     const { membership } = base;
     const core = new RaftCore({
       id: this.nodeId,
-      snapshot: { index: this.appliedIndex, term: this.appliedTerm, membership },
+      snapshot: { index: this.path.appliedIndex, term: this.path.appliedTerm, membership },
       ...(opened.hardState ? { hardState: opened.hardState } : {}),
       entries: opened.entries,
       random: Math.random,
@@ -357,7 +311,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     });
     if (!config.standalone) {
       const { self, servers } = this.settleServers(core, opened.entries, base.recorded);
-      if (core.commitIndex > this.appliedIndex) this.replayingTo = core.commitIndex;
+      if (core.commitIndex > this.path.appliedIndex) this.replayingTo = core.commitIndex;
       this.peers = await this.startPeers(self, servers);
     }
     // ZooKeeper's limits on a learner: an answer within syncLimit ticks, the first sync within initLimit.
@@ -381,13 +335,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     await ready;
     log.info({ entries: opened.entries.length, lastZxid: hex(BigInt(this.state.lastZxid)) }, 'recovered state from the log');
     // Sessions restored from the log get a full timeout to reconnect, as in ZooKeeper.
-    const now = Date.now();
-    for (const [id, s] of this.state.sessions) {
-      if (!this.registry.get(id)) this.registry.add(new SessionEntry(id, s.timeout, false, s.passwd), now);
-    }
-    this.timers.push(setInterval(() => this.liveness.tick(), config.tickTime));
-    this.timers.push(setInterval(() => this.liveness.flush(), raftTickMs(config.tickTime)));
-    this.timers.push(setInterval(() => this.sweepContainers(), this.options.containerCheckIntervalMs ?? CONTAINER_CHECK_INTERVAL_MS));
+    this.path.trackSessions();
+    this.timers.push(setInterval(() => this.path.liveness.tick(), config.tickTime));
+    this.timers.push(setInterval(() => this.path.liveness.flush(), raftTickMs(config.tickTime)));
+    this.timers.push(setInterval(() => this.path.sweepExpiredNodes(), this.options.containerCheckIntervalMs ?? CONTAINER_CHECK_INTERVAL_MS));
     this.running = true;
     if (!config.standalone) this.timers.push(setInterval(() => this.quorumLoss.tick(), raftTickMs(config.tickTime)));
     log.info({ port, address: config.clientPortAddress || '0.0.0.0' }, 'serving clients');
@@ -462,9 +413,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     const n = (this.perIp.get(conn.remoteAddress) ?? 1) - 1;
     if (n <= 0) this.perIp.delete(conn.remoteAddress);
     else this.perIp.set(conn.remoteAddress, n);
-    this.watches.removeWatcher(conn);
-    const session = conn.sessionId === undefined ? undefined : this.registry.get(conn.sessionId);
-    if (session?.connection === conn) session.connection = undefined;
+    this.path.closed(conn);
   }
 
   lastZxid(): number {
@@ -480,230 +429,24 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     return fourLetterWordResponse(head, this, argument);
   }
 
-  // ---- Handshake ----
+  // ---- Requests and commits (request-path.ts) ----
 
   handshake(conn: ClientConnection, req: ConnectRequest): void {
-    this.stats.received();
-    this.admission.handshake(conn, req);
+    this.path.handshake(conn, req);
   }
-
-  // ---- Requests ----
 
   request(conn: ClientConnection, xid: number, req: AcceptedRequest): void {
-    this.stats.received();
-    const sessionId = conn.sessionId!;
-    const session = this.registry.get(sessionId);
-    if (session) this.liveness.seen(session);
-    if (!session || session.closing) {
-      conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.SessionExpired));
-      return;
-    }
-    switch (req.type) {
-      // Special xids, as ZooKeeper answers them: a ping always with -2, whatever xid it came with; auth and
-      // setWatches with the request's own xid (Java and C clients send -4 and -8, the Go client and
-      // node-zookeeper-client number them like any request and wait for that number).
-      case OpCode.Ping:
-        conn.answer(xid, req.type, () => this.reply(Xid.Ping, ErrorCode.Ok));
-        return;
-      case OpCode.Auth: {
-        const ids = authenticate(req.scheme, req.auth, this.config.superDigest);
-        if (!ids) {
-          this.log.info({ session: hex(sessionId), scheme: req.scheme }, 'authentication failed');
-          conn.answer(xid, req.type, () => this.authReply(xid, ErrorCode.AuthFailed));
-          conn.finish();
-          return;
-        }
-        conn.addAuth(ids);
-        conn.answer(xid, req.type, () => this.authReply(xid, ErrorCode.Ok));
-        return;
-      }
-      case OpCode.SetWatches:
-      case OpCode.SetWatches2:
-        conn.answer(xid, req.type, () => {
-          restoreWatches(req, this.state.tree, this.watches, conn);
-          return this.reply(xid, ErrorCode.Ok);
-        });
-        return;
-      case OpCode.Sync:
-        return this.sync(conn, xid, req.path);
-      case OpCode.Sasl:
-        conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.Unimplemented));
-        return;
-      case OpCode.Reconfig:
-        return this.reconfigs.handle(conn, xid, req);
-      case OpCode.CloseSession:
-        return this.closeSession(conn, session, xid);
-    }
-    if (isReadRequest(req)) {
-      conn.answer(xid, req.type, () => {
-        const a = answerRead(req, {
-          tree: this.state.tree,
-          watches: this.watches,
-          watcher: conn,
-          auth: conn.auth,
-          skipAcl: this.config.skipACL,
-          session: sessionId,
-        });
-        this.stats.sent();
-        return encodeAnswer(xid, this.state.lastZxid, a);
-      });
-      return;
-    }
-    this.write(conn, session, xid, req);
+    this.path.request(conn, xid, req);
   }
-
-  private write(conn: ClientConnection, session: SessionEntry, xid: number, req: WriteRequest): void {
-    if (conn.readOnly) return conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.NotReadOnly));
-    if (session.local && createsEphemeral(req)) {
-      if (!this.config.localSessionsUpgradingEnabled) {
-        conn.answer(xid, req.type, () => this.reply(xid, ErrorCode.EphemeralOnLocalSession));
-        return;
-      }
-      // Upgrade: the session becomes global through the log, ahead of the write that needs it.
-      session.local = false;
-      this.propose({ kind: TxnKind.CreateSession, time: Date.now(), session: session.id, timeout: session.timeout, passwd: session.passwd });
-    }
-    const slot = conn.expectWrite(xid, req.type);
-    const txn: Txn = { kind: TxnKind.Request, time: Date.now(), session: session.id, cxid: xid, auth: conn.auth, req, global: !session.local };
-    if (!session.local && !this.config.standalone) {
-      txn.owner = this.nodeId;
-      txn.claim = this.state.sessions.get(session.id)?.claim ?? 0;
-    }
-    this.afterSyncs(conn, () => this.propose(txn, this.handedTo(conn, slot)));
-  }
-
-  /**
-   * ZooKeeper's sync: answered once this member has applied everything the leader had committed when it arrived.
-   * The barrier is met right after the entry that satisfies it is applied; the reply is made only when every
-   * earlier reply of the session has gone (so its zxid is never older than theirs), and the session's writes sent
-   * after the sync wait for the barrier, so reads queued behind the sync cannot see them.
-   */
-  private sync(conn: ClientConnection, xid: number, path: string): void {
-    if (conn.readOnly) return conn.answer(xid, OpCode.Sync, () => this.reply(xid, ErrorCode.NotReadOnly));
-    conn.expectWrite(xid, OpCode.Sync);
-    const syncs = this.syncBarriers.get(conn) ?? { pending: 0, held: [] };
-    this.syncBarriers.set(conn, syncs);
-    syncs.pending++;
-    this.replicator!.afterBarrier(() => {
-      syncs.pending--;
-      conn.completeWhenDue(xid, () => this.reply(xid, ErrorCode.Ok, { type: OpCode.Sync, path }));
-      if (syncs.pending > 0) return;
-      const held = syncs.held.splice(0);
-      // A connection that closed meanwhile gave its client CONNECTIONLOSS: its held writes never happen.
-      if (conn.isOpen) for (const propose of held) propose();
-    });
-  }
-
-  /** Runs `propose` now, or once the connection's pending syncs have met their barriers. */
-  private afterSyncs(conn: ClientConnection, propose: () => void): void {
-    const barrier = this.syncBarriers.get(conn);
-    if (barrier && barrier.pending > 0) barrier.held.push(propose);
-    else propose();
-  }
-
-  private closeSession(conn: ClientConnection, session: SessionEntry, xid: number): void {
-    session.closing = true;
-    if (session.local) {
-      this.registry.remove(session.id);
-      conn.answer(xid, OpCode.CloseSession, () => this.reply(xid, ErrorCode.Ok));
-      conn.finish();
-      return;
-    }
-    session.closeXid = xid;
-    const slot = conn.expectWrite(xid, OpCode.CloseSession);
-    this.afterSyncs(conn, () => this.propose({ kind: TxnKind.CloseSession, time: Date.now(), session: session.id }, this.handedTo(conn, slot)));
-  }
-
-  /**
-   * Records the term of the leader that took a client's write. If entries of a later term are already applied
-   * here and the write is still unanswered, it was lost with that leader's log (see dropLostWrites).
-   */
-  private handedTo(conn: ClientConnection, slot: Slot): (term: number) => void {
-    return (term) => {
-      slot.term = term;
-      if (slot.reply === undefined && term < this.appliedTerm) conn.close('write lost in a leader change');
-    };
-  }
-
-  private reply(xid: number, err: ErrorCode, body?: ClientResponse): Buffer {
-    this.stats.sent();
-    return encodeReply(xid, this.state.lastZxid, err, body);
-  }
-
-  /** ZooKeeper answers auth outside its request pipeline, with zxid 0: it changes nothing replicated. */
-  private authReply(xid: number, err: ErrorCode): Buffer {
-    this.stats.sent();
-    return encodeReply(xid, 0, err);
-  }
-
-  private propose(txn: Txn, handed?: (term: number) => void): void {
-    const data = encodeTxn(txn);
-    // Applying our own proposal later needs no decoding: a leader's entry carries these very bytes. A follower's
-    // entry comes back from the leader as other bytes, so remembering it there would only burden the collector.
-    if (this.replicator!.isLeader) this.proposedHere.set(data, txn);
-    this.replicator!.propose(data, handed);
-  }
-
-  // ---- Commits ----
 
   committed(entries: Array<{ entry: Entry; zxid: number }>): void {
-    for (const { entry, zxid } of entries) {
-      if (entry.term > this.appliedTerm) this.dropLostWrites(entry.term);
-      this.appliedIndex = entry.index;
-      this.appliedTerm = entry.term;
-      this.appliedSinceSnapshot++;
-      if (entry.kind === EntryKind.Config) {
-        this.reconfigs.applied(entry, zxid);
-        continue;
-      }
-      if (entry.kind !== EntryKind.Normal) {
-        this.state.lastZxid = zxid;
-        continue;
-      }
-      let txn = this.proposedHere.get(entry.data);
-      // Applied once: the log may keep the bytes until compaction, but not the decoded transaction.
-      if (txn) this.proposedHere.delete(entry.data);
-      else txn = decodeTxn(entry.data);
-      const result = this.state.apply(txn, zxid);
-      for (const ev of result.events) this.watches.trigger(ev);
-      this.deliver(txn, result);
-    }
-    if (this.replayingTo !== undefined && this.appliedIndex >= this.replayingTo) {
+    this.path.committed(entries);
+    this.appliedSinceSnapshot += entries.length;
+    if (this.replayingTo !== undefined && this.path.appliedIndex >= this.replayingTo) {
       this.replayingTo = undefined;
-      this.reconfigs.replayed(isJoint(this.replicator!.core.membership));
+      this.path.reconfigs.replayed(isJoint(this.replicator!.core.membership));
     }
     if (this.appliedSinceSnapshot >= this.config.snapCount && !this.snapshots!.busy) void this.takeSnapshot();
-  }
-
-  /** Answers the client whose transaction this was, if it is connected here. */
-  private deliver(txn: Txn, result: ApplyResult): void {
-    switch (txn.kind) {
-      case TxnKind.CreateSession:
-        return this.admission.sessionCreated(txn);
-      case TxnKind.MoveSession:
-        return this.admission.sessionMoved(txn, result.err);
-      case TxnKind.CloseSession: {
-        const entry = this.registry.remove(txn.session);
-        const conn = entry?.connection as ClientConnection | undefined;
-        if (!conn) return;
-        if (entry?.closeXid !== undefined) {
-          this.stats.sent();
-          // Clients often close all at once (a fleet shutting down): the replies leave within the turn budget.
-          conn.complete(entry.closeXid, encodeReply(entry.closeXid, result.zxid, ErrorCode.Ok), result.zxid, true);
-        }
-        conn.finish();
-        return;
-      }
-      case TxnKind.Request: {
-        const conn = this.registry.get(txn.session)?.connection as ClientConnection | undefined;
-        if (!conn) return;
-        this.stats.sent();
-        conn.complete(txn.cxid, encodeReply(txn.cxid, result.zxid, result.err, result.response), result.zxid);
-        return;
-      }
-      case TxnKind.DeleteExpired:
-        return;
-    }
   }
 
   // ---- Housekeeping ----
@@ -713,23 +456,14 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
    * client traffic), then drops the log and snapshots it no longer needs.
    */
   private async takeSnapshot(): Promise<void> {
-    const index = this.appliedIndex;
+    const index = this.path.appliedIndex;
     this.appliedSinceSnapshot = 0;
     const zxid = this.state.lastZxid;
-    const oldest = await this.snapshots!.write(this.state, index, this.appliedTerm, this.replicator!.core.membership, this.config.snapRetainCount);
+    const oldest = await this.snapshots!.write(this.state, index, this.path.appliedTerm, this.replicator!.core.membership, this.config.snapRetainCount);
     if (oldest === undefined) return;
     this.replicator?.compact(index);
     await this.wal?.releaseBefore(oldest + 1);
     this.log.info({ index, zxid: hex(BigInt(zxid)) }, 'snapshot written');
-  }
-
-  /** Proposes the removal of containers and TTL nodes that are due; apply re-checks each at its turn. */
-  private sweepContainers(): void {
-    const { tree } = this.state;
-    const now = Date.now();
-    for (const path of [...tree.containers, ...tree.ttlNodes]) {
-      if (isExpiredNode(tree.get(path)!, now)) this.propose({ kind: TxnKind.DeleteExpired, time: now, path });
-    }
   }
 
   // ---- Ensemble control (admin commands) ----
@@ -739,9 +473,9 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   }
 
   memberStatus(): MemberEntryWire[] {
-    const specs = this.reconfigs.peerServers(); // members a joint change removes are still among them
+    const specs = this.path.reconfigs.peerServers(); // members a joint change removes are still among them
     const isConnected = (id: number) => this.peers?.isConnected(id) ?? false;
-    return memberStatuses(this.replicator!.core, this.nodeId, specs, isConnected, this.reconfigs.stagedIds());
+    return memberStatuses(this.replicator!.core, this.nodeId, specs, isConnected, this.path.reconfigs.stagedIds());
   }
 
   /** Hands leadership to `target` (or the best eligible member) and waits until a new leader is known. */
@@ -796,7 +530,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       this.log.warn({ removed, index: forced.index, term: forced.term, lastZxid }, 'quorum recovery: this member is the sole voter of a new configuration; writes only the removed members held are lost');
     }
     const deadline = Date.now() + timeoutMs;
-    while (!(core.role === 'leader' && this.appliedIndex >= appliedBy)) {
+    while (!(core.role === 'leader' && this.path.appliedIndex >= appliedBy)) {
       if (Date.now() > deadline) return { ok: false, error: `member ${id} did not take the lead within ${timeoutMs} ms` };
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -907,10 +641,4 @@ function membershipOf(servers: Iterable<ServerSpec>): Membership {
   const list = [...servers];
   const ids = (role: string) => list.filter((s) => s.role === role).map((s) => s.id).sort((a, b) => a - b);
   return { voters: ids('participant'), neverLeaders: ids('neverleader'), observers: ids('observer') };
-}
-
-function createsEphemeral(req: WriteRequest): boolean {
-  // createContainer makes a container whatever its flags say.
-  const ephemeral = (op: WriteRequest) => 'flags' in op && op.type !== OpCode.CreateContainer && isEphemeral(op.flags);
-  return req.type === OpCode.Multi ? req.ops.some(ephemeral) : ephemeral(req);
 }

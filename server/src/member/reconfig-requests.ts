@@ -15,7 +15,8 @@ import type { Entry } from '../consensus/types.js';
 import type { ReplicatedState, TreeEvent } from '../state/apply.js';
 import { statOf } from '../tree/znode.js';
 import { permits } from '../tree/acl.js';
-import { hex, type ClientConnection } from './connection.js';
+import { hex } from './connection.js';
+import type { PathConnection } from './request-path.js';
 import { planReconfig, serversAfter, type ChangeInfo, type PlannedChange } from './reconfig.js';
 import type { MembershipRefusal } from './replicator.js';
 
@@ -28,10 +29,16 @@ export interface ReconfigHost {
   serversChanged(servers: ServerSpec[]): void;
   watchEvents(events: TreeEvent[]): void;
   reply(xid: number, err: ErrorCode, body?: ClientResponse): Buffer;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Runs `fn` in `ms` milliseconds, without keeping the process alive. */
+  after(ms: number, fn: () => void): void;
 }
 
+type ReconfigConnection = Pick<PathConnection, 'readOnly' | 'auth' | 'answer' | 'expectWrite' | 'complete' | 'close'>;
+
 interface PendingReconfig {
-  conn: ClientConnection;
+  conn: ReconfigConnection;
   xid: number;
   /** The request's changes, as matched against committed config entries (see keyOf). */
   key: string;
@@ -60,14 +67,14 @@ export class ReconfigRequests {
 
   constructor(private readonly host: ReconfigHost) {}
 
-  handle(conn: ClientConnection, xid: number, req: ReconfigRequest): void {
+  handle(conn: ReconfigConnection, xid: number, req: ReconfigRequest): void {
     const { host } = this;
     const refuse = (err: ErrorCode) => conn.answer(xid, OpCode.Reconfig, () => host.reply(xid, err));
     if (!host.config.reconfigEnabled) return refuse(ErrorCode.ReconfigDisabled);
     if (host.config.standalone) return refuse(ErrorCode.Unimplemented);
     if (conn.readOnly) return refuse(ErrorCode.NotReadOnly);
     const state = host.replicated();
-    const plan = planReconfig(req, state.servers, state.configVersion, Date.now());
+    const plan = planReconfig(req, state.servers, state.configVersion, host.now());
     // ZooKeeper checks the WRITE permission on /zookeeper/config after the request itself: a client without it
     // sees BADVERSION or BADARGUMENTS for a request that could never apply (kazoo's TestReconfig relies on it).
     if ('err' in plan && !plan.ownLimit) return refuse(plan.err);
@@ -97,7 +104,7 @@ export class ReconfigRequests {
     for (let attempt = 1; ; attempt++) {
       const refusal = await host.proposeMembership(changes);
       if (refusal !== 'transferring' || attempt === TRANSFER_RETRIES) return refusal;
-      await new Promise((r) => setTimeout(r, host.config.tickTime / 2));
+      await new Promise<void>((r) => host.after(host.config.tickTime / 2, r));
     }
   }
 
@@ -149,11 +156,10 @@ export class ReconfigRequests {
   private releaseDeparting(): void {
     const ids = [...this.departing.keys()];
     if (ids.length === 0) return;
-    const release = setTimeout(() => {
+    this.host.after(DEPARTURE_GRACE_TICKS * this.host.config.tickTime, () => {
       for (const id of ids) this.departing.delete(id);
       this.peersChanged();
-    }, DEPARTURE_GRACE_TICKS * this.host.config.tickTime);
-    release.unref();
+    });
   }
 
   /**

@@ -9,7 +9,6 @@ import { parseServerSpec, type ServerSpec } from '../../src/config/server-line.j
 import { encodeConfig, type MembershipChange } from '../../src/consensus/membership.js';
 import { EntryKind, type Membership } from '../../src/consensus/types.js';
 import { ReplicatedState } from '../../src/state/apply.js';
-import type { ClientConnection } from '../../src/member/connection.js';
 import { ReconfigRequests } from '../../src/member/reconfig-requests.js';
 import { serversAfterLog } from '../../src/member/reconfig.js';
 import type { MembershipRefusal } from '../../src/member/replicator.js';
@@ -37,6 +36,8 @@ function setup(refusals: MembershipRefusal[] = [], skipACL = true) {
     watchEvents: (evs) => events.push(...evs.map((e) => e.path)),
     // A reply's bytes name its index in `replies`.
     reply: (_xid: number, err: ErrorCode, body?: ClientResponse) => Buffer.from(String(replies.push({ err, body }) - 1)),
+    now: Date.now,
+    after: (ms, fn) => setTimeout(fn, ms),
   });
   const replies: Array<{ err: ErrorCode; body?: ClientResponse }> = [];
   let closed = 0;
@@ -50,7 +51,7 @@ function setup(refusals: MembershipRefusal[] = [], skipACL = true) {
     answer: (_xid: number, _type: number, make: () => Buffer) => refused.push(ErrorCode[replies[Number(make().toString())]!.err]),
     complete: (xid: number, reply: Buffer, zxid: number) => answers.push({ xid, reply: replies[Number(reply.toString())]!, zxid }),
     close: () => closed++,
-  } as unknown as ClientConnection;
+  } as unknown as Parameters<ReconfigRequests['handle']>[0];
   const ask = (r: Partial<ReconfigRequest>) =>
     requests.handle(conn, 7, { joiningServers: null, leavingServers: null, newMembers: null, curConfigId: -1, ...r });
   let index = 10;

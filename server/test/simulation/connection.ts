@@ -1,13 +1,15 @@
 // One simulated client connection: in order both ways with small delays, closed by either end (a crash, a member
-// dropping a client whose write was lost, a client giving up). The member side keeps the real connection's reply
-// discipline (server/src/member/connection.ts): replies leave in request order, a read queued behind a write is
-// computed only when the write's reply is ready, and unanswered writes remember the term of the leader that took them.
-import type { ErrorCode } from '../../../protocol/src/constants.js';
-import { decodeConnectResponse } from '../../../protocol/src/messages.js';
-import type { ClientRequest, ClientResponse } from '../../../protocol/src/records.js';
+// dropping a client whose write was lost, a client giving up). The member side is what the request path needs of a
+// connection (PathConnection) with the real connection's reply discipline (server/src/member/connection.ts):
+// replies leave in request order as the encoded frames the request path made, a read queued behind a write is
+// computed only when the write's reply is ready, and unanswered writes remember the term of the leader that took
+// them. The client gets each reply decoded by the type of its request.
+import { ErrorCode, OpCode } from '../../../protocol/src/constants.js';
+import { decodeConnectResponse, decodeReply } from '../../../protocol/src/messages.js';
+import type { ClientRequest, ClientResponse, Id } from '../../../protocol/src/records.js';
+import type { ReplyBytes } from '../../../protocol/src/response-codec.js';
 import type { NodeId } from '../../src/consensus/types.js';
-import type { AdmissionConnection } from '../../src/member/session-admission.js';
-import type { Txn, TxnKind } from '../../src/state/txn.js';
+import type { PathConnection, WriteSlot } from '../../src/member/request-path.js';
 import type { EventQueue } from './event-queue.js';
 
 export interface Reply {
@@ -38,21 +40,27 @@ export interface MemberEnd {
   closed(conn: SimConnection): void;
 }
 
-interface Slot {
+interface Slot extends WriteSlot {
   xid: number;
-  term?: number;
-  reply?: Reply;
-  run?: () => Reply;
+  op: OpCode;
+  reply?: ReplyBytes;
+  run?: () => ReplyBytes;
 }
 
-export class SimConnection implements AdmissionConnection {
-  open = true;
+export class SimConnection implements PathConnection {
+  /** The member's side is open: it may still send (a finished connection closes once its replies are out). */
+  private open = true;
+  /** Broken, not finished: what is on its way to the client is lost. */
+  private broken = false;
   readOnly = false;
   readonly remoteAddress = '127.0.0.1';
+  auth: readonly Id[] = [{ scheme: 'ip', id: this.remoteAddress }];
   sessionId: bigint | undefined;
-  /** Member side: syncs waiting for their barrier, and the writes sent after them, held until they are met. */
-  syncsPending = 0;
-  heldWrites: Array<Extract<Txn, { kind: TxnKind.Request }>> = [];
+  /**
+   * A broken variant the checkers must catch (SyncMode 'afterBatch'): a reply completed "when due" is made at once,
+   * with the state as it is then, as member.ts made sync's reply before 9aa18f6.
+   */
+  eagerReplies = false;
   private slots: Slot[] = [];
   private toMemberTail = 0;
   private toClientTail = 0;
@@ -75,15 +83,14 @@ export class SimConnection implements AdmissionConnection {
     this.toMember(() => this.member.request(this, xid, req));
   }
 
-  /** Either end gives up on the connection; the other end finds out. */
+  /** Either end breaks the connection; the other end finds out, and what was on its way is lost. */
   close(reason: string): void {
-    if (!this.open) return;
-    this.open = false;
-    this.member.closed(this);
-    this.events.after(this.delay(), () => this.client.closed(this, reason));
+    if (this.broken) return;
+    this.broken = true;
+    this.end(reason, this.events.now + this.delay());
   }
 
-  // ---- member side ----
+  // ---- member side (PathConnection) ----
 
   get isOpen(): boolean {
     return this.open;
@@ -101,58 +108,89 @@ export class SimConnection implements AdmissionConnection {
     this.close(reason);
   }
 
-  /** A reply that can be computed now, in order behind anything still pending. */
-  answer(xid: number, compute: () => Reply): void {
-    if (this.slots.length === 0) this.send(compute());
-    else this.slots.push({ xid, run: compute });
+  /** Closes once the replies queued so far have reached the client. */
+  finish(): void {
+    this.end('session closed', Math.max(this.events.now + this.delay(), this.toClientTail));
   }
 
-  expectWrite(xid: number): void {
-    this.slots.push({ xid });
+  addAuth(ids: readonly Id[]): void {
+    this.auth = [...ids, ...this.auth];
   }
 
-  /** The write `xid` was taken by the leader of `term`; false if it is answered already. */
-  handed(xid: number, term: number): boolean {
-    const slot = this.slots.find((s) => s.xid === xid && s.reply === undefined && s.run === undefined);
-    if (slot) slot.term = term;
-    return slot !== undefined;
+  /** The simulated clients set no watches. */
+  notify(): void {}
+
+  answer(xid: number, op: OpCode, compute: () => ReplyBytes): void {
+    if (this.slots.length === 0) this.send(op, compute());
+    else this.slots.push({ xid, op, run: compute });
+  }
+
+  expectWrite(xid: number, op: OpCode): WriteSlot {
+    const slot: Slot = { xid, op };
+    this.slots.push(slot);
+    return slot;
   }
 
   hasWriteHandedBefore(term: number): boolean {
     return this.slots.some((s) => s.reply === undefined && s.run === undefined && s.term !== undefined && s.term < term);
   }
 
-  /** The reply to the oldest pending write with this xid; a function computes it when its turn comes. */
-  complete(xid: number, reply: Reply | (() => Reply)): void {
-    const slot = this.slots.find((s) => s.xid === xid && s.reply === undefined && s.run === undefined);
+  complete(xid: number, reply: Buffer): void {
+    const slot = this.pendingSlot(xid);
     if (!slot) return;
-    if (typeof reply === 'function') slot.run = reply;
-    else slot.reply = reply;
+    slot.reply = reply;
+    this.flushSlots();
+  }
+
+  completeWhenDue(xid: number, compute: () => Buffer): void {
+    const slot = this.pendingSlot(xid);
+    if (!slot) return;
+    if (this.eagerReplies) slot.reply = compute();
+    else slot.run = compute;
+    this.flushSlots();
+  }
+
+  private pendingSlot(xid: number): Slot | undefined {
+    return this.slots.find((s) => s.xid === xid && s.reply === undefined && s.run === undefined);
+  }
+
+  private flushSlots(): void {
     while (this.slots.length > 0) {
       const head = this.slots[0]!;
       if (head.reply === undefined && head.run === undefined) return;
       this.slots.shift();
-      this.send(head.reply ?? head.run!());
+      this.send(head.op, head.reply ?? head.run!());
     }
   }
 
-  private send(reply: Reply): void {
+  /** A reply frame, decoded for the client by the type of its request. */
+  private send(op: OpCode, frame: ReplyBytes): void {
+    if (!this.open) return;
+    const bytes = Buffer.isBuffer(frame) ? frame : Buffer.concat(frame);
+    const { header, body } = decodeReply(bytes.subarray(4), op); // after the frame's length
+    const reply: Reply = { xid: header.xid, zxid: header.zxid, err: header.err, ...(body ? { body } : {}) };
     this.toClient(() => this.client.reply(this, reply));
   }
 
+  /** The member forgets the connection now; the client finds out at `at`. */
+  private end(reason: string, at: number): void {
+    if (!this.open) return;
+    this.open = false;
+    this.member.closed(this);
+    this.events.at(at, () => this.client.closed(this, reason));
+  }
+
   private toMember(fn: () => void): void {
-    this.toMemberTail = this.ordered(this.toMemberTail, fn);
+    this.toMemberTail = this.ordered(this.toMemberTail, () => this.open && fn());
   }
 
   private toClient(fn: () => void): void {
-    this.toClientTail = this.ordered(this.toClientTail, fn);
+    this.toClientTail = this.ordered(this.toClientTail, () => !this.broken && fn());
   }
 
   private ordered(tail: number, fn: () => void): number {
     const at = Math.max(this.events.now + this.delay(), tail);
-    this.events.at(at, () => {
-      if (this.open) fn();
-    });
+    this.events.at(at, fn);
     return at;
   }
 

@@ -1,7 +1,7 @@
 // Deterministic simulation of a whole ensemble above the consensus core, from one seed.
 //
-// Members run the real Replicator, RaftCore, apply function and snapshot code (sim-member.ts) over a simulated
-// network (peer-network.ts) and disks (memory-disk.ts); simulated ZooKeeper clients (sim-client.ts) run a
+// Members run the real request path, Replicator, RaftCore, apply function and snapshot code (sim-member.ts) over a
+// simulated network (peer-network.ts) and disks (memory-disk.ts); simulated ZooKeeper clients (sim-client.ts) run a
 // workload on a few keys. One event queue orders everything. The chaotic phase crashes members (losing unflushed
 // log writes) and restarts them from their disks, partitions the network, breaks links, drops client
 // connections, moves leadership and takes snapshots, while ticks run at a different rate on every member and the
@@ -13,6 +13,7 @@
 // index, and members at the same zxid hold the same state (digest of the whole tree and the sessions). At the
 // end: every member converged to the same state, the client history is linearizable (writes, and reads that
 // follow a sync), and the per-session guarantees hold (session-checks.ts).
+import { parseConfig, type MemberConfig } from '../../src/config/member-config.js';
 import type { Entry, Membership, NodeId } from '../../src/consensus/types.js';
 import type { ApplyResult, ReplicatedState } from '../../src/state/apply.js';
 import { TxnKind, type Txn } from '../../src/state/txn.js';
@@ -77,6 +78,7 @@ class EnsembleSimulation implements MemberObserver {
   private readonly ids: NodeId[];
   private readonly membership: Membership;
   private readonly disks = new Map<NodeId, MemberDisk>();
+  private readonly configs = new Map<NodeId, MemberConfig>();
   private readonly members = new Map<NodeId, SimMember>();
   private readonly network: SimPeerNetwork;
   private readonly recorder = new Recorder();
@@ -116,6 +118,7 @@ class EnsembleSimulation implements MemberObserver {
     };
     this.sessionTimeout = 800 + Math.floor(this.rand() * 3200);
     for (const id of this.ids) {
+      this.configs.set(id, memberConfig(id, this.membership));
       this.disks.set(id, new MemberDisk());
       this.tickPeriod.set(id, TICK_MS * (0.7 + 0.6 * this.rand()));
     }
@@ -164,13 +167,13 @@ class EnsembleSimulation implements MemberObserver {
   private async startMember(id: NodeId): Promise<void> {
     const member = new SimMember({
       id,
+      config: this.configs.get(id)!,
       membership: this.membership,
       disk: this.disks.get(id)!,
       events: this.events,
       network: this.network,
       random: this.rand,
       electionTicks: ELECTION_TICKS,
-      tickTime: TICK_TIME,
       sessionTimeout: this.sessionTimeout,
       observer: this,
       onLogWrite: () => this.scheduleFlush(id),
@@ -379,6 +382,18 @@ class EnsembleSimulation implements MemberObserver {
         `replay: SIM_ENSEMBLE_SEED=${this.seed} npx vitest run server/test/simulation`,
     );
   }
+}
+
+/**
+ * A member's zoo.cfg: the server lines of `membership` (roles as written there), tickTime, reconfig enabled, and
+ * session timeouts taken as the simulated clients ask for them.
+ */
+function memberConfig(id: NodeId, membership: Membership): MemberConfig {
+  const role = (m: NodeId) => (membership.neverLeaders.includes(m) ? 'neverleader' : membership.observers.includes(m) ? 'observer' : 'participant');
+  const members = [...membership.voters, ...membership.neverLeaders, ...membership.observers].sort((a, b) => a - b);
+  const lines = members.map((m) => `server.${m}=127.0.0.1:${2880 + m}:${3880 + m}:${role(m)};${2180 + m}`);
+  const text = [`tickTime=${TICK_TIME}`, 'initLimit=10', 'syncLimit=5', `dataDir=/corral-simulation/${id}`, 'minSessionTimeout=1', `maxSessionTimeout=${2 ** 31 - 1}`, 'reconfigEnabled=true', 'skipACL=yes', ...lines].join('\n');
+  return parseConfig(text, { defaultServerId: id }).config;
 }
 
 /** A digest of everything apply decides: every znode's data and stat, and the global sessions. */
