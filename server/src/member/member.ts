@@ -27,7 +27,7 @@ import type { SessionAdmission } from './session-admission.js';
 import type { SessionRegistry } from './sessions.js';
 import type { TouchReport } from './session-liveness.js';
 import { QuorumLoss, connectedQuorum } from './quorum-loss.js';
-import { serversAfterLog, type ChangeInfo } from './reconfig.js';
+import { serversAfterLog, type ChangeInfo } from '../state/committed-entry.js';
 import { ensembleMode, memberStatuses, quorumView } from './ensemble-status.js';
 import { RequestThrottle } from './request-throttle.js';
 import { ServerStatsCounter } from './server-stats.js';

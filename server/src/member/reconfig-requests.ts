@@ -1,5 +1,5 @@
 // The reconfig opcode on a member: checks, the membership changes through consensus, and the answer once they
-// are in force here; applying a committed change updates /zookeeper/config and the peer list.
+// are in force here; once apply has applied a committed change (/zookeeper/config), the peer list follows it.
 //
 // A request changing several members goes through a joint configuration: its entry updates /zookeeper/config
 // (one new version for the whole request), and the request is answered when the entry leaving the joint
@@ -10,14 +10,14 @@ import { CONFIG_PATH, ErrorCode, OpCode, Perms } from '../../../protocol/src/con
 import type { ClientResponse, ReconfigRequest } from '../../../protocol/src/records.js';
 import type { MemberConfig } from '../config/member-config.js';
 import type { ServerSpec } from '../config/server-line.js';
-import { decodeConfig, type MembershipChange } from '../consensus/membership.js';
-import type { Entry } from '../consensus/types.js';
-import type { ReplicatedState, TreeEvent } from '../state/apply.js';
+import type { MembershipChange } from '../consensus/membership.js';
+import type { ApplyResult, ReplicatedState } from '../state/apply.js';
+import { changeInfo, type ConfigChange } from '../state/committed-entry.js';
 import { statOf } from '../tree/znode.js';
 import { permits } from '../tree/acl.js';
 import { hex } from './connection.js';
 import type { PathConnection } from './request-path.js';
-import { planReconfig, serversAfter, type ChangeInfo, type PlannedChange } from './reconfig.js';
+import { planReconfig, type PlannedChange } from './reconfig.js';
 import type { MembershipRefusal } from './replicator.js';
 
 export interface ReconfigHost {
@@ -27,7 +27,6 @@ export interface ReconfigHost {
   proposeMembership(changes: MembershipChange[]): Promise<MembershipRefusal>;
   /** The servers to keep connections with changed: reconnect the peer network to the new list. */
   serversChanged(servers: ServerSpec[]): void;
-  watchEvents(events: TreeEvent[]): void;
   reply(xid: number, err: ErrorCode, body?: ClientResponse): Buffer;
   /** Milliseconds since the epoch. */
   now(): number;
@@ -110,24 +109,19 @@ export class ReconfigRequests {
 
   /** This leader catches up `joiners` (none: `[]`) before proposing their change: keep them as peers meanwhile. */
   stage(joiners: MembershipChange[]): void {
-    this.staged = joiners.flatMap((c) => (c.info as ChangeInfo | undefined)?.spec ?? []);
+    this.staged = joiners.flatMap((c) => changeInfo(c)?.spec ?? []);
     this.peersChanged();
   }
 
-  /** A committed config entry: update /zookeeper/config and the peer list, and answer whoever asked for it. */
-  applied(entry: Entry, zxid: number): void {
+  /** A config entry apply has applied (`result`): update the peer list, and answer whoever asked for the change. */
+  applied({ changes, membership }: ConfigChange, result: ApplyResult): void {
     const { host } = this;
     const state = host.replicated();
-    const { changes, membership } = decodeConfig(entry.data);
+    const { zxid } = result;
     // The change that staged joiners is in force: they are members now.
     if (changes.some((c) => this.staged.some((spec) => spec.id === c.id))) this.staged = [];
     if (changes.length === 0) return this.leftJoint(state, zxid);
-    for (const { id, role } of changes) {
-      const previous = state.servers.get(id);
-      if (role === 'removed' && previous) this.departing.set(id, previous);
-    }
-    const time = (changes[0]!.info as ChangeInfo | undefined)?.time ?? 0;
-    host.watchEvents(state.applyConfig(serversAfter(state.servers, changes, membership).values(), zxid, time).events);
+    for (const spec of result.removed ?? []) this.departing.set(spec.id, spec);
     this.peersChanged();
     if (!membership.outgoing) this.releaseDeparting();
     const key = keyOf(changes);
@@ -140,7 +134,6 @@ export class ReconfigRequests {
 
   /** The entry leaving a joint configuration: C_new alone is in force. */
   private leftJoint(state: ReplicatedState, zxid: number): void {
-    state.lastZxid = zxid;
     this.releaseDeparting();
     this.host.log.info({ version: hex(BigInt(state.configVersion)) }, 'joint configuration left');
     for (const p of this.pending.filter((q) => q.joint)) this.answer(p, state, zxid);

@@ -1,20 +1,14 @@
 // The reconfig opcode: ZooKeeper's incremental (joining/leaving) and non-incremental (newMembers) forms, turned
 // into the membership changes the consensus core takes in one request (several at once go through joint
-// consensus there; one request in flight at a time).
+// consensus there; one request in flight at a time). Applying a committed change is apply's (state/apply.ts).
 import { ErrorCode } from '../../../protocol/src/constants.js';
 import type { ReconfigRequest } from '../../../protocol/src/records.js';
 import { ConfigError } from '../config/errors.js';
 import { parseJoiningServers, parseLeavingServers, parseNewMembers } from '../config/reconfig-args.js';
 import { MAX_SERVER_ID, type MemberRole as ServerRole, type ServerSpec } from '../config/server-line.js';
-import { decodeConfig, roleOf, type MembershipChange } from '../consensus/membership.js';
-import { EntryKind, type Entry, type MemberRole, type MemberSets } from '../consensus/types.js';
-
-/** What travels with a membership change through the log (MembershipChange.info). */
-export interface ChangeInfo {
-  /** The member's server line after the change; absent when it leaves. */
-  spec?: ServerSpec;
-  time: number;
-}
+import type { MembershipChange } from '../consensus/membership.js';
+import type { MemberRole } from '../consensus/types.js';
+import type { ChangeInfo } from '../state/committed-entry.js';
 
 export type PlannedChange = MembershipChange & { info: ChangeInfo };
 /**
@@ -24,40 +18,6 @@ export type PlannedChange = MembershipChange & { info: ChangeInfo };
 export type ReconfigPlan = { changes: PlannedChange[] } | { err: ErrorCode; ownLimit?: true };
 
 const CONSENSUS_ROLE: Record<ServerRole, MemberRole> = { participant: 'voter', neverleader: 'neverLeader', observer: 'observer' };
-const SERVER_ROLE: Record<MemberRole, ServerRole> = { voter: 'participant', neverLeader: 'neverleader', observer: 'observer' };
-
-/**
- * The server lines once a committed config entry is in force: a member it adds or changes gets the line that
- * came with the change (a role change alone keeps the address), and only the members of its (incoming)
- * membership keep a line. So a line a member's own zoo.cfg listed ahead of the ensemble (a joiner's file naming
- * servers not added yet) goes at the first change it applies, and every member shows the same /zookeeper/config.
- */
-export function serversAfter(
-  servers: ReadonlyMap<number, ServerSpec>,
-  changes: readonly MembershipChange[],
-  membership: MemberSets,
-): Map<number, ServerSpec> {
-  const next = new Map(servers);
-  for (const change of changes) {
-    const previous = servers.get(change.id);
-    const spec = change.role === 'removed' ? undefined : ((change.info as ChangeInfo | undefined)?.spec ?? (previous && { ...previous, role: SERVER_ROLE[change.role] }));
-    if (spec) next.set(change.id, spec);
-  }
-  for (const id of next.keys()) if (roleOf(membership, id) === 'removed') next.delete(id);
-  return next;
-}
-
-/** The server lines after the config entries among `entries` (committed, in log order), starting from `servers`. */
-export function serversAfterLog(servers: ReadonlyMap<number, ServerSpec>, entries: readonly Entry[]): Map<number, ServerSpec> {
-  let result = new Map(servers);
-  for (const entry of entries) {
-    if (entry.kind !== EntryKind.Config) continue;
-    const { changes, membership } = decodeConfig(entry.data);
-    // The entry leaving a joint configuration carries no changes: the lines already are the incoming half's.
-    if (changes.length > 0) result = serversAfter(result, changes, membership);
-  }
-  return result;
-}
 
 /**
  * Plans the membership changes `req` asks for against the current servers and config version: one per member

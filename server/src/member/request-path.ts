@@ -12,9 +12,10 @@ import type { ReplyBytes } from '../../../protocol/src/response-codec.js';
 import type { MemberConfig } from '../config/member-config.js';
 import type { ServerSpec } from '../config/server-line.js';
 import type { RaftCore, SoftState } from '../consensus/raft.js';
-import { EntryKind, type Entry, type NodeId, type SnapshotMeta } from '../consensus/types.js';
+import type { Entry, NodeId, SnapshotMeta } from '../consensus/types.js';
 import { ReplicatedState, type ApplyResult } from '../state/apply.js';
-import { decodeTxn, encodeTxn, TxnKind, type Txn, type WriteRequest } from '../state/txn.js';
+import { committedOp, type CommittedOp } from '../state/committed-entry.js';
+import { encodeTxn, TxnKind, type Txn, type WriteRequest } from '../state/txn.js';
 import { authenticate } from '../tree/acl.js';
 import { isExpiredNode } from '../tree/znode.js';
 import { hex } from './connection.js';
@@ -85,8 +86,8 @@ export interface RequestPathHost {
   sendAux(to: NodeId, report: TouchReport): boolean;
   /** The servers to keep connections with changed (a reconfig applied, joiners staged, departing members gone). */
   serversChanged(servers: ServerSpec[]): void;
-  /** Called after each committed entry is applied (with its transaction and result if it was one). */
-  applied?(entry: Entry, zxid: number, txn?: { txn: Txn; result: ApplyResult }): void;
+  /** Called after each committed entry is applied. */
+  applied?(entry: Entry, op: CommittedOp, result: ApplyResult): void;
 }
 
 export class RequestPath {
@@ -139,9 +140,6 @@ export class RequestPath {
       replicated,
       proposeMembership: (changes) => host.replicator().proposeMembership(changes),
       serversChanged: (servers) => host.serversChanged(servers),
-      watchEvents: (events) => {
-        for (const ev of events) this.watches.trigger(ev);
-      },
       reply: (xid, err, body) => this.reply(xid, err, body),
       now: () => clock.now(),
       after: (ms, fn) => clock.after(ms, fn),
@@ -364,24 +362,14 @@ export class RequestPath {
       if (entry.term > this.appliedTerm) this.dropLostWrites(entry.term);
       this.appliedIndex = entry.index;
       this.appliedTerm = entry.term;
-      if (entry.kind === EntryKind.Config) {
-        this.reconfigs.applied(entry, zxid);
-        this.host.applied?.(entry, zxid);
-        continue;
-      }
-      if (entry.kind !== EntryKind.Normal) {
-        this.state.lastZxid = zxid;
-        this.host.applied?.(entry, zxid);
-        continue;
-      }
-      let txn = this.proposedHere.get(entry.data);
+      const proposed = this.proposedHere.get(entry.data);
       // Applied once: the log may keep the bytes until compaction, but not the decoded transaction.
-      if (txn) this.proposedHere.delete(entry.data);
-      else txn = decodeTxn(entry.data);
-      const result = this.state.apply(txn, zxid);
+      if (proposed) this.proposedHere.delete(entry.data);
+      const op = committedOp(entry, proposed);
+      const result = this.state.apply(op, zxid);
       for (const ev of result.events) this.watches.trigger(ev);
-      this.deliver(txn, result);
-      this.host.applied?.(entry, zxid, { txn, result });
+      this.deliver(op, result);
+      this.host.applied?.(entry, op, result);
     }
   }
 
@@ -397,9 +385,13 @@ export class RequestPath {
     }
   }
 
-  /** Answers the client whose transaction this was, if it is connected here. */
-  private deliver(txn: Txn, result: ApplyResult): void {
+  /** Answers the client whose transaction or reconfig this was, if it is connected here. */
+  private deliver(txn: CommittedOp, result: ApplyResult): void {
     switch (txn.kind) {
+      case 'config':
+        return this.reconfigs.applied(txn, result);
+      case 'noop':
+        return;
       case TxnKind.CreateSession:
         return this.admission.sessionCreated(txn);
       case TxnKind.MoveSession:

@@ -1,6 +1,7 @@
 // The one deterministic apply function. Every member, the standalone one, every replica of an ensemble and
-// recovery from disk, feeds committed transactions through ReplicatedState.apply in log order and gets the
-// same tree, the same replies and the same watch triggers. Checks that ZooKeeper makes before proposing
+// recovery from disk, feeds every committed entry (transactions, configuration changes, a new leader's no-op; see
+// committed-entry.ts) through ReplicatedState.apply in log order and gets the same tree, the same replies and the
+// same watch triggers. Checks that ZooKeeper makes before proposing
 // (versions, ACLs, quotas, paths) are made here instead, at apply time, so the outcome depends only on the
 // log: a rejected write still consumes a zxid and returns its error, as in ZooKeeper.
 import { CONFIG_PATH, CreateMode, ErrorCode, EventType, OpCode, Perms, isContainer, isEphemeral, isSequential, isTTL, isValidCreateMode, MAX_TTL } from '../../../protocol/src/constants.js';
@@ -12,8 +13,9 @@ import { DataTree } from '../tree/datatree.js';
 import { invalidPathReason, parentOf, sequentialSuffix } from '../tree/paths.js';
 import { CONTAINER_OWNER, isEphemeralOwner, isExpiredNode, statOf, ttlOwner } from '../tree/znode.js';
 import { QuotaExceeded, Quotas } from './quota.js';
-import { TxnKind, type Txn, type WriteRequest } from './txn.js';
+import { TxnKind, type WriteRequest } from './txn.js';
 import { createSystemNodes, isProtectedPath } from './system-nodes.js';
+import { changeInfo, serversAfter, type CommittedOp, type ConfigChange } from './committed-entry.js';
 
 export interface StateOptions {
   enforceQuota: boolean;
@@ -34,6 +36,8 @@ export interface ApplyResult {
   err: ErrorCode;
   response?: ClientResponse;
   events: TreeEvent[];
+  /** A configuration change: the server lines of the members it removed, as they were. */
+  removed?: ServerSpec[];
 }
 
 export interface GlobalSession {
@@ -84,55 +88,63 @@ export class ReplicatedState {
     if (servers.length > 0) this.tree.setRawData(CONFIG_PATH, Buffer.from(formatDynamicConfig([...this.servers.values()], version)));
   }
 
-  /**
-   * A committed reconfig (a Raft config entry): the server lines now in force. Updates /zookeeper/config as
-   * ZooKeeper's reconfig does, once for the whole request: version = its zxid.
-   */
-  applyConfig(servers: Iterable<ServerSpec>, zxid: number, time: number): ApplyResult {
-    this.lastZxid = zxid;
-    this.servers.clear();
-    for (const spec of servers) this.servers.set(spec.id, spec);
-    this.configVersion = zxid;
-    this.tree.setData(CONFIG_PATH, Buffer.from(formatDynamicConfig([...this.servers.values()], zxid)), zxid, time);
-    const { acl } = this.tree.get(CONFIG_PATH)!;
-    return { zxid, err: ErrorCode.Ok, events: [{ type: EventType.NodeDataChanged, path: CONFIG_PATH, acl }] };
-  }
-
-  apply(txn: Txn, zxid: number): ApplyResult {
+  apply(op: CommittedOp, zxid: number): ApplyResult {
     this.lastZxid = zxid;
     const events: TreeEvent[] = [];
-    switch (txn.kind) {
+    switch (op.kind) {
+      case 'noop':
+        return { zxid, err: ErrorCode.Ok, events };
+      case 'config':
+        return this.applyConfig(op, zxid);
       case TxnKind.CreateSession:
-        this.sessions.set(txn.session, { timeout: txn.timeout, passwd: txn.passwd });
+        this.sessions.set(op.session, { timeout: op.timeout, passwd: op.passwd });
         return { zxid, err: ErrorCode.Ok, events };
       case TxnKind.CloseSession:
-        this.closeSession(txn.session, zxid, events);
+        this.closeSession(op.session, zxid, events);
         return { zxid, err: ErrorCode.Ok, response: { type: OpCode.CloseSession }, events };
       case TxnKind.DeleteExpired:
-        this.deleteExpired(txn.path, zxid, txn.time, events);
+        this.deleteExpired(op.path, zxid, op.time, events);
         return { zxid, err: ErrorCode.Ok, events };
       case TxnKind.MoveSession: {
-        const session = this.sessions.get(txn.session);
+        const session = this.sessions.get(op.session);
         if (!session) return { zxid, err: ErrorCode.SessionExpired, events };
         // Compare-and-set: a move decided on an ownership another move has replaced since (the client went on to
         // a third member meanwhile) would hand the session back to where the client no longer is.
-        if (txn.prev !== undefined && txn.prev !== (session.claim ?? 0)) return { zxid, err: ErrorCode.SessionMoved, events };
-        this.sessions.set(txn.session, { ...session, owner: txn.owner, claim: zxid });
+        if (op.prev !== undefined && op.prev !== (session.claim ?? 0)) return { zxid, err: ErrorCode.SessionMoved, events };
+        this.sessions.set(op.session, { ...session, owner: op.owner, claim: zxid });
         return { zxid, err: ErrorCode.Ok, events };
       }
       case TxnKind.Request: {
         // A global session closed (or expired) while this write was on its way: ZooKeeper refuses it.
-        const session = txn.global ? this.sessions.get(txn.session) : undefined;
-        if (txn.global && !session) return { zxid, err: ErrorCode.SessionExpired, events };
+        const session = op.global ? this.sessions.get(op.session) : undefined;
+        if (op.global && !session) return { zxid, err: ErrorCode.SessionExpired, events };
         // Sent through a member the session has left since (or under an earlier claim of the same member): its
         // client moved on (and may have written elsewhere after it), so applying it now would break the session's order.
-        if (session?.owner !== undefined && txn.owner !== undefined &&
-          (session.owner !== txn.owner || (txn.claim !== undefined && txn.claim !== (session.claim ?? 0)))) {
+        if (session?.owner !== undefined && op.owner !== undefined &&
+          (session.owner !== op.owner || (op.claim !== undefined && op.claim !== (session.claim ?? 0)))) {
           return { zxid, err: ErrorCode.SessionMoved, events };
         }
-        return this.applyRequest(txn.req, { session: txn.session, auth: txn.auth, zxid, time: txn.time, events });
+        return this.applyRequest(op.req, { session: op.session, auth: op.auth, zxid, time: op.time, events });
       }
     }
+  }
+
+  /**
+   * A committed reconfig (a Raft config entry): the server lines now in force. Updates /zookeeper/config as
+   * ZooKeeper's reconfig does, once for the whole request (version = its zxid): the entry leaving a joint
+   * configuration, which carries no changes, changes nothing else.
+   */
+  private applyConfig({ changes, membership }: ConfigChange, zxid: number): ApplyResult {
+    if (changes.length === 0) return { zxid, err: ErrorCode.Ok, events: [] };
+    const removed = changes.flatMap((c) => (c.role === 'removed' ? (this.servers.get(c.id) ?? []) : []));
+    const servers = serversAfter(this.servers, changes, membership);
+    this.servers.clear();
+    for (const [id, spec] of servers) this.servers.set(id, spec);
+    this.configVersion = zxid;
+    const time = changeInfo(changes[0]!)?.time ?? 0;
+    this.tree.setData(CONFIG_PATH, Buffer.from(formatDynamicConfig([...this.servers.values()], zxid)), zxid, time);
+    const { acl } = this.tree.get(CONFIG_PATH)!;
+    return { zxid, err: ErrorCode.Ok, events: [{ type: EventType.NodeDataChanged, path: CONFIG_PATH, acl }], removed };
   }
 
   private applyRequest(req: WriteRequest, ctx: OpContext): ApplyResult {

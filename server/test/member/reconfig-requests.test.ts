@@ -10,7 +10,7 @@ import { encodeConfig, type MembershipChange } from '../../src/consensus/members
 import { EntryKind, type Membership } from '../../src/consensus/types.js';
 import { ReplicatedState } from '../../src/state/apply.js';
 import { ReconfigRequests } from '../../src/member/reconfig-requests.js';
-import { serversAfterLog } from '../../src/member/reconfig.js';
+import { committedOp, serversAfterLog } from '../../src/state/committed-entry.js';
 import type { MembershipRefusal } from '../../src/member/replicator.js';
 
 const line = (id: number, role = 'participant') => `server.${id}=127.0.0.1:${2880 + id}:${3880 + id}:${role};${2180 + id}`;
@@ -33,7 +33,6 @@ function setup(refusals: MembershipRefusal[] = [], skipACL = true) {
       return refusals.shift();
     },
     serversChanged: (servers) => peers.push(servers.map((s) => s.id).sort()),
-    watchEvents: (evs) => events.push(...evs.map((e) => e.path)),
     // A reply's bytes name its index in `replies`.
     reply: (_xid: number, err: ErrorCode, body?: ClientResponse) => Buffer.from(String(replies.push({ err, body }) - 1)),
     now: Date.now,
@@ -55,8 +54,14 @@ function setup(refusals: MembershipRefusal[] = [], skipACL = true) {
   const ask = (r: Partial<ReconfigRequest>) =>
     requests.handle(conn, 7, { joiningServers: null, leavingServers: null, newMembers: null, curConfigId: -1, ...r });
   let index = 10;
-  const commit = (changes: MembershipChange[], membership: Membership, zxid: number) =>
-    requests.applied({ index: index++, term: 1, kind: EntryKind.Config, data: encodeConfig({ changes, membership }) }, zxid);
+  /** A config entry committed: applied by the one apply function, then handed to the requests, as the request path does. */
+  const commit = (changes: MembershipChange[], membership: Membership, zxid: number) => {
+    const op = committedOp({ index: index++, term: 1, kind: EntryKind.Config, data: encodeConfig({ changes, membership }) });
+    if (op.kind !== 'config') throw new Error(`a config entry decoded as ${op.kind}`);
+    const result = state.apply(op, zxid);
+    events.push(...result.events.map((e) => e.path));
+    requests.applied(op, result);
+  };
   return { state, requests, proposed, peers, events, answers, refused, ask, commit, closed: () => closed };
 }
 

@@ -16,7 +16,8 @@
 import { parseConfig, type MemberConfig } from '../../src/config/member-config.js';
 import type { Entry, Membership, NodeId } from '../../src/consensus/types.js';
 import type { ApplyResult, ReplicatedState } from '../../src/state/apply.js';
-import { TxnKind, type Txn } from '../../src/state/txn.js';
+import type { CommittedOp } from '../../src/state/committed-entry.js';
+import { TxnKind } from '../../src/state/txn.js';
 import { mulberry32 } from '../consensus/prng.js';
 import { entryDigest } from '../consensus/sim-node.js';
 import { CommittedStates } from './committed-states.js';
@@ -288,11 +289,11 @@ class EnsembleSimulation implements MemberObserver {
     }
   }
 
-  applied(member: SimMember, entry: Entry, zxid: number, applied?: { txn: Txn; result: ApplyResult }): void {
-    if (applied?.txn.kind === TxnKind.Request) {
-      const { txn, result } = applied;
-      const first = this.recorder.applied(txn.session, txn.cxid, zxid, outcomeOf(result.err, result.response));
-      if (first !== undefined) this.fail(`write ${txn.cxid} of session ${txn.session} applied twice: at ${hex(first)} and ${hex(zxid)}`);
+  applied(member: SimMember, entry: Entry, op: CommittedOp, result: ApplyResult): void {
+    const { zxid } = result;
+    if (op.kind === TxnKind.Request) {
+      const first = this.recorder.applied(op.session, op.cxid, zxid, outcomeOf(result.err, result.response));
+      if (first !== undefined) this.fail(`write ${op.cxid} of session ${op.session} applied twice: at ${hex(first)} and ${hex(zxid)}`);
     }
     const known = this.committed.get(entry.index);
     const digest = entryDigest(entry);

@@ -17,7 +17,7 @@ import { RequestPath, type PathReplicator } from '../../src/member/request-path.
 import { ServerStatsCounter } from '../../src/member/server-stats.js';
 import type { ApplyResult, ReplicatedState } from '../../src/state/apply.js';
 import { restoreSnapshot, StateSnapshot } from '../../src/state/snapshot.js';
-import type { Txn } from '../../src/state/txn.js';
+import type { CommittedOp } from '../../src/state/committed-entry.js';
 import type { HandshakeRequest, MemberEnd, SimConnection } from './connection.js';
 import type { EventQueue } from './event-queue.js';
 import { MemoryWal, type MemberDisk } from './memory-disk.js';
@@ -25,8 +25,8 @@ import type { PeerEndpoint, SimPeerNetwork } from './peer-network.js';
 
 /** What the simulation watches on every member. */
 export interface MemberObserver {
-  /** An entry applied, with its transaction and result if it was one. */
-  applied(member: SimMember, entry: Entry, zxid: number, applied?: { txn: Txn; result: ApplyResult }): void;
+  /** An entry applied: what apply took for it, and its result. */
+  applied(member: SimMember, entry: Entry, op: CommittedOp, result: ApplyResult): void;
   /** A snapshot replaced the member's state. */
   installed(member: SimMember): void;
   /** Something the member cannot survive (a real member would exit). */
@@ -103,7 +103,7 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       connections: () => this.connections,
       sendAux: (to, report) => this.transport.sendAux(to, report),
       serversChanged: () => {},
-      applied: (entry, zxid, txn) => setup.observer.applied(this, entry, zxid, txn),
+      applied: (entry, op, result) => setup.observer.applied(this, entry, op, result),
     });
   }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CreateMode, ErrorCode, EventType, OpCode, Perms } from '../../../protocol/src/constants.js';
+import { CONFIG_PATH, CreateMode, ErrorCode, EventType, OpCode, Perms } from '../../../protocol/src/constants.js';
+import { parseServerSpec } from '../../src/config/server-line.js';
+import { encodeConfig, type MembershipChange } from '../../src/consensus/membership.js';
+import { EntryKind, type Membership } from '../../src/consensus/types.js';
+import { ReplicatedState } from '../../src/state/apply.js';
+import { committedOp } from '../../src/state/committed-entry.js';
 import { statOf, ttlOwner, CONTAINER_OWNER } from '../../src/tree/znode.js';
 import { TxnKind } from '../../src/state/txn.js';
 import { picture } from '../tree/tree-model.js';
@@ -334,5 +339,39 @@ describe('DeleteExpired', () => {
     expect(expire(h, '/p', 1e12).events).toEqual([]);
     expect(expire(h, '/e', 1e12).events).toEqual([]);
     expect(h.tree.has('/p') && h.tree.has('/e')).toBe(true);
+  });
+});
+
+describe('committed entries other than transactions', () => {
+  const line = (id: number) => parseServerSpec(id, `127.0.0.1:${2880 + id}:${3880 + id}:participant;${2180 + id}`);
+  const sets = (voters: number[]) => ({ voters, neverLeaders: [], observers: [] });
+  const config = (changes: MembershipChange[], membership: Membership) => committedOp({ index: 1, term: 1, kind: EntryKind.Config, data: encodeConfig({ changes, membership }) });
+
+  it('a config entry changes the server lines and /zookeeper/config (version = its zxid), and says whom it removed', () => {
+    const state = new ReplicatedState({ enforceQuota: false, extendedTypesEnabled: false, skipAcl: false });
+    state.initServers([line(1), line(2), line(3)], 0x100000000);
+    const r = state.apply(config([{ id: 3, role: 'removed', info: { time: 77 } }, { id: 4, role: 'voter', info: { spec: line(4), time: 77 } }], { ...sets([1, 2, 4]), outgoing: sets([1, 2, 3]) }), 0x200000005);
+    expect(r).toMatchObject({ zxid: 0x200000005, err: E.Ok, removed: [line(3)] });
+    expect(named(r.events)).toEqual([{ type: EventType.NodeDataChanged, path: CONFIG_PATH }]);
+    expect([...state.servers.keys()]).toEqual([1, 2, 4]);
+    expect(state.configVersion).toBe(0x200000005);
+    const node = state.tree.get(CONFIG_PATH)!;
+    expect(node.data!.toString()).toMatch(/^server\.1=.*\nserver\.2=.*\nserver\.4=.*\nversion=200000005$/);
+    expect(statOf(node)).toMatchObject({ mzxid: 0x200000005, mtime: 77, version: 1 });
+
+    // Leaving the joint configuration changes nothing but the last zxid.
+    const left = state.apply(config([], sets([1, 2, 4])), 0x200000006);
+    expect(left).toEqual({ zxid: 0x200000006, err: E.Ok, events: [] });
+    expect(state.configVersion).toBe(0x200000005);
+    expect(state.lastZxid).toBe(0x200000006);
+  });
+
+  it("a new leader's no-op only advances the last zxid", () => {
+    const h = new Harness();
+    const before = h.tree.get('/zookeeper/config')!.mzxid;
+    const r = h.state.apply(committedOp({ index: 1, term: 2, kind: EntryKind.Noop, data: new Uint8Array() }), 0x200000001);
+    expect(r).toEqual({ zxid: 0x200000001, err: E.Ok, events: [] });
+    expect(h.state.lastZxid).toBe(0x200000001);
+    expect(h.tree.get('/zookeeper/config')!.mzxid).toBe(before);
   });
 });
