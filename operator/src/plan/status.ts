@@ -19,6 +19,10 @@ const PROGRESS_REASON: Partial<Record<Action['kind'], string>> = {
   recoverQuorum: 'Recovering',
 };
 
+/** A reconfig that only changes a member's role (leaderEligible flipped) is no scaling. */
+const progressReason = (a: Action): string | undefined =>
+  a.kind === 'reconfig' && a.change.op === 'setRole' ? 'ChangingRole' : PROGRESS_REASON[a.kind];
+
 export function statusOf(s: Survey, actions: Action[], waits: Wait[], now: Date): ClusterStatus {
   const { desired, observed, view } = s;
   const previous = observed.status;
@@ -67,7 +71,7 @@ export function statusOf(s: Survey, actions: Action[], waits: Wait[], now: Date)
   let progressing: Condition;
   if (desired.deleting) progressing = cond('Progressing', true, 'Deleting', `running reclaim policy ${desired.reclaimPolicy}`);
   else if (blocked) progressing = cond('Progressing', false, blocked.reason, blocked.message);
-  else if (disruptive) progressing = cond('Progressing', true, PROGRESS_REASON[disruptive.kind]!, disruptive.reason);
+  else if (disruptive) progressing = cond('Progressing', true, progressReason(disruptive)!, disruptive.reason);
   else if (waits.length > 0) progressing = cond('Progressing', true, waits[0]!.reason, waits[0]!.message);
   else if (actions.length > 0) progressing = cond('Progressing', true, s.formed ? 'Reconciling' : BOOTSTRAPPING, actions.map((a) => a.reason).join('; '));
   else progressing = cond('Progressing', false, 'Converged', 'the cluster matches the spec');

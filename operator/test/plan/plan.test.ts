@@ -272,6 +272,10 @@ describe('scaling through reconfig', () => {
     expect(order[0]).toMatch(new RegExp(`^transferLeadership ${leader}->`));
     expect(order[1]).toBe(`reconfig setRole ${leader} neverleader`);
     expect(c.members.get(leader)).toBe('neverleader');
+    // Status calls each step what it is: a handover, then a role change (not a scaling).
+    const progressing = plans.map((p) => condition(p, 'Progressing')).filter((c) => c.status === 'True').map((c) => `${c.reason}: ${c.message}`);
+    expect(progressing).toContain(`ChangingRole: making member ${leader} a neverleader`);
+    expect(progressing.some((l) => l.startsWith(`TransferringLeadership: leader ${leader} becomes a never-leader: handing leadership to member`))).toBe(true);
     expect(c.violations).toEqual([]);
   });
 });
