@@ -14,12 +14,14 @@ import { waitUntil } from './wait.js';
  * missing from the ensemble. Bed only (the record is read from the host's disk).
  */
 
-/** Runs in the pod: write, read back, record; on SIGTERM finish the operation in flight and exit. */
+/** Runs in the pod: write, read back, record every outcome; on SIGTERM mark the end and exit. */
 const SCRIPT = `
 const fs = require('fs');
 const record = (line) => fs.appendFileSync('/record/log', line + '\\n');
 let stopping = false;
-process.on('SIGTERM', () => { stopping = true; });
+// Stop: the write in flight may still be acknowledged (and recorded after 'end'); exit within the grace period
+// even if the client is in the middle of reconnecting.
+process.on('SIGTERM', () => { stopping = true; record('end ' + Date.now()); setTimeout(() => process.exit(0), 3000); });
 (async () => {
   const { ZooKeeperClient, NodeExistsError, SessionExpiredError } = await import('/app/dist/client/src/index.js');
   const parent = process.env.LOAD_PARENT;
@@ -43,7 +45,6 @@ process.on('SIGTERM', () => { stopping = true; });
     await new Promise((r) => setTimeout(r, 25));
   }
   await zk.close().catch(() => {});
-  record('end ' + Date.now());
   process.exit(0);
 })().catch((e) => { record('crash ' + String(e && e.stack || e).replace(/\\s+/g, ' ')); process.exit(1); });
 `;
