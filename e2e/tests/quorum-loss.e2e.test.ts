@@ -3,12 +3,14 @@ import { ZooKeeperClient } from '../../client/src/client.js';
 import { apply, kubectl, kubectlJson, testNamespace } from './support/kubectl.js';
 import { condition, getCluster, installOperator, memberPods, membersView, uninstallOperator, waitReady } from './support/operator.js';
 import { testImage } from './support/pods.js';
+import { KubectlPlugin } from './support/plugin.js';
 import { waitUntil } from './support/wait.js';
 
 // Quorum loss and its recovery, as a user lives it: two of three members lost with their volumes (PVCs deleted,
 // then pods), the operator reporting Degraded/QuorumLost with an Event and not recreating empty voters that could
 // outvote the survivor's data, then `kubectl annotate cc ... corral.dev/recover-quorum=<ts>`: the operator fences
 // the lost members, rebuilds the ensemble from the survivor, and grows it back to three voters through reconfig.
+// `kubectl corral recover-quorum` refuses while the quorum serves; `kubectl corral status` shows the recovery.
 // Times from the loss to Degraded and from the annotation to Ready are printed (measured, not asserted).
 
 const NAME = 'ql';
@@ -24,6 +26,7 @@ const seconds = (t0: number) => ((Date.now() - t0) / 1000).toFixed(1);
 
 describe('quorum loss and recovery', () => {
   let ns: Awaited<ReturnType<typeof testNamespace>>;
+  const plugin = new KubectlPlugin();
   beforeAll(async () => {
     await installOperator();
     ns = await testNamespace('e2e-ql');
@@ -32,6 +35,7 @@ describe('quorum loss and recovery', () => {
     if (ns) await kubectl(['delete', 'coordinationclusters', '--all', '-n', ns.name, '--wait=true', '--timeout=120s']);
     await ns?.remove();
     await uninstallOperator();
+    plugin.remove();
   }, 300_000);
 
   it('two of three members lost with their volumes: Degraded, then rebuilt from the survivor on request', async () => {
@@ -60,6 +64,10 @@ describe('quorum loss and recovery', () => {
     await direct.sync('/');
     expect((await direct.getData(`/before-${WRITES - 1}`)).data?.toString()).toBe(String(WRITES - 1));
     await direct.close();
+
+    // While the quorum serves, kubectl corral refuses to ask for a recovery.
+    const early = await plugin.run(['recover-quorum', NAME, '-n', ns.name]);
+    expect([early.code, early.stderr]).toEqual([1, expect.stringContaining('has a serving quorum')]);
 
     // Lost: the claims first (each stays until its pod is gone), so the operator never recreates a pod on them.
     const t0 = Date.now();
@@ -102,6 +110,8 @@ describe('quorum loss and recovery', () => {
     expect(recovered[0]!.type).toBe('Warning');
     expect(recovered[0]!.message).toContain(`rebuilding from member ${survivor} (last zxid ${zxid})`);
     expect(recovered[0]!.message).toMatch(new RegExp(`member ${survivor} leads configuration 0x[0-9a-f]+ alone`));
+
+    expect(await plugin.ok(['status', NAME, '-n', ns.name, '--no-live'])).toMatch(new RegExp(`Recovered: +from ${NAME}-${survivor} \\(last zxid ${zxid}\\)`));
 
     // Every member, the fresh ones included, serves the survivor's data and three voters in /zookeeper/config.
     const now = await memberPods(ns.name, NAME);

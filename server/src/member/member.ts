@@ -521,7 +521,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       const self = this.state.servers.get(id);
       if (!self) return { ok: false, error: `member ${id} is not in the configuration it holds: there is nothing to rebuild from` };
       const time = Date.now();
-      const info: { self: ChangeInfo; removed: ChangeInfo } = { self: { spec: { ...self, role: 'participant' }, time }, removed: { time } };
+      const info: { self: ChangeInfo; removed: ChangeInfo } = { self: { spec: { ...self, role: 'participant' }, time, recovery: true }, removed: { time, recovery: true } };
       const lastZxid = hex(BigInt(this.state.lastZxid));
       const forced = core.forceSoleVoter(info);
       replicator.schedule();

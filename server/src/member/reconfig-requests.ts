@@ -121,7 +121,10 @@ export class ReconfigRequests {
     // The change that staged joiners is in force: they are members now.
     if (changes.some((c) => this.staged.some((spec) => spec.id === c.id))) this.staged = [];
     if (changes.length === 0) return this.leftJoint(state, zxid);
-    for (const spec of result.removed ?? []) this.departing.set(spec.id, spec);
+    // A quorum recovery's removed members are lost: they stop being peers at once (a departure grace would keep a
+    // link that delivers messages queued before the loss to one that comes back with its old data).
+    const recovery = changes.some((c) => changeInfo(c)?.recovery);
+    if (!recovery) for (const spec of result.removed ?? []) this.departing.set(spec.id, spec);
     this.peersChanged();
     if (!membership.outgoing) this.releaseDeparting();
     const key = keyOf(changes);

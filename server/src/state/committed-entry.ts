@@ -34,6 +34,8 @@ export interface ChangeInfo {
   /** The member's server line after the change; absent when it leaves. */
   spec?: ServerSpec;
   time: number;
+  /** Part of a quorum recovery (Member.recoverQuorum): the members it removes are lost. */
+  recovery?: true;
 }
 
 /** The ChangeInfo a change carries, if it carries one (the consensus core hands it back untyped). */
@@ -41,7 +43,8 @@ export function changeInfo(change: MembershipChange): ChangeInfo | undefined {
   const info: unknown = change.info;
   if (typeof info !== 'object' || info === null || !('time' in info) || typeof info.time !== 'number') return undefined;
   const spec = 'spec' in info ? info.spec : undefined;
-  return isServerSpec(spec) ? { spec, time: info.time } : { time: info.time };
+  const recovery = 'recovery' in info && info.recovery === true ? { recovery: true as const } : {};
+  return isServerSpec(spec) ? { spec, time: info.time, ...recovery } : { time: info.time, ...recovery };
 }
 
 function isServerSpec(x: unknown): x is ServerSpec {

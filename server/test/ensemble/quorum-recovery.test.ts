@@ -1,7 +1,8 @@
 // Recovering from a lost quorum with real member processes: two of three members killed and their data dirs wiped,
 // the third rebuilt as the sole voter of a new configuration through the AdminServer's `recover_quorum` (POST, super
 // user, refused while a quorum serves, a no-op when repeated), every write acknowledged before the loss still there,
-// durable across a restart, then fresh members added back by reconfig as an operator would.
+// a lost member coming back with its old data refused, the recovery durable across a restart, then fresh members
+// added back by reconfig as an operator would.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,8 +76,8 @@ describe('quorum recovery from one surviving member', () => {
     for (const m of [two, three]) {
       m.signal('SIGKILL');
       await m.process!.stop();
-      wipe(m);
     }
+    wipe(two); // three keeps its data: see the next test
     const answer = await recoverWhenLost(one);
     expect(answer).toMatchObject({ status: 200, json: { recovered: true, leader: 1, removed: [2, 3], error: null } });
     expect(await one.mode()).toBe('leader');
@@ -92,6 +93,35 @@ describe('quorum recovery from one surviving member', () => {
 
     // Asking again changes nothing.
     expect(await recover(one)).toMatchObject({ status: 200, json: { recovered: false, leader: 1, removed: [], config_version: answer.json.config_version } });
+  }, 60_000);
+
+  it('a lost member that comes back with its old data is refused by the survivor and serves nothing', async () => {
+    three.restart(); // its old data dir and old zoo.cfg: it still counts on a quorum of {1, 2, 3}
+    const viewOf = async (m: EnsembleMember) =>
+      (await (await fetch(`http://127.0.0.1:${m.adminPort}/commands/members`)).json()) as {
+        members: Array<{ id: number; connected: boolean }>;
+        self: { server_state: string };
+      };
+    const deadline = Date.now() + 15_000;
+    let seen = await viewOf(three).catch(() => undefined);
+    while (!seen && Date.now() < deadline) {
+      await sleep(100);
+      seen = await viewOf(three).catch(() => undefined);
+    }
+    // Through several of its election timeouts (tickTime 1000: 1-2 s each) it finds no quorum: the survivor refuses
+    // its connection, and member 2 is gone.
+    const watchUntil = Date.now() + 5_000;
+    while (Date.now() < watchUntil) {
+      const view = await viewOf(three);
+      expect(view.self.server_state).toBe('looking');
+      expect(view.members.find((m) => m.id === 1)?.connected).toBe(false);
+      await sleep(250);
+    }
+    expect(await three.mode()).toBeUndefined(); // it serves no client
+    expect((await viewOf(one)).members.map((m) => m.id)).toEqual([1]);
+    expect(await one.mode()).toBe('leader');
+    await three.process!.stop();
+    wipe(three);
   }, 60_000);
 
   it('survives a restart of the survivor: the new configuration is in its log', async () => {
