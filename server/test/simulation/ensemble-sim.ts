@@ -5,15 +5,17 @@
 // workload on a few keys. One event queue orders everything. The chaotic phase crashes members (losing unflushed
 // log writes) and restarts them from their disks, partitions the network, breaks links, drops client
 // connections, moves leadership and takes snapshots, while ticks run at a different rate on every member and the
-// network loses, duplicates and delays consensus messages. A calm phase then heals everything and lets the
-// ensemble converge.
+// network loses, duplicates and delays consensus messages; an admin (sim-admin.ts) meanwhile removes members and
+// adds them back with the reconfig opcode. A calm phase then heals everything, adds every removed member back and
+// lets the ensemble converge.
 //
 // Checked after every event: at most one leader per term, never-leaders never lead. On every apply: an entry
 // committed at an index never changes, every member derives the same zxid for it, zxids grow strictly with the
 // index, and members at the same zxid hold the same state (digest of the whole tree and the sessions). At the
-// end: every member converged to the same state, the client history is linearizable (writes, and reads that
+// end: every member of the final configuration converged to the same state, the client history is linearizable (writes, and reads that
 // follow a sync), and the per-session guarantees hold (session-checks.ts).
 import { parseConfig, type MemberConfig } from '../../src/config/member-config.js';
+import { allQuorumMembers, replicaPeers } from '../../src/consensus/membership.js';
 import type { Entry, Membership, NodeId } from '../../src/consensus/types.js';
 import type { ApplyResult, ReplicatedState } from '../../src/state/apply.js';
 import type { CommittedOp } from '../../src/state/committed-entry.js';
@@ -28,6 +30,7 @@ import { SimPeerNetwork } from './peer-network.js';
 import { Recorder } from './recorder.js';
 import { checkSessions, hex } from './session-checks.js';
 import { KEYS, outcomeOf, SimClient, type ClientStats } from './sim-client.js';
+import { SimAdmin, type AdminStats } from './sim-admin.js';
 import { SimMember, type MemberObserver, type SyncMode } from './sim-member.js';
 
 export interface EnsembleOptions {
@@ -39,7 +42,7 @@ export interface EnsembleOptions {
   syncMode?: SyncMode;
 }
 
-export interface EnsembleStats extends ClientStats {
+export interface EnsembleStats extends ClientStats, AdminStats {
   members: number;
   events: number;
   committed: number;
@@ -49,6 +52,10 @@ export interface EnsembleStats extends ClientStats {
   transfers: number;
   snapshotsTaken: number;
   snapshotsInstalled: number;
+  /** Config entries applied (a joint change counts two). */
+  configChanges: number;
+  /** Members the final configuration does not have (the calm phase could not add them back). */
+  removedAtEnd: number;
   operations: number;
   linearizableReads: number;
   unknownOutcomes: number;
@@ -84,6 +91,12 @@ class EnsembleSimulation implements MemberObserver {
   private readonly network: SimPeerNetwork;
   private readonly recorder = new Recorder();
   private readonly clients: SimClient[] = [];
+  private readonly admin: SimAdmin;
+  /** Each member's server line, as its zoo.cfg and the admin's reconfigs write it. */
+  private readonly lines = new Map<NodeId, string>();
+  /** The latest committed configuration, and the index of its entry. */
+  private configuration: Membership;
+  private configIndex = 0;
   private readonly committedStates = new CommittedStates(KEYS);
   private readonly committed = new Map<number, CommittedEntry>();
   private readonly digestAt = new Map<number, { digest: string; member: NodeId }>();
@@ -110,22 +123,34 @@ class EnsembleSimulation implements MemberObserver {
     if (this.rand() < 0.4) neverLeaders.push(voters.pop()!);
     if (n >= 4 && this.rand() < 0.4) observers.push(voters.pop()!);
     this.membership = { voters: voters.sort(), neverLeaders, observers };
+    this.configuration = this.membership;
+    for (const id of this.ids) {
+      const role = neverLeaders.includes(id) ? 'neverleader' : observers.includes(id) ? 'observer' : 'participant';
+      this.lines.set(id, `127.0.0.1:${2880 + id}:${3880 + id}:${role};${2180 + id}`);
+    }
     this.network = new SimPeerNetwork(this.events, this.rand, this.ids);
     this.network.faults = { loss: 0.1 * this.rand(), duplication: 0.05 * this.rand() };
     const clientStats: ClientStats = { requests: 0, connectionLosses: 0, sessionsLost: 0, timeouts: 0 };
+    const adminStats: AdminStats = { reconfigsAsked: 0, reconfigsDone: 0, reconfigsRefused: 0 };
     this.stats = {
-      ...clientStats, members: n, events: 0, committed: 0, leaderTerms: 0, crashes: 0, partitions: 0, transfers: 0,
-      snapshotsTaken: 0, snapshotsInstalled: 0, operations: 0, linearizableReads: 0, unknownOutcomes: 0,
+      ...clientStats, ...adminStats, members: n, events: 0, committed: 0, leaderTerms: 0, crashes: 0, partitions: 0, transfers: 0,
+      snapshotsTaken: 0, snapshotsInstalled: 0, configChanges: 0, removedAtEnd: 0, operations: 0, linearizableReads: 0, unknownOutcomes: 0,
     };
     this.sessionTimeout = 800 + Math.floor(this.rand() * 3200);
     for (const id of this.ids) {
-      this.configs.set(id, memberConfig(id, this.membership));
+      this.configs.set(id, memberConfig(id, this.lines));
       this.disks.set(id, new MemberDisk());
       this.tickPeriod.set(id, TICK_MS * (0.7 + 0.6 * this.rand()));
     }
     for (let c = 1; c <= opts.clients; c++) {
       this.clients.push(new SimClient(c, this.events, this.rand, this.recorder, this.ids, (id) => this.members.get(id), this.stats, this.sessionTimeout));
     }
+    const roster = {
+      lines: this.lines,
+      current: () => this.currentMembers(),
+      votes: (id: NodeId) => !this.membership.observers.includes(id),
+    };
+    this.admin = new SimAdmin(this.events, this.rand, this.recorder, this.ids, (id) => this.members.get(id), roster, this.stats, (this.sessionTimeout * 2) / 3);
   }
 
   async run(): Promise<EnsembleStats> {
@@ -133,6 +158,7 @@ class EnsembleSimulation implements MemberObserver {
       for (const id of this.ids) await this.startMember(id);
       for (const id of this.ids) this.scheduleTick(id);
       for (const c of this.clients) c.start();
+      this.admin.start();
       this.scheduleChaos();
       const calmAt = this.opts.chaosMs;
       const quietAt = calmAt + this.opts.calmMs * 0.6;
@@ -268,6 +294,7 @@ class EnsembleSimulation implements MemberObserver {
   /** Heals the network, restarts every member and lets the ensemble settle. */
   private async calm(): Promise<void> {
     this.chaos = false;
+    this.admin.restore();
     this.network.setPartition(undefined);
     this.network.faults = { loss: 0, duplication: 0 };
     for (const id of this.ids) if (!this.members.get(id)?.alive) await this.startMember(id);
@@ -291,6 +318,11 @@ class EnsembleSimulation implements MemberObserver {
 
   applied(member: SimMember, entry: Entry, op: CommittedOp, result: ApplyResult): void {
     const { zxid } = result;
+    if (op.kind === 'config' && entry.index > this.configIndex) {
+      this.configuration = op.membership;
+      this.configIndex = entry.index;
+      this.stats.configChanges++;
+    }
     if (op.kind === TxnKind.Request) {
       const first = this.recorder.applied(op.session, op.cxid, zxid, outcomeOf(result.err, result.response));
       if (first !== undefined) this.fail(`write ${op.cxid} of session ${op.session} applied twice: at ${hex(first)} and ${hex(zxid)}`);
@@ -331,14 +363,21 @@ class EnsembleSimulation implements MemberObserver {
     else if (seen.digest !== digest) this.fail(`members ${seen.member} and ${member.id} hold different states at zxid ${hex(zxid)}`);
   }
 
-  /** Members (all up after the calm phase began) that have not applied what the most advanced one has. */
+  /** The members of the latest committed configuration (both halves of a joint one). */
+  private currentMembers(): Set<NodeId> {
+    return new Set([...allQuorumMembers(this.configuration), ...replicaPeers(this.configuration, 0)]);
+  }
+
+  /** Members of the configuration (all up after the calm phase began) that have not applied what the most advanced one has. */
   private laggards(): SimMember[] {
-    const members = [...this.members.values()];
+    const current = this.currentMembers();
+    const members = [...this.members.values()].filter((m) => current.has(m.id));
     const top = Math.max(...members.map((m) => m.state.lastZxid));
     return members.filter((m) => !m.alive || m.state.lastZxid !== top);
   }
 
   private checkConverged(): void {
+    this.stats.removedAtEnd = this.ids.length - this.currentMembers().size;
     const behind = this.laggards();
     if (behind.length > 0) {
       const top = Math.max(...[...this.members.values()].map((m) => m.state.lastZxid));
@@ -386,14 +425,12 @@ class EnsembleSimulation implements MemberObserver {
 }
 
 /**
- * A member's zoo.cfg: the server lines of `membership` (roles as written there), tickTime, reconfig enabled, and
- * session timeouts taken as the simulated clients ask for them.
+ * A member's zoo.cfg: every member's server line, tickTime, reconfig enabled, and session timeouts taken as the
+ * simulated clients ask for them.
  */
-function memberConfig(id: NodeId, membership: Membership): MemberConfig {
-  const role = (m: NodeId) => (membership.neverLeaders.includes(m) ? 'neverleader' : membership.observers.includes(m) ? 'observer' : 'participant');
-  const members = [...membership.voters, ...membership.neverLeaders, ...membership.observers].sort((a, b) => a - b);
-  const lines = members.map((m) => `server.${m}=127.0.0.1:${2880 + m}:${3880 + m}:${role(m)};${2180 + m}`);
-  const text = [`tickTime=${TICK_TIME}`, 'initLimit=10', 'syncLimit=5', `dataDir=/corral-simulation/${id}`, 'minSessionTimeout=1', `maxSessionTimeout=${2 ** 31 - 1}`, 'reconfigEnabled=true', 'skipACL=yes', ...lines].join('\n');
+function memberConfig(id: NodeId, lines: ReadonlyMap<NodeId, string>): MemberConfig {
+  const servers = [...lines].map(([m, line]) => `server.${m}=${line}`);
+  const text = [`tickTime=${TICK_TIME}`, 'initLimit=10', 'syncLimit=5', `dataDir=/corral-simulation/${id}`, 'minSessionTimeout=1', `maxSessionTimeout=${2 ** 31 - 1}`, 'reconfigEnabled=true', 'skipACL=yes', ...servers].join('\n');
   return parseConfig(text, { defaultServerId: id }).config;
 }
 

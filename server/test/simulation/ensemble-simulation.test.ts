@@ -17,7 +17,7 @@ function add(total: Partial<EnsembleStats>, s: EnsembleStats): void {
   for (const [k, v] of Object.entries(s) as Array<[keyof EnsembleStats, number]>) total[k] = (total[k] ?? 0) + v;
 }
 
-describe('ensemble simulation (replicator, apply, sessions, clients)', () => {
+describe('ensemble simulation (request path, replicator, apply, sessions, reconfig, clients)', () => {
   for (let i = 0; i < seeds.length; i += CHUNK) {
     const chunk = seeds.slice(i, i + CHUNK);
     it(`keeps every invariant and a linearizable history for seeds ${chunk[0]}..${chunk.at(-1)}`, async () => {
@@ -33,6 +33,9 @@ describe('ensemble simulation (replicator, apply, sessions, clients)', () => {
       expect(total.linearizableReads!).toBeGreaterThan(chunk.length * 5);
       expect(total.crashes!).toBeGreaterThan(0);
       expect(total.leaderTerms!).toBeGreaterThan(chunk.length);
+      // Members removed and added back by reconfig amid the faults.
+      expect(total.reconfigsDone!).toBeGreaterThan(chunk.length);
+      expect(total.configChanges!).toBeGreaterThan(chunk.length);
     }, 300_000);
   }
 

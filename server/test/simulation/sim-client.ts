@@ -6,17 +6,15 @@
 import { ErrorCode, OpCode, Perms } from '../../../protocol/src/constants.js';
 import type { ACL, ClientRequest, ClientResponse, MultiOp } from '../../../protocol/src/records.js';
 import type { NodeId } from '../../src/consensus/types.js';
-import { SimConnection, type ClientEnd, type MemberEnd, type Reply } from './connection.js';
+import type { SimConnection, Reply } from './connection.js';
 import type { EventQueue } from './event-queue.js';
 import type { HistoryOp, KeyOp, Outcome, ReadOp } from './history.js';
 import type { Recorder } from './recorder.js';
+import { SimSession, type MemberDirectory } from './sim-session.js';
 
 export const KEYS = ['/k0', '/k1', '/k2', '/k3'];
 const OPEN_ACL: ACL[] = [{ perms: Perms.All, id: { scheme: 'world', id: 'anyone' } }];
 const MAX_PIPELINE = 3;
-
-/** Members a client may connect to (undefined while down). */
-export type MemberDirectory = (id: NodeId) => MemberEnd | undefined;
 
 interface InFlight {
   xid: number;
@@ -35,13 +33,8 @@ export interface ClientStats {
   timeouts: number;
 }
 
-export class SimClient implements ClientEnd {
+export class SimClient extends SimSession {
   active = true;
-  private conn: SimConnection | undefined;
-  private ready = false;
-  private connectingSince = 0;
-  private session: { id: bigint; passwd: Buffer } | undefined;
-  private lastZxidSeen = 0;
   private nextXid = 1;
   private nextData = 1;
   private inFlight: InFlight[] = [];
@@ -52,14 +45,15 @@ export class SimClient implements ClientEnd {
 
   constructor(
     readonly id: number,
-    private readonly events: EventQueue,
-    private readonly rand: () => number,
+    events: EventQueue,
+    rand: () => number,
     private readonly recorder: Recorder,
-    private readonly memberIds: readonly NodeId[],
-    private readonly members: MemberDirectory,
+    memberIds: readonly NodeId[],
+    members: MemberDirectory,
     readonly stats: ClientStats,
     sessionTimeout: number,
   ) {
+    super(events, rand, memberIds, members);
     // ZooKeeper clients give up on a connection that stays silent for 2/3 of the session timeout.
     this.requestTimeout = (sessionTimeout * 2) / 3;
   }
@@ -90,25 +84,7 @@ export class SimClient implements ClientEnd {
     this.events.after(2 + this.rand() * 40, () => this.act());
   }
 
-  private connect(): void {
-    const id = this.memberIds[Math.floor(this.rand() * this.memberIds.length)]!;
-    const member = this.members(id);
-    if (!member) return;
-    this.conn = new SimConnection(this.events, this.rand, this, id, member);
-    this.ready = false;
-    this.connectingSince = this.events.now;
-    this.conn.sendHandshake({ sessionId: this.session?.id ?? 0n, passwd: this.session?.passwd ?? Buffer.alloc(0), lastZxidSeen: this.lastZxidSeen });
-  }
-
-  connected(conn: SimConnection, sessionId: bigint, passwd: Buffer): void {
-    if (conn !== this.conn) return;
-    this.session = { id: sessionId, passwd };
-    this.ready = true;
-  }
-
-  closed(conn: SimConnection, reason: string): void {
-    if (conn !== this.conn) return;
-    this.conn = undefined;
+  protected connectionLost(expired: boolean): void {
     if (this.ready) this.stats.connectionLosses++;
     // Lost writes stay in the history with an unknown outcome; reads without a reply constrain nothing.
     for (const f of this.inFlight) {
@@ -117,11 +93,7 @@ export class SimClient implements ClientEnd {
     }
     this.inFlight = [];
     this.syncInvoke = undefined;
-    if (reason === 'invalid session' || reason === 'session expired') {
-      // The member does not know the session: a real application would have to start a new one.
-      this.stats.sessionsLost++;
-      this.session = undefined;
-    }
+    if (expired) this.stats.sessionsLost++;
   }
 
   reply(conn: SimConnection, r: Reply): void {

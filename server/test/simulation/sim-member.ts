@@ -144,7 +144,9 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       electionTicks: this.setup.electionTicks,
     });
     const clock = { now: () => events.now, defer: (fn: () => void) => events.after(0, fn) };
-    this.replicator = new Replicator(core, this.wal, this, path.state.lastZxid, { peers: this.transport, clock });
+    // As member.ts: ZooKeeper's limits on a joiner's catch-up, an answer within syncLimit ticks, the first sync within initLimit.
+    const catchUp = { answerWithinMs: config.syncLimit * config.tickTime, syncWithinMs: config.initLimit * config.tickTime };
+    this.replicator = new Replicator(core, this.wal, this, path.state.lastZxid, { peers: this.transport, clock, catchUp });
     path.trackSessions();
     this.setup.network.attach(id, this);
     // As member.ts: serving once everything the leader had committed is applied here.
