@@ -14,6 +14,9 @@ export const CLIENT_PORT = 2181;
 /** Supervised updates: the annotation whose value (a revision) approves the leader's restart; status tells it. */
 export const APPROVE_LEADER_RESTART = 'corral.dev/approve-leader-restart';
 
+/** Quorum-loss recovery: any new value of this annotation asks for one; the QuorumLost message names it. */
+export const RECOVER_QUORUM = 'corral.dev/recover-quorum';
+
 export const selectorLabels = (cluster: string): Record<string, string> => ({
   'app.kubernetes.io/name': 'corral',
   'app.kubernetes.io/instance': cluster,

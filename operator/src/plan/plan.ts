@@ -48,7 +48,7 @@
 // preferring the leader's own group; Supervised waits for approval of the leader's turn; any member not ready at
 // the new revision holds the roll).
 import { membershipOf, quorumOf, sameMembership, zxidOf } from './ensemble.js';
-import { APPROVE_LEADER_RESTART, podName } from './names.js';
+import { APPROVE_LEADER_RESTART, podName, RECOVER_QUORUM } from './names.js';
 import { statusOf } from './status.js';
 import { survey, type Survey } from './survey.js';
 import type { Slot } from './target.js';
@@ -322,8 +322,12 @@ function notServing(step: Step, s: Survey): void {
     step.wait('NoLeader', `${answering} of ${s.voters.length} voters answer but none leads (election in progress?)`);
   } else {
     const survivor = recoverySurvivor(s);
-    const hint = survivor === undefined ? '' : `; to rebuild from member ${survivor} (zxid ${s.view.answers.get(survivor)!.zxid}), request a recovery`;
-    step.wait('QuorumLost', `${s.healthyVoters} of ${s.voters.length} voters healthy, ${s.quorum} needed; down: ${down.join(', ')}${hint}`);
+    const silent = s.voters.filter((id) => !s.view.answers.has(id));
+    const hint =
+      survivor === undefined
+        ? ''
+        : `; to rebuild from member ${survivor} (zxid ${s.view.answers.get(survivor)!.zxid}), request a recovery (annotation ${RECOVER_QUORUM})`;
+    step.wait('QuorumLost', `${answering} of ${s.voters.length} voters answer and none leads, ${s.quorum} needed; not answering: ${silent.join(', ')}${hint}`);
   }
 }
 

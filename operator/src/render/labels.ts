@@ -2,7 +2,7 @@
 // the corral.dev/* labels let the observer map objects back to clusters and members without parsing names.
 import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, KIND, type CoordinationCluster } from '../api/index.js';
-import { APPROVE_LEADER_RESTART, selectorLabels } from '../plan/names.js';
+import { APPROVE_LEADER_RESTART, RECOVER_QUORUM, selectorLabels } from '../plan/names.js';
 
 export const LABEL = {
   managedBy: 'app.kubernetes.io/managed-by',
@@ -22,7 +22,7 @@ export const ANNOTATION = {
   /** Supervised updates: the revision whose leader restart a user approved. */
   approveLeaderRestart: APPROVE_LEADER_RESTART,
   /** Quorum-loss recovery request (any new value asks once). */
-  recoverQuorum: 'corral.dev/recover-quorum',
+  recoverQuorum: RECOVER_QUORUM,
 } as const;
 
 export const MANAGER = 'corral-operator';
