@@ -58,6 +58,8 @@ describe.skipIf(!onBed)('day-2 membership changes under client load', () => {
     expect(report.readMismatches).toEqual([]);
   }
 
+  const pdb = () => kubectlJson(['get', 'pdb', CLUSTER, '-n', ns.name]);
+
   async function waitMembership(what: string, ids: number[]) {
     const want = Object.fromEntries(ids.map((id) => [id, 'participant']));
     await waitUntil(what, async () => {
@@ -120,8 +122,7 @@ describe.skipIf(!onBed)('day-2 membership changes under client load', () => {
       kubectl(['create', '--raw', `/api/v1/namespaces/${ns.name}/pods/${name}/eviction`, '-f', '-'], {
         input: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns.name } }),
       });
-    const pdb = async () => (await kubectlJson(['get', 'pdb', CLUSTER, '-n', ns.name])).status;
-    await waitUntil('the PDB allowing one disruption', async () => (await pdb())?.disruptionsAllowed === 1, { timeoutMs: 60_000 });
+    await waitUntil('the PDB allowing one disruption', async () => (await pdb()).status?.disruptionsAllowed === 1, { timeoutMs: 60_000 });
     const load = await startLoad('load-evict');
     const before = await memberPods(ns.name, CLUSTER);
     const [first, second] = [before.get(1), before.get(4)];
@@ -163,5 +164,32 @@ describe.skipIf(!onBed)('day-2 membership changes under client load', () => {
     expect(mostDown).toBe(1);
 
     await checkLoad('the evictions', load);
+  });
+
+  it('keeps the PodDisruptionBudget at the voters still members while a scale-down waits', async () => {
+    const load = await startLoad('load-pdb');
+    expect((await pdb()).spec.minAvailable).toBe(4);
+    // Node 1 NotReady: its three members keep running and voting, but the operator counts them unhealthy, so it
+    // waits before any reconfig; the spec asks for three voters meanwhile, the membership still has five.
+    await setNodeMode('corral-node-1', 'notready');
+    try {
+      await kubectl(['patch', 'coordinationcluster', CLUSTER, '-n', ns.name, '--type=merge', '-p', JSON.stringify({ spec: spec(0) })]);
+      const waiting = await waitUntil('the operator waiting with the scale-down undone', async () => {
+        const cc = await getCluster(ns.name, CLUSTER);
+        const p = condition(cc, 'Progressing');
+        return cc.status?.observedGeneration === cc.metadata.generation && p?.reason === 'WaitingForQuorum' ? p : false;
+      }, { timeoutMs: 60_000 });
+      expect(waiting.message).toMatch(/waiting for 1, 2, 3$/);
+      expect([...(await configMembership(ns.name, CLUSTER)).keys()]).toEqual([1, 2, 3, 4, 5]);
+      // One below the five voters in force, not the spec's three (minAvailable 2 would let evictions take three of five).
+      expect((await pdb()).spec.minAvailable).toBe(4);
+    } finally {
+      await setNodeMode('corral-node-1', 'ready');
+    }
+    const t0 = Date.now();
+    await waitMembership('membership 1,2,3 and Ready once node 1 is back', [1, 2, 3]);
+    await waitUntil('the PDB following the membership down to 3 voters', async () => (await pdb()).spec.minAvailable === 2, { timeoutMs: 60_000 });
+    console.log(`[measure] node back -> scale-down to 3 done, PDB at minAvailable 2: ${secondsSince(t0)}`);
+    await checkLoad('the held scale-down', load);
   });
 });
