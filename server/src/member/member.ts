@@ -92,11 +92,6 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   private running = false;
   private snapshots: SnapshotFiles | undefined;
   private appliedSinceSnapshot = 0;
-  /**
-   * While the entries committed before a restart are applied again: the index they end at. Their config entries
-   * replay history (members added, then removed), so the peer list, already set to where they lead, stays put.
-   */
-  private replayingTo: number | undefined;
 
   constructor(
     readonly config: MemberConfig,
@@ -119,9 +114,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       serving: () => this.running && !this.quorumLoss.refusing,
       connections: () => this.connectionSet,
       sendAux: (to, report) => this.peers?.sendAux(to, report) ?? false,
-      serversChanged: (servers) => {
-        if (this.replayingTo === undefined) this.peers?.setPeers(peerAddresses(servers, this.nodeId));
-      },
+      serversChanged: (servers) => this.peers?.setPeers(peerAddresses(servers, this.nodeId)),
     });
     this.quorumLoss = new QuorumLoss(
       {
@@ -179,8 +172,6 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   async installSnapshot(meta: SnapshotMeta): Promise<number> {
     const state = await this.snapshots!.restore(meta.index, this.path.freshState());
     this.path.installed(state, meta);
-    this.replayingTo = undefined;
-    this.peers?.setPeers(peerAddresses(this.path.reconfigs.peerServers(), this.nodeId));
     this.log.info({ index: meta.index, zxid: hex(BigInt(state.lastZxid)), nodes: state.tree.nodeCount }, 'installed snapshot from the leader');
     return state.lastZxid;
   }
@@ -311,7 +302,7 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
     });
     if (!config.standalone) {
       const { self, servers } = this.settleServers(core, opened.entries, base.recorded);
-      if (core.commitIndex > this.path.appliedIndex) this.replayingTo = core.commitIndex;
+      this.path.replayUntil(core.commitIndex);
       this.peers = await this.startPeers(self, servers);
     }
     // ZooKeeper's limits on a learner: an answer within syncLimit ticks, the first sync within initLimit.
@@ -442,10 +433,6 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
   committed(entries: Array<{ entry: Entry; zxid: number }>): void {
     this.path.committed(entries);
     this.appliedSinceSnapshot += entries.length;
-    if (this.replayingTo !== undefined && this.path.appliedIndex >= this.replayingTo) {
-      this.replayingTo = undefined;
-      this.path.reconfigs.replayed(isJoint(this.replicator!.core.membership));
-    }
     if (this.appliedSinceSnapshot >= this.config.snapCount && !this.snapshots!.busy) void this.takeSnapshot();
   }
 

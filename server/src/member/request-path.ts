@@ -11,6 +11,7 @@ import type { ClientResponse, ConnectRequest, Id } from '../../../protocol/src/r
 import type { ReplyBytes } from '../../../protocol/src/response-codec.js';
 import type { MemberConfig } from '../config/member-config.js';
 import type { ServerSpec } from '../config/server-line.js';
+import { isJoint } from '../consensus/membership.js';
 import type { RaftCore, SoftState } from '../consensus/raft.js';
 import type { Entry, NodeId, SnapshotMeta } from '../consensus/types.js';
 import { ReplicatedState, type ApplyResult } from '../state/apply.js';
@@ -56,7 +57,7 @@ export interface PathConnection extends AdmissionConnection, Watcher {
 
 /** The replicator as the request path uses it. */
 export type PathReplicator = Pick<Replicator, 'isLeader' | 'propose' | 'barrier' | 'afterBarrier' | 'proposeMembership'> & {
-  readonly core: Pick<RaftCore, 'leader'>;
+  readonly core: Pick<RaftCore, 'leader' | 'membership'>;
 };
 
 /** Time, as the member's host sees it: wall-clock timers in a member, virtual time in the simulation. */
@@ -84,7 +85,10 @@ export interface RequestPathHost {
   connections(): Iterable<PathConnection>;
   /** Sends a session report to another member; false if it could not be queued. */
   sendAux(to: NodeId, report: TouchReport): boolean;
-  /** The servers to keep connections with changed (a reconfig applied, joiners staged, departing members gone). */
+  /**
+   * The servers to keep connections with changed (a reconfig applied, joiners staged, departing members gone, a
+   * snapshot installed, the log replayed after a restart).
+   */
   serversChanged(servers: ServerSpec[]): void;
   /** Called after each committed entry is applied. */
   applied?(entry: Entry, op: CommittedOp, result: ApplyResult): void;
@@ -104,6 +108,11 @@ export class RequestPath {
   private readonly syncBarriers = new WeakMap<PathConnection, { pending: number; held: Array<() => void> }>();
   /** Transactions proposed by this member, by their encoded bytes, until those are garbage. */
   private readonly proposedHere = new WeakMap<Uint8Array, Txn>();
+  /**
+   * While the entries committed before a restart are applied again: the index they end at. Their config entries
+   * replay history (members added, then removed), so the peer list, already set to where they lead, stays put.
+   */
+  private replayingTo: number | undefined;
 
   constructor(private readonly host: RequestPathHost) {
     const { config, log, clock, selfId } = host;
@@ -139,7 +148,9 @@ export class RequestPath {
       log,
       replicated,
       proposeMembership: (changes) => host.replicator().proposeMembership(changes),
-      serversChanged: (servers) => host.serversChanged(servers),
+      serversChanged: (servers) => {
+        if (this.replayingTo === undefined) host.serversChanged(servers);
+      },
       reply: (xid, err, body) => this.reply(xid, err, body),
       now: () => clock.now(),
       after: (ms, fn) => clock.after(ms, fn),
@@ -152,12 +163,22 @@ export class RequestPath {
     return new ReplicatedState({ enforceQuota, extendedTypesEnabled, skipAcl: skipACL });
   }
 
-  /** A snapshot replaced the state: it is applied up to `meta`. */
+  /** A snapshot replaced the state: it is applied up to `meta`, and the peers are its configuration's. */
   installed(state: ReplicatedState, meta: SnapshotMeta): void {
     this.state = state;
     this.appliedIndex = meta.index;
     this.appliedTerm = meta.term;
+    this.replayingTo = undefined;
+    this.host.serversChanged(this.reconfigs.peerServers());
     this.trackSessions();
+  }
+
+  /**
+   * Recovery: the entries up to `commitIndex` were committed before a restart and are applied again. The peers are
+   * set to where they lead once they are (see replayingTo).
+   */
+  replayUntil(commitIndex: number): void {
+    if (commitIndex > this.appliedIndex) this.replayingTo = commitIndex;
   }
 
   /** Sessions of the state that this member does not track yet get a full timeout to reconnect, as in ZooKeeper. */
@@ -370,6 +391,10 @@ export class RequestPath {
       for (const ev of result.events) this.watches.trigger(ev);
       this.deliver(op, result);
       this.host.applied?.(entry, op, result);
+    }
+    if (this.replayingTo !== undefined && this.appliedIndex >= this.replayingTo) {
+      this.replayingTo = undefined;
+      this.reconfigs.replayed(isJoint(this.host.replicator().core.membership));
     }
   }
 
