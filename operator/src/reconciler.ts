@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { API_GROUP, API_VERSION, KIND, PLURAL, withDefaults, type CoordinationCluster } from './api/index.js';
 import { act } from './act/act.js';
 import { EnsembleSession } from './act/ensemble.js';
-import { isNotFound, KubeClient } from './kube/client.js';
+import { isConflict, isNotFound, KubeClient } from './kube/client.js';
 import type { EventSink } from './kube/events.js';
 import { WorkQueue } from './kube/work-queue.js';
 import { allCaches, clusterKey, makeCaches, type Caches } from './observe/caches.js';
@@ -208,13 +208,15 @@ export class Reconciler {
     if (JSON.stringify(cc.status ?? {}) === JSON.stringify(next.status)) return;
     // Written only over the status the plan started from: right after a status write, a reconcile woken by another
     // watch event may still see the previous status in the cache, and its plan must not overwrite what the last one
-    // recorded (a recovery's survivor and zxid, the quotas the operator manages). The conflict makes it plan again.
+    // recorded (a recovery's survivor and zxid, the quotas the operator manages). A conflict is no failure: the
+    // newer object's watch event queues the cluster again, and that plan starts from it (no back-off).
     const { name, namespace, resourceVersion } = cc.metadata;
     try {
       await this.kube.applyStatus({ apiVersion: `${API_GROUP}/${API_VERSION}`, kind: KIND, metadata: { name, namespace, resourceVersion }, status: next.status }, PLURAL);
     } catch (err) {
+      if (isConflict(err)) this.log.debug({ cluster: name, namespace }, 'status changed since this plan was made; planning again from the newer one');
       // Removing the finalizer lets a deleted cluster go: there is no status left to record.
-      if (!isNotFound(err)) throw err;
+      else if (!isNotFound(err)) throw err;
     }
   }
 

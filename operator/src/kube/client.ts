@@ -19,6 +19,8 @@ export interface ObjectRef {
 }
 
 export const isNotFound = (err: unknown) => (err as { code?: number }).code === 404;
+/** A write whose resourceVersion precondition failed: the object changed since it was read. */
+export const isConflict = (err: unknown) => (err as { code?: number }).code === 409;
 
 export class KubeClient {
   private readonly objects: KubernetesObjectApi;
