@@ -1,6 +1,6 @@
 // Well-known ACLs (ZooDefs.Ids) and the digest scheme's id format.
 import { createHash } from 'node:crypto';
-import { Perms, type ACL } from '../../protocol/src/index.js';
+import { Perms, type ACL } from 'corral/protocol';
 
 export const ANYONE_ID = { scheme: 'world', id: 'anyone' } as const;
 /** Matches whoever authenticated the creating connection. */

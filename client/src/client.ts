@@ -2,28 +2,10 @@
 // (one-shot callbacks, persistent callbacks, async iterators) kept across reconnects.
 import { EventEmitter } from 'node:events';
 import {
-  ANY_VERSION,
-  AddWatchMode,
-  CONFIG_PATH,
-  CreateMode,
-  ErrorCode,
-  EventType,
-  KeeperState,
-  MAX_TTL,
-  OpCode,
-  WatcherType,
-  isSequential,
-  isTTL,
-  type ACL,
-  type ClientInfo,
-  type ClientRequest,
-  type ClientResponse,
-  type MultiOp,
-  type OpResult as WireOpResult,
-  type ReplyHeader,
-  type Stat,
-  type WatcherEvent,
-} from '../../protocol/src/index.js';
+  AddWatchMode, ANY_VERSION, CONFIG_PATH, CreateMode, ErrorCode, EventType, isSequential, isTTL, KeeperState, MAX_TTL,
+  OpCode, WatcherType, type ACL, type ClientInfo, type ClientRequest, type ClientResponse, type MultiOp,
+  type OpResult as WireOpResult, type ReplyHeader, type Stat, type WatcherEvent,
+} from 'corral/protocol';
 import { OPEN_ACL_UNSAFE } from './acl.js';
 import { parseConnectString, shuffled } from './connect-string.js';
 import { ConnectionLossError, NoWatcherError, SessionExpiredError, AuthFailedError, errorFor } from './errors.js';

@@ -2,13 +2,9 @@
 // session.ts; this module only knows how to open, talk and die.
 import { connect, type Socket } from 'node:net';
 import {
-  DEFAULT_MAX_BUFFER,
-  FrameDecoder,
-  decodeConnectResponse,
-  encodeConnectRequest,
-  type ConnectRequest,
+  decodeConnectResponse, DEFAULT_MAX_BUFFER, encodeConnectRequest, FrameDecoder, type ConnectRequest,
   type ConnectResponse,
-} from '../../protocol/src/index.js';
+} from 'corral/protocol';
 import type { HostPort } from './connect-string.js';
 
 export interface ConnectionHandlers {

@@ -1,6 +1,6 @@
 // Typed errors carrying ZooKeeper's KeeperException codes. `errorFor(code, path)` picks the class, so callers can
 // write `catch (e) { if (e instanceof NoNodeError) ... }` or switch on `e.code`.
-import { ErrorCode, errorName } from '../../protocol/src/index.js';
+import { ErrorCode, errorName } from 'corral/protocol';
 import type { OpResult } from './types.js';
 
 const MESSAGES: Partial<Record<ErrorCode, string>> = {

@@ -26,7 +26,7 @@ export {
   Perms,
   WatcherType,
   errorName,
-} from '../../protocol/src/index.js';
+} from 'corral/protocol';
 export { type WaitOptions } from './recipes/waiting.js';
 export { Mutex, QueueLock, type LockHandle, type LockOptions } from './recipes/lock.js';
 export { ContenderGoneError, type ContenderOptions } from './recipes/contenders.js';

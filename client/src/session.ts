@@ -3,19 +3,9 @@
 // request timeouts, bounded outstanding requests, and matching replies to requests in order.
 import { EventEmitter } from 'node:events';
 import {
-  ErrorCode,
-  OpCode,
-  PROTOCOL_VERSION,
-  Xid,
-  decodeResponse,
-  decodeServerFrame,
-  encodeRequest,
-  type ClientRequest,
-  type ClientResponse,
-  type ConnectResponse,
-  type ReplyHeader,
-  type WatcherEvent,
-} from '../../protocol/src/index.js';
+  decodeResponse, decodeServerFrame, encodeRequest, ErrorCode, OpCode, PROTOCOL_VERSION, Xid, type ClientRequest,
+  type ClientResponse, type ConnectResponse, type ReplyHeader, type WatcherEvent,
+} from 'corral/protocol';
 import type { HostPort } from './connect-string.js';
 import { Connection } from './connection.js';
 import {

@@ -1,8 +1,8 @@
 // Public shapes of the client API (paths are always client-visible, i.e. relative to the chroot).
-import type { ACL, CreateMode, EventType, KeeperState, Stat } from '../../protocol/src/index.js';
+import type { ACL, CreateMode, EventType, KeeperState, Stat } from 'corral/protocol';
 import type { ZooKeeperError } from './errors.js';
 
-export type { ACL, ClientInfo, Id, Stat } from '../../protocol/src/index.js';
+export type { ACL, ClientInfo, Id, Stat } from 'corral/protocol';
 
 /** Node data as callers may pass it: strings are UTF-8 encoded, null is jute's null buffer. */
 export type Data = Buffer | Uint8Array | string | null;

@@ -1,6 +1,6 @@
 // Client-side bookkeeping of watches by kind and client path: which callbacks a notification triggers (one-shot
 // kinds are consumed when they fire), what to re-register after a reconnect, and what removeWatches drops.
-import { EventType, WatcherType } from '../../protocol/src/index.js';
+import { EventType, WatcherType } from 'corral/protocol';
 import type { Watcher } from './types.js';
 
 export type WatchKind = 'data' | 'exist' | 'child' | 'persistent' | 'persistentRecursive';

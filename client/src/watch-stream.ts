@@ -1,7 +1,7 @@
 // Persistent watches as async iterators: `for await (const ev of client.watch('/a'))`. Events are buffered
 // until read; leaving the loop (break/return) removes the watch. The session ending stops the iteration:
 // expiry and auth failure with an error, close() normally.
-import { EventType, KeeperState } from '../../protocol/src/index.js';
+import { EventType, KeeperState } from 'corral/protocol';
 import { AuthFailedError, SessionExpiredError } from './errors.js';
 import type { WatchEvent, Watcher } from './types.js';
 

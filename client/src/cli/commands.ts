@@ -1,12 +1,11 @@
 // The zkCli vocabulary as commander subcommands, shared by one-shot runs and the interactive shell.
 import { Command, InvalidArgumentError } from 'commander';
-import { AddWatchMode, CreateMode, WatcherType, type Stat } from '../../../protocol/src/index.js';
+import { AddWatchMode, CreateMode, limitsPath, WatcherType, type QuotaLimits, type Stat } from 'corral/protocol';
 import { OPEN_ACL_UNSAFE, parseACL } from '../acl.js';
 import type { ZooKeeperClient } from '../client.js';
 import { NoNodeError } from '../errors.js';
 import type { Watcher } from '../types.js';
 import { formatACL, formatEvent, formatStat, javaList } from './format.js';
-import { limitsPath, type QuotaLimits } from '../../../protocol/src/quota.js';
 import { delQuota, listQuota, setQuota } from './quota.js';
 import { subtree } from './tree.js';
 

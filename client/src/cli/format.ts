@@ -1,5 +1,5 @@
 // zkCli's output formats: Stat blocks, ACL listings, watch events, Java's Date.toString.
-import { EventType, KeeperState, type ACL, type Stat } from '../../../protocol/src/index.js';
+import { EventType, KeeperState, type ACL, type Stat } from 'corral/protocol';
 import { permsToString } from '../acl.js';
 import type { WatchEvent } from '../types.js';
 

@@ -1,6 +1,8 @@
 // zkCli's quota commands over the quota znodes (format in protocol/src/quota.ts).
-import { CreateMode, QUOTA_PATH } from '../../../protocol/src/index.js';
-import { formatLimits, LIMIT_NODE, limitsPath, NO_LIMITS, parseStatsTrack, quotaDir, statsPath, type QuotaLimits } from '../../../protocol/src/quota.js';
+import {
+  CreateMode, formatLimits, LIMIT_NODE, limitsPath, NO_LIMITS, parseStatsTrack, QUOTA_PATH, quotaDir, statsPath,
+  type QuotaLimits,
+} from 'corral/protocol';
 import type { ZooKeeperClient } from '../client.js';
 import { NoNodeError, NodeExistsError } from '../errors.js';
 import { subtree } from './tree.js';

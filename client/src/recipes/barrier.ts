@@ -1,5 +1,5 @@
 // A barrier is up while its node exists: workers wait until a coordinator removes it.
-import { CreateMode } from '../../../protocol/src/index.js';
+import { CreateMode } from 'corral/protocol';
 import type { ZooKeeperClient } from '../client.js';
 import { NodeExistsError } from '../errors.js';
 import { createWithParents, deleteIfExists } from './nodes.js';

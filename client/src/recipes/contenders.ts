@@ -1,7 +1,7 @@
 // The queue of ephemeral sequential nodes behind locks and leader election. Each contender watches only the one
 // node that blocks it (no herd effect: a deletion wakes one waiter). Nodes are created GUID-protected (see
 // protected-create.ts), so a create whose reply was lost does not leave an orphan blocking everyone.
-import { CreateMode } from '../../../protocol/src/index.js';
+import { CreateMode } from 'corral/protocol';
 import type { ZooKeeperClient } from '../client.js';
 import { NoNodeError } from '../errors.js';
 import type { Data, WatchEvent } from '../types.js';

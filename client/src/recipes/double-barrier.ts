@@ -2,7 +2,7 @@
 // member has left. On entry each member watches one "ready" node the last arrival creates (not the member
 // list); on exit the lowest member waits for the highest, and everyone else for the lowest.
 import { randomUUID } from 'node:crypto';
-import { CreateMode } from '../../../protocol/src/index.js';
+import { CreateMode } from 'corral/protocol';
 import type { ZooKeeperClient } from '../client.js';
 import { NodeExistsError } from '../errors.js';
 import { childPath, createWithParents, deleteIfExists } from './nodes.js';

@@ -1,5 +1,5 @@
 // Group membership: each live member is an ephemeral child named by its id; the list follows sessions.
-import { CreateMode } from '../../../protocol/src/index.js';
+import { CreateMode } from 'corral/protocol';
 import type { ZooKeeperClient } from '../client.js';
 import { NodeExistsError, NoNodeError } from '../errors.js';
 import type { Data } from '../types.js';

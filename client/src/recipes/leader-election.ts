@@ -2,7 +2,7 @@
 // node just before its own. Leadership is given up as soon as it is in doubt.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { EventType } from '../../../protocol/src/index.js';
+import { EventType } from 'corral/protocol';
 import type { ZooKeeperClient } from '../client.js';
 import { NoNodeError, SessionExpiredError } from '../errors.js';
 import type { ClientState, WatchEvent } from '../types.js';

@@ -1,5 +1,5 @@
 // Znode helpers shared by the recipes: parent creation and sequence-number ordering.
-import { CreateMode } from '../../../protocol/src/index.js';
+import { CreateMode } from 'corral/protocol';
 import type { ZooKeeperClient } from '../client.js';
 import { NoNodeError, NodeExistsError } from '../errors.js';
 import type { Data } from '../types.js';

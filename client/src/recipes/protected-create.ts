@@ -2,7 +2,7 @@
 // before the reply arrives; retrying blindly would leave an orphan node (a phantom lock holder or a duplicate
 // queue item). As Curator does, the name carries a fresh GUID, and after a failure we look for it first.
 import { randomUUID } from 'node:crypto';
-import type { CreateMode } from '../../../protocol/src/index.js';
+import type { CreateMode } from 'corral/protocol';
 import type { ZooKeeperClient } from '../client.js';
 import { NoNodeError } from '../errors.js';
 import type { Data } from '../types.js';

@@ -1,5 +1,5 @@
 // FIFO queue over persistent sequential nodes: producers append, consumers claim the head by deleting it.
-import { CreateMode } from '../../../protocol/src/index.js';
+import { CreateMode } from 'corral/protocol';
 import type { ZooKeeperClient } from '../client.js';
 import { NoNodeError } from '../errors.js';
 import type { Data } from '../types.js';

@@ -2,7 +2,7 @@
 // ephemeral nodes on their own region's cluster only (no cross-region writes, no WAN session keeping them
 // alive). Lookups ask the local cluster first and then the remote ones in a fixed order; remote sessions are
 // opened on demand and closed after an idle period, so idle regions cost no WAN heartbeats.
-import { CreateMode } from '../../../protocol/src/index.js';
+import { CreateMode } from 'corral/protocol';
 import { ZooKeeperClient } from '../client.js';
 import { NodeExistsError, NoNodeError } from '../errors.js';
 import type { ClientState, Data } from '../types.js';

@@ -1,5 +1,5 @@
 // A counter in one znode (decimal text), changed by compare-and-set on the node version.
-import { CreateMode } from '../../../protocol/src/index.js';
+import { CreateMode } from 'corral/protocol';
 import type { ZooKeeperClient } from '../client.js';
 import { BadVersionError, ConnectionLossError, NodeExistsError, NoNodeError } from '../errors.js';
 import { ensurePath, parentOf } from './nodes.js';

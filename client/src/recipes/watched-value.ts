@@ -3,7 +3,7 @@
 // one getData is in flight, and a change that lands during a read causes exactly one more read afterwards,
 // so the last change is always read (latest value wins, none is missed).
 import { EventEmitter } from 'node:events';
-import type { Stat } from '../../../protocol/src/index.js';
+import type { Stat } from 'corral/protocol';
 import type { ZooKeeperClient } from '../client.js';
 import { NoNodeError } from '../errors.js';
 import type { ClientState } from '../types.js';

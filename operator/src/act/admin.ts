@@ -1,7 +1,7 @@
 // Corral's own AdminServer commands the operator uses: moving leadership (asked of the leader), rebuilding the
 // ensemble from one member after a quorum loss, and connection limits set live on one member (authenticated as the
 // super user, as ZooKeeper 3.9's AdminServer authenticates commands: `Authorization: digest <user>:<password>`).
-import type { CorralAdminCommand } from '../../../protocol/src/admin-api.js';
+import type { CorralAdminCommand } from 'corral/protocol';
 import { adminUrl } from '../observe/probe.js';
 import type { ConnectionLimits } from '../plan/types.js';
 import { SUPER_USER } from '../render/objects.js';

@@ -1,9 +1,7 @@
 // The operator's ZooKeeper session with one cluster, as the super user: reconfig and quotas go through the
 // client protocol like any administrator's zkCli would. Members are dialled by pod IP (the operator may run
 // outside the cluster's DNS); the session is rebuilt when the set of member addresses changes.
-import { CreateMode } from '../../../protocol/src/index.js';
-import { LIMIT_NODE, NO_LIMITS, parseLimits } from '../../../protocol/src/quota.js';
-import { QUOTA_PATH } from '../../../protocol/src/constants.js';
+import { CreateMode, LIMIT_NODE, NO_LIMITS, parseLimits, QUOTA_PATH } from 'corral/protocol';
 import { ZooKeeperClient } from '../../../client/src/client.js';
 import { delQuota, setQuota } from '../../../client/src/cli/quota.js';
 import { subtree } from '../../../client/src/cli/tree.js';

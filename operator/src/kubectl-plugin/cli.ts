@@ -2,7 +2,7 @@
 // Invocation first (tested alone), then carried out through kubectl. Exit codes are the `corral` CLI's: 0 ok,
 // 1 an error (from the cluster, a member or kubectl), 2 a usage error.
 import { InvalidArgumentError, Option } from 'commander';
-import { parseMembersReply, type MembersReply } from '../../../protocol/src/admin-api.js';
+import { parseMembersReply, type MembersReply } from 'corral/protocol';
 import { UsageError, type CliIO } from '../../../client/src/cli/commands.js';
 import { exitCodeOf, quietProgram } from '../../../client/src/cli/program.js';
 import type { CoordinationCluster } from '../api/index.js';

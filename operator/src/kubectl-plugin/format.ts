@@ -1,7 +1,7 @@
 // What the plugin prints: kubectl-style tables (upper-case headers, columns two spaces apart), ages as kubectl
 // shows them, and the one-screen status of a cluster. Pure functions of what was read, so they are tested alone.
 import type { V1Pod } from '@kubernetes/client-node';
-import type { MemberEntryWire, MembersReply } from '../../../protocol/src/admin-api.js';
+import type { MemberEntryWire, MembersReply } from 'corral/protocol';
 import type { CoordinationCluster, MemberStatus } from '../api/index.js';
 import { podName } from '../plan/names.js';
 import { quotaState, type QuotaRow } from './quota.js';

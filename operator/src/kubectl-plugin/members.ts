@@ -7,7 +7,7 @@
 //           network, the project's test bed, whose kubelet stand-in has no exec).
 import type { V1Pod } from '@kubernetes/client-node';
 import { MEMBER_PORTS } from '../api/index.js';
-import type { CorralAdminCommand } from '../../../protocol/src/admin-api.js';
+import type { CorralAdminCommand } from 'corral/protocol';
 import { adminUrl } from '../observe/probe.js';
 import type { Kubectl } from './kubectl.js';
 import type { CliIO } from '../../../client/src/cli/commands.js';

@@ -1,6 +1,6 @@
 // Quota usage against the declared limits: spec.quotas says what should be, status.quotaPaths what the operator
 // manages, and a member's `corral listquota` what the ensemble enforces and how much of it is used.
-import { parseLimits, parseStatsTrack } from '../../../protocol/src/quota.js';
+import { parseLimits, parseStatsTrack } from 'corral/protocol';
 import type { CoordinationCluster, Quota } from '../api/index.js';
 import type { Output } from './members.js';
 

@@ -1,6 +1,6 @@
 // Asking one member how the ensemble looks from where it stands: its `/commands/members` answer over the
 // AdminServer at the pod's IP. A member that does not answer in time is recorded as such, never guessed.
-import { parseMembersReply, type CorralAdminCommand, type MembersReply } from '../../../protocol/src/admin-api.js';
+import { parseMembersReply, type CorralAdminCommand, type MembersReply } from 'corral/protocol';
 import { MEMBER_PORTS } from '../api/index.js';
 import type { MemberEntry, Probe } from '../plan/types.js';
 

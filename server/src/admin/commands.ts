@@ -1,6 +1,6 @@
 // The AdminServer's commands (ZooKeeper's org.apache.zookeeper.server.admin.Commands): names and aliases,
 // JSON shapes in ZooKeeper's snake_case, and a registry the member extends with Corral's own commands.
-import type { FourLetterWord } from '../../../protocol/src/framing.js';
+import type { FourLetterWord } from 'corral/protocol';
 import { isVoter, type ServerSpec } from '../config/server-line.js';
 import type { ConnectionInfo, MemberView } from './view.js';
 import { environment } from './environment.js';

@@ -2,7 +2,7 @@
 // recognises a word in place of the first frame length (protocol's fourLetterWord()), hands the bytes to
 // fourLetterWordResponse, writes the answer and closes, as ZooKeeper does. One row per word of protocol's
 // FOUR_LETTER_WORD_NAMES (the list config's `*` enables), checked complete by the compiler.
-import type { FourLetterWord } from '../../../protocol/src/framing.js';
+import type { FourLetterWord } from 'corral/protocol';
 import { formatConf } from '../config/conf-dump.js';
 import type { ConnectionInfo, MemberView } from './view.js';
 import { Real, hexLong, javaDate, javaDouble, roundAverage } from './java-format.js';

@@ -2,7 +2,7 @@
 // 3.9's QuorumPeerConfig: same keys, same defaults, same validation, with Corral's deviations noted where made.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { FOUR_LETTER_WORD_NAMES } from '../../../protocol/src/framing.js';
+import { FOUR_LETTER_WORD_NAMES } from 'corral/protocol';
 import { collectServers, isDynamicKey, parseDynamicConfig, versionFromFilename, type DynamicConfig } from './dynamic-config.js';
 import { ConfigError, type ConfigWarning } from './errors.js';
 import { KeyReader } from './key-reader.js';

@@ -2,14 +2,12 @@
 // writes. Requests are handed to the member; replies are sent strictly in request order, so a read issued after
 // a write of the same session waits for that write, as ZooKeeper guarantees.
 import type { Socket } from 'node:net';
-import { ErrorCode, EventType, KeeperState, OpCode } from '../../../protocol/src/constants.js';
-import { FrameDecoder, fourLetterWord } from '../../../protocol/src/framing.js';
+import {
+  decodeConnectRequest, decodeRequestFrame, encodeNotification, encodeReply, ErrorCode, EventType, fourLetterWord,
+  FrameDecoder, KeeperState, MarshallingError, OpCode, UnknownOpCodeError, type ConnectRequest, type Id,
+  type ReplyBytes,
+} from 'corral/protocol';
 import { argumentBytes } from '../admin/four-letter.js';
-import { MarshallingError } from '../../../protocol/src/jute.js';
-import { decodeConnectRequest, decodeRequestFrame, encodeNotification, encodeReply } from '../../../protocol/src/messages.js';
-import type { ConnectRequest, Id } from '../../../protocol/src/records.js';
-import { UnknownOpCodeError } from '../../../protocol/src/request-codec.js';
-import type { ReplyBytes } from '../../../protocol/src/response-codec.js';
 import { isAccepted, opName, type AcceptedRequest } from './opcodes.js';
 import { isReadOp } from './reads.js';
 import type { RequestThrottle } from './request-throttle.js';

@@ -3,7 +3,7 @@
 // of protocol/src/admin-api.ts, which the operator parses), whether it is ready to serve (`/ready`, the pod's
 // readiness probe), its connection limits, read and changed live, moving leadership away on demand, and rebuilding
 // the ensemble from this member after its quorum was lost for good (`recover_quorum`).
-import type { ConnectionLimitsWire, CorralAdminCommand, MemberEntryWire, MembersReply } from '../../../protocol/src/admin-api.js';
+import type { ConnectionLimitsWire, CorralAdminCommand, MemberEntryWire, MembersReply } from 'corral/protocol';
 import { superUserRefusal } from '../admin/admin-auth.js';
 import type { AdminServer } from '../admin/admin-server.js';
 import { CommandRefusal, anytime, served, type AdminCommand, type CommandArgs } from '../admin/commands.js';

@@ -1,6 +1,6 @@
 // What a member reports about the ensemble from its consensus core: the members list an operator uses to pick a
 // restart order, ZooKeeper's quorum fields (mntr, srvr, leader, voting_view), and its mode.
-import type { MemberEntryWire } from '../../../protocol/src/admin-api.js';
+import type { MemberEntryWire } from 'corral/protocol';
 import type { ServerSpec } from '../config/server-line.js';
 import { roleOf } from '../consensus/membership.js';
 import type { RaftCore } from '../consensus/raft.js';

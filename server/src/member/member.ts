@@ -5,7 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ConnectRequest } from '../../../protocol/src/records.js';
+import type { ConnectionLimitsWire, ConnectRequest, MemberEntryWire } from 'corral/protocol';
 import { formatDynamicConfig } from '../config/dynamic-config.js';
 import { noOwnServerLine, ownIdentity, type MemberConfig } from '../config/member-config.js';
 import type { ServerSpec } from '../config/server-line.js';
@@ -36,7 +36,6 @@ import { TurnBudget } from './turn-budget.js';
 import type { WatchManager } from './watches.js';
 import { registerEnsembleCommands, type EnsembleControl, type RecoveryOutcome, type TransferOutcome } from './ensemble-commands.js';
 import { ReadinessCheck, type Readiness } from './readiness.js';
-import type { ConnectionLimitsWire, MemberEntryWire } from '../../../protocol/src/admin-api.js';
 import { SERVER_VERSION } from '../version.js';
 
 /** A client that lets this much reply data pile up unread is disconnected. */

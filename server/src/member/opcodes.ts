@@ -1,8 +1,7 @@
 // Every opcode of the client protocol: how this member handles it and the name `cons` shows for it. One table,
 // checked complete by the compiler: an opcode added to OpCode does not build until it has a row here, and the
 // member's dispatch does not build until it handles the row's class.
-import { OpCode } from '../../../protocol/src/constants.js';
-import type { ClientRequest } from '../../../protocol/src/records.js';
+import { OpCode, type ClientRequest } from 'corral/protocol';
 
 /**
  * - `read`: answered from this member's copy of the tree (reads.ts), without the log;

@@ -1,10 +1,10 @@
 // Requests answered from this member's copy of the tree, without the log: reads, watch registration and the
 // session-local calls. Each returns the reply's error code and body; ACL and watch rules follow ZooKeeper's
 // FinalRequestProcessor.
-import { ErrorCode, EventType, OpCode, Perms, WatcherType } from '../../../protocol/src/constants.js';
-import { encodeReply } from '../../../protocol/src/messages.js';
-import type { ClientRequest, ClientResponse, Id, MultiReadOp, OpResult } from '../../../protocol/src/records.js';
-import { encodeGetDataBody, sharedBodyReply, type ReplyBytes } from '../../../protocol/src/response-codec.js';
+import {
+  encodeGetDataBody, encodeReply, ErrorCode, EventType, OpCode, Perms, sharedBodyReply, WatcherType,
+  type ClientRequest, type ClientResponse, type Id, type MultiReadOp, type OpResult, type ReplyBytes,
+} from 'corral/protocol';
 import { permits } from '../tree/acl.js';
 import type { DataTree } from '../tree/datatree.js';
 import { invalidPathReason } from '../tree/paths.js';

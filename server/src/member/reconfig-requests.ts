@@ -6,8 +6,7 @@
 // configuration applies. Until then the members that leave stay in the peer list: C_old still votes. Removed
 // members stay in it a little longer, so the leader's last append (telling them the change committed) gets out.
 import type { Logger } from 'pino';
-import { CONFIG_PATH, ErrorCode, OpCode, Perms } from '../../../protocol/src/constants.js';
-import type { ClientResponse, ReconfigRequest } from '../../../protocol/src/records.js';
+import { CONFIG_PATH, ErrorCode, OpCode, Perms, type ClientResponse, type ReconfigRequest } from 'corral/protocol';
 import type { MemberConfig } from '../config/member-config.js';
 import type { ServerSpec } from '../config/server-line.js';
 import type { MembershipChange } from '../consensus/membership.js';

@@ -1,8 +1,7 @@
 // The reconfig opcode: ZooKeeper's incremental (joining/leaving) and non-incremental (newMembers) forms, turned
 // into the membership changes the consensus core takes in one request (several at once go through joint
 // consensus there; one request in flight at a time). Applying a committed change is apply's (state/apply.ts).
-import { ErrorCode } from '../../../protocol/src/constants.js';
-import type { ReconfigRequest } from '../../../protocol/src/records.js';
+import { ErrorCode, type ReconfigRequest } from 'corral/protocol';
 import { ConfigError } from '../config/errors.js';
 import { parseJoiningServers, parseLeavingServers, parseNewMembers } from '../config/reconfig-args.js';
 import { MAX_SERVER_ID, type MemberRole as ServerRole, type ServerSpec } from '../config/server-line.js';

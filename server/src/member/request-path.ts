@@ -5,10 +5,10 @@
 // wall-clock timers; the ensemble simulation (server/test/simulation) runs the same code with simulated
 // connections, disks, network and virtual time. What each plugs in is RequestPathHost.
 import type { Logger } from 'pino';
-import { ErrorCode, isEphemeral, OpCode, Xid } from '../../../protocol/src/constants.js';
-import { encodeReply } from '../../../protocol/src/messages.js';
-import type { ClientResponse, ConnectRequest, Id } from '../../../protocol/src/records.js';
-import type { ReplyBytes } from '../../../protocol/src/response-codec.js';
+import {
+  encodeReply, ErrorCode, isEphemeral, OpCode, Xid, type ClientResponse, type ConnectRequest, type Id,
+  type ReplyBytes,
+} from 'corral/protocol';
 import type { MemberConfig } from '../config/member-config.js';
 import type { ServerSpec } from '../config/server-line.js';
 import { isJoint } from '../consensus/membership.js';

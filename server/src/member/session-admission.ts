@@ -1,9 +1,9 @@
 // Letting clients in: the connect handshake (new sessions, reconnects with id + password, clients that have seen
 // more than this member), and read-only mode, where a member cut off from quorum admits only read-only clients.
 import type { Logger } from 'pino';
-import { ErrorCode, PROTOCOL_VERSION, SESSION_PASSWORD_LENGTH } from '../../../protocol/src/constants.js';
-import { encodeConnectResponse } from '../../../protocol/src/messages.js';
-import type { ConnectRequest } from '../../../protocol/src/records.js';
+import {
+  encodeConnectResponse, ErrorCode, PROTOCOL_VERSION, SESSION_PASSWORD_LENGTH, type ConnectRequest,
+} from 'corral/protocol';
 import type { MemberConfig } from '../config/member-config.js';
 import type { ReplicatedState } from '../state/apply.js';
 import { TxnKind, type Txn } from '../state/txn.js';

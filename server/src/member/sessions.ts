@@ -5,7 +5,7 @@
 // bucket lives on it (no side maps), and a local session stores no password at all — it is derived from the
 // session id with a per-process secret, so only this process can produce it, and a local session lives nowhere else.
 import { createHmac, randomBytes, randomFillSync } from 'node:crypto';
-import { SESSION_PASSWORD_LENGTH } from '../../../protocol/src/constants.js';
+import { SESSION_PASSWORD_LENGTH } from 'corral/protocol';
 import { ExpiryQueue, type Expiring } from './expiry-queue.js';
 
 /** Random bytes not handed out yet (see newPassword); starts used up. */

@@ -1,7 +1,6 @@
 // Watches registered on this member. Lookups go by path (and, for recursive watches, by the changed path's
 // ancestors), so firing costs O(depth + recipients), never a scan of every watcher.
-import { EventType, Perms, WatcherType } from '../../../protocol/src/constants.js';
-import type { Id } from '../../../protocol/src/records.js';
+import { EventType, Perms, WatcherType, type Id } from 'corral/protocol';
 import type { TreeEvent } from '../state/apply.js';
 import { permits } from '../tree/acl.js';
 import { parentOf } from '../tree/paths.js';

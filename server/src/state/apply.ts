@@ -4,8 +4,10 @@
 // same watch triggers. Checks that ZooKeeper makes before proposing
 // (versions, ACLs, quotas, paths) are made here instead, at apply time, so the outcome depends only on the
 // log: a rejected write still consumes a zxid and returns its error, as in ZooKeeper.
-import { CONFIG_PATH, CreateMode, ErrorCode, EventType, OpCode, Perms, isContainer, isEphemeral, isSequential, isTTL, isValidCreateMode, MAX_TTL } from '../../../protocol/src/constants.js';
-import type { ACL, ClientResponse, Id, MultiOp, OpResult } from '../../../protocol/src/records.js';
+import {
+  CONFIG_PATH, CreateMode, ErrorCode, EventType, isContainer, isEphemeral, isSequential, isTTL, isValidCreateMode,
+  MAX_TTL, OpCode, Perms, type ACL, type ClientResponse, type Id, type MultiOp, type OpResult,
+} from 'corral/protocol';
 import { formatDynamicConfig } from '../config/dynamic-config.js';
 import type { ServerSpec } from '../config/server-line.js';
 import { fixupAcl, permits } from '../tree/acl.js';

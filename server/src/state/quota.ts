@@ -1,8 +1,7 @@
 // ZooKeeper-compatible quota enforcement over the quota znodes (format in protocol/src/quota.ts). The server keeps
 // each zookeeper_stats node current without bumping its version. Only the deepest quota above a path counts for
 // it, as in ZooKeeper.
-import { QUOTA_PATH } from '../../../protocol/src/constants.js';
-import { formatUsage, LIMIT_NODE, limitsPath, parseLimits, STAT_NODE, statsPath } from '../../../protocol/src/quota.js';
+import { formatUsage, LIMIT_NODE, limitsPath, parseLimits, QUOTA_PATH, STAT_NODE, statsPath } from 'corral/protocol';
 import type { DataTree } from '../tree/datatree.js';
 import { parentOf } from '../tree/paths.js';
 

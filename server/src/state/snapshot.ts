@@ -2,7 +2,7 @@
 // chunks over several event-loop turns; a node that is about to change before its turn is written first, as it
 // was when the snapshot began (copy-on-write by observation), so the result is the exact state at one index.
 import { statePackr } from './msgpack.js';
-import type { ACL } from '../../../protocol/src/records.js';
+import type { ACL } from 'corral/protocol';
 import type { ServerSpec } from '../config/server-line.js';
 import type { TreeObserver } from '../tree/datatree.js';
 import type { ZNode } from '../tree/znode.js';

@@ -1,5 +1,5 @@
 // The nodes every ZooKeeper server has from the start.
-import { CONFIG_PATH, QUOTA_PATH, ZOOKEEPER_PATH } from '../../../protocol/src/constants.js';
+import { CONFIG_PATH, QUOTA_PATH, ZOOKEEPER_PATH } from 'corral/protocol';
 import { OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from '../tree/acl.js';
 import { DataTree } from '../tree/datatree.js';
 

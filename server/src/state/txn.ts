@@ -2,12 +2,10 @@
 // deterministic apply function (apply.ts) on every member and on recovery. Everything apply needs that is not
 // in the tree — the time, the session's identities — travels inside the transaction.
 import { statePackr } from './msgpack.js';
-import { JuteReader, JuteWriter, MarshallingError } from '../../../protocol/src/jute.js';
-import { decodeRequest, writeRequestBody } from '../../../protocol/src/request-codec.js';
-import { vector } from '../../../protocol/src/layout.js';
-import { idCodec } from '../../../protocol/src/record-codec.js';
-import type { Id, MultiOp, ReconfigRequest, SetACLRequest } from '../../../protocol/src/records.js';
-import type { OpCode } from '../../../protocol/src/constants.js';
+import {
+  decodeRequest, idCodec, JuteReader, JuteWriter, MarshallingError, vector, writeRequestBody, type Id, type MultiOp,
+  type OpCode, type ReconfigRequest, type SetACLRequest,
+} from 'corral/protocol';
 
 export const enum TxnKind {
   CreateSession = 1,

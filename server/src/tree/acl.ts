@@ -1,8 +1,7 @@
 // ACL checks and the auth schemes ZooKeeper ships: world, auth, digest, ip, and the super user.
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import { Perms } from '../../../protocol/src/constants.js';
-import type { ACL, Id } from '../../../protocol/src/records.js';
+import { Perms, type ACL, type Id } from 'corral/protocol';
 
 export const ANYONE: Id = { scheme: 'world', id: 'anyone' };
 export const OPEN_ACL_UNSAFE: readonly ACL[] = [{ perms: Perms.All, id: ANYONE }];

@@ -2,7 +2,7 @@
 // (ephemerals by session, containers, TTL nodes). Permission, version and quota checks happen in the apply
 // layer; this module only changes state, records how to undo each change (for all-or-nothing multi) and tells
 // an observer about every node just before it changes (for snapshots taken while the tree keeps changing).
-import type { ACL } from '../../../protocol/src/records.js';
+import type { ACL } from 'corral/protocol';
 import { AclCache } from './acl.js';
 import { childPath, nameOf, parentOf } from './paths.js';
 import { CONTAINER_OWNER, isEphemeralOwner, ttlOf, type ZNode } from './znode.js';

@@ -1,7 +1,6 @@
 // One znode as the data tree keeps it. Stat fields live on the node itself; numChildren and dataLength are
 // derived from `children` and `data` when a Stat is built.
-import { CONTAINER_EPHEMERAL_OWNER, MAX_TTL } from '../../../protocol/src/constants.js';
-import type { ACL, Stat } from '../../../protocol/src/records.js';
+import { CONTAINER_EPHEMERAL_OWNER, MAX_TTL, type ACL, type Stat } from 'corral/protocol';
 
 export interface ZNode {
   /** null when the client created the node with null data (clients can tell the difference). */
