@@ -11,11 +11,16 @@ K8S_BIN=$CACHE/bin/kubernetes-$K8S_VERSION
 ETCD_BIN=$CACHE/bin/etcd-$ETCD_VERSION
 HELM_BIN=$CACHE/bin/helm-$HELM_VERSION
 
-# CORRAL_E2E_PORT_OFFSET moves every port of the bed (20000: API server on 36443, etcd on 32379, ...), so a
+# CORRAL_E2E_PORT_OFFSET moves every port of the bed (5000: API server on 21443, etcd on 17379, ...), so a
 # second bed can run beside the default one, with its own CORRAL_E2E_STATE.
 port_offset=${CORRAL_E2E_PORT_OFFSET:-0}
 [[ $port_offset =~ ^[0-9]+$ ]] && ((port_offset <= 49000)) ||
   { echo "CORRAL_E2E_PORT_OFFSET must be a number up to 49000" >&2; exit 2; }
+# Ports inside the kernel's ephemeral range may already be held by some connection's local end (a node agent
+# once failed to listen that way): say so before something fails to bind.
+if read -r eph_lo eph_hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null && ((16480 + port_offset >= eph_lo)); then
+  echo "[e2e] warning: CORRAL_E2E_PORT_OFFSET=$port_offset puts ports in the ephemeral range ($eph_lo-$eph_hi); a bind may fail (an offset up to $((eph_lo - 16481)) avoids it)" >&2
+fi
 APISERVER_PORT=$((16443 + port_offset))
 ETCD_PORT=$((12379 + port_offset))
 ETCD_PEER_PORT=$((12380 + port_offset))
