@@ -422,8 +422,12 @@ export class RaftCore {
 
   step(m: Message): void {
     if (m.type === MsgType.CatchUp) return this.handleCatchUp(m); // carries no claim about terms
+    // Only members elect: a candidate our membership does not count (removed, not knowing it yet) gets no answer and
+    // moves no term of ours. A leader's messages, by contrast, are taken whatever our membership says: we may lag
+    // behind the change that made it a member (removed and added back while we were away).
+    const voteRequest = m.type === MsgType.Vote || m.type === MsgType.PreVote;
+    if (voteRequest && !allQuorumMembers(this.membershipValue).includes(m.from)) return;
     if (m.term > this.termValue) {
-      const voteRequest = m.type === MsgType.Vote || m.type === MsgType.PreVote;
       const inLease = this.leaderValue !== 0 && this.electionElapsed < this.electionTicks;
       if (voteRequest && !m.transfer && inLease) return; // check-quorum: keep the leader we have
       const changesNoState = m.type === MsgType.PreVote || (m.type === MsgType.PreVoteResp && !m.reject);

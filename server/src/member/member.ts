@@ -149,6 +149,10 @@ export class Member implements ConnectionHost, MemberView, EnsembleControl {
       listenHost: this.config.quorumListenAddress!,
       listenPort: self.quorumPort,
       peers,
+      selfAddress: { host: self.host, port: self.quorumPort },
+      // A configuration applied while catching up may not name the leader sending it (removed and added back
+      // meanwhile): keep talking to the leader until a later configuration settles the matter.
+      retain: (id) => this.replicator?.core.leader === id,
       log: this.log,
     });
     net.onMessage((m) => this.replicator?.step(m));

@@ -6,7 +6,7 @@ import type { NodeId } from '../consensus/types.js';
 import type { LoggerLike } from '../storage/logger.js';
 import { SnapshotReceiver, type SnapshotHandler } from './snapshot-receiver.js';
 import { decodeRaftFrame } from './raft-codec.js';
-import { FrameDecoder, FrameKind, HELLO_MAX_BYTES, ProtocolError, decodeValue, encodeValueFrame, toHello, type Frame } from './wire.js';
+import { FrameDecoder, FrameKind, HELLO_MAX_BYTES, ProtocolError, decodeValue, encodeValueFrame, toHello, type Frame, type PeerAddress } from './wire.js';
 
 /** What an inbound connection needs from the network that accepted it. */
 export interface InboundHost {
@@ -15,7 +15,11 @@ export interface InboundHost {
   readonly snapshotIdleTimeoutMs: number;
   readonly snapshotHighWaterBytes: number;
   readonly log: LoggerLike;
-  isPeer(id: NodeId): boolean;
+  /**
+   * Whether member `id` may connect: a peer, or (given `address`, where it says it listens) a member we do not
+   * know yet, which then becomes a peer reached at that address.
+   */
+  admit(id: NodeId, address: PeerAddress | undefined): boolean;
   snapshotHandler(): SnapshotHandler | undefined;
   /** The connection was accepted; for message streams the host replaces an older one from the same peer. */
   adopt(conn: InboundConnection): void;
@@ -91,7 +95,8 @@ export class InboundConnection {
     const hello = toHello(value);
     const { selfId } = this.host;
     if (hello.to !== selfId) return this.refuse(`this is member ${selfId}, not ${hello.to}`);
-    if (!this.host.isPeer(hello.from)) return this.refuse(`member ${hello.from} is not in member ${selfId}'s configuration`);
+    const address = hello.stream === 'messages' ? hello.address : undefined;
+    if (!this.host.admit(hello.from, address)) return this.refuse(`member ${hello.from} is not in member ${selfId}'s configuration`);
     this.peer = hello.from;
     this.stream = hello.stream;
     if (hello.stream === 'messages') {

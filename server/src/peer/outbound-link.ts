@@ -7,12 +7,9 @@ import type { NodeId } from '../consensus/types.js';
 import type { LoggerLike } from '../storage/logger.js';
 import { FRAME_HEADER_BYTES } from '../storage/frame.js';
 import { SendQueue, frameBytes, type Lane, type OutFrame, type QueueLimits } from './send-queue.js';
-import { FrameDecoder, FrameKind, PROTOCOL_VERSION, ProtocolError, decodeValue, encodeValueFrame, toVerdict } from './wire.js';
+import { FrameDecoder, FrameKind, PROTOCOL_VERSION, ProtocolError, decodeValue, encodeValueFrame, toVerdict, type PeerAddress } from './wire.js';
 
-export interface PeerAddress {
-  host: string;
-  port: number;
-}
+export type { PeerAddress } from './wire.js';
 
 export interface LinkStats {
   /** The peer accepted our Hello and the connection is up. */
@@ -30,6 +27,8 @@ export interface LinkStats {
 
 export interface LinkOptions {
   selfId: NodeId;
+  /** Where this member listens, announced in the Hello (see Hello.address). */
+  selfAddress: () => PeerAddress | undefined;
   peerId: NodeId;
   address: PeerAddress;
   limits: QueueLimits;
@@ -130,7 +129,7 @@ export class OutboundLink {
   }
 
   private dial(): void {
-    const { selfId, peerId } = this.opts;
+    const { selfId, peerId, selfAddress } = this.opts;
     const address = `${this.address.host}:${this.address.port}`;
     const socket = net.connect({ host: this.address.host, port: this.address.port });
     this.socket = socket;
@@ -141,7 +140,7 @@ export class OutboundLink {
     socket.once('connect', () => {
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 10_000);
-      socket.write(encodeValueFrame(FrameKind.Hello, { version: PROTOCOL_VERSION, from: selfId, to: peerId, stream: 'messages' }));
+      socket.write(encodeValueFrame(FrameKind.Hello, { version: PROTOCOL_VERSION, from: selfId, to: peerId, stream: 'messages', address: selfAddress() }));
     });
     socket.on('data', (data) => {
       try {

@@ -4,6 +4,10 @@
 // transfer. Sending never blocks: frames wait in a bounded per-peer queue, and what does not fit is dropped and
 // counted (Raft tolerates lost messages; aux senders see `false`). Delivery is best effort: a frame written to a
 // connection that then breaks is lost, but a peer never sees messages from us out of order.
+//
+// The peers are the configuration's members (setPeers). A member the configuration does not name is let in when
+// its Hello says where it listens, and dialled back there: a leader added while we were away (removed and added
+// back) must reach us, or we never learn of the change that names it.
 import net from 'node:net';
 import type { Message } from '../consensus/messages.js';
 import type { NodeId } from '../consensus/types.js';
@@ -26,6 +30,16 @@ export interface PeerNetworkOptions {
   listenPort: number;
   /** Every other member (an entry for selfId is ignored). */
   peers: Map<NodeId, PeerAddress>;
+  /**
+   * Where this member listens as its configuration names it, announced to the peers it dials (Hello.address).
+   * Default: listenHost and the bound port.
+   */
+  selfAddress?: PeerAddress;
+  /**
+   * Whether a member that setPeers() leaves out is still needed (a member's current leader): its links stay until
+   * a later setPeers() finds it no longer needed. Default: never.
+   */
+  retain?: (id: NodeId) => boolean;
   log: LoggerLike;
   /** Largest frame accepted or sent: one Raft message, aux message or snapshot chunk. Default 64 MiB. */
   maxFrameBytes?: number;
@@ -45,7 +59,7 @@ export interface PeerNetworkStats {
   receivedAux: number;
   /** Inbound connections closed for a protocol violation (garbage, bad frames, malformed messages). */
   malformedConnections: number;
-  /** Hellos refused (unknown id, wrong target, no snapshot handler). */
+  /** Hellos refused (unknown id without an announced address, wrong target, no snapshot handler). */
   refusedConnections: number;
 }
 
@@ -60,6 +74,12 @@ export class PeerNetwork {
   private readonly limits: QueueLimits;
   private readonly maxFrameBytes: number;
   private peers = new Map<NodeId, PeerAddress>();
+  /**
+   * Members we talk to that the configuration does not name: ones that connected announcing their address (a
+   * leader added while we were away), and retained ones. Dropped by the next setPeers() that does not retain them.
+   */
+  private readonly announced = new Map<NodeId, PeerAddress>();
+  private selfAddress: PeerAddress | undefined;
   private readonly links = new Map<NodeId, OutboundLink>();
   /** The accepted message connection of each peer. */
   private readonly inbound = new Map<NodeId, InboundConnection>();
@@ -100,8 +120,10 @@ export class PeerNetwork {
       });
     });
     server.on('error', (err) => this.opts.log.error({ err: err.message }, 'peer listener error'));
+    const port = (server.address() as net.AddressInfo).port;
+    this.selfAddress = this.opts.selfAddress ?? { host: this.opts.listenHost, port };
     for (const link of this.links.values()) link.start();
-    return { port: (server.address() as net.AddressInfo).port };
+    return { port };
   }
 
   /**
@@ -149,7 +171,7 @@ export class PeerNetwork {
    * breaks, nothing moves for snapshotIdleTimeoutMs, the peer is removed or the network closes.
    */
   async sendSnapshot(to: NodeId, meta: unknown, chunks: AsyncIterable<Uint8Array>): Promise<void> {
-    const address = this.peers.get(to);
+    const address = this.peers.get(to) ?? this.announced.get(to);
     if (!address) throw new Error(`member ${to} is not a peer`);
     if (this.closed) throw new Error('PeerNetwork is closed');
     await sendSnapshot({
@@ -175,28 +197,61 @@ export class PeerNetwork {
     this.snapshotHandler = handler;
   }
 
-  /** Membership changed: dial new peers, follow moved ones, and cut everything to and from removed ones. */
+  /**
+   * Membership changed: dial new peers, follow moved ones, and cut everything to and from removed ones, except
+   * those still retained (see PeerNetworkOptions.retain), which stay as announced peers.
+   */
   setPeers(peers: Map<NodeId, PeerAddress>): void {
     if (this.closed) return;
     const next = new Map([...peers].filter(([id]) => id !== this.selfId));
     for (const [id, link] of this.links) {
       if (next.has(id)) continue;
+      if (this.opts.retain?.(id)) {
+        this.announced.set(id, this.announced.get(id) ?? this.peers.get(id)!);
+        continue;
+      }
+      this.announced.delete(id);
       link.close();
       this.links.delete(id);
       for (const conn of this.connections) if (conn.peer === id) conn.drop('member removed from the configuration');
       for (const [socket, peer] of this.transfers) if (peer === id) socket.destroy(new Error(`member ${id} removed from the configuration`));
     }
     for (const [id, address] of next) {
-      const link = this.links.get(id);
-      if (link) {
-        link.setAddress(address);
-        continue;
-      }
-      const created = new OutboundLink({ selfId: this.selfId, peerId: id, address, limits: this.limits, maxFrameBytes: this.maxFrameBytes, log: this.opts.log });
-      this.links.set(id, created);
-      if (this.started) created.start();
+      this.announced.delete(id);
+      this.link(id, address);
     }
     this.peers = next;
+  }
+
+  /** The link to `id`, created (and dialling once started) if there is none, and aimed at `address`. */
+  private link(id: NodeId, address: PeerAddress): void {
+    const link = this.links.get(id);
+    if (link) return link.setAddress(address);
+    const created = new OutboundLink({
+      selfId: this.selfId,
+      selfAddress: () => this.selfAddress,
+      peerId: id,
+      address,
+      limits: this.limits,
+      maxFrameBytes: this.maxFrameBytes,
+      log: this.opts.log,
+    });
+    this.links.set(id, created);
+    if (this.started) created.start();
+  }
+
+  /** See InboundHost.admit: a member the configuration does not name is let in when it says where to answer it. */
+  private admit(id: NodeId, address: PeerAddress | undefined): boolean {
+    if (this.peers.has(id)) return true;
+    if (!address) return this.announced.has(id);
+    if (this.closed || id === this.selfId) return false;
+    const known = this.announced.get(id);
+    if (!known || known.host !== address.host || known.port !== address.port) {
+      this.opts.log.info({ peer: id, address: `${address.host}:${address.port}` }, 'member outside our configuration connected; answering it at the address it announced');
+    }
+    this.announced.set(id, address);
+    this.link(id, address);
+    return true;
   }
 
   /** Whether our connection to `id` is up (the peer accepted it); what the peer sends us travels separately. */
@@ -231,7 +286,7 @@ export class PeerNetwork {
       snapshotIdleTimeoutMs: this.opts.snapshotIdleTimeoutMs ?? 30_000,
       snapshotHighWaterBytes: this.opts.snapshotHighWaterBytes ?? 4 << 20,
       log,
-      isPeer: (id) => this.peers.has(id),
+      admit: (id, address) => this.admit(id, address),
       snapshotHandler: () => this.snapshotHandler,
       adopt: (conn) => {
         if (conn.stream !== 'messages') return;

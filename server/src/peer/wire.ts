@@ -2,10 +2,10 @@
 // payloads in msgpack except Raft messages, which go in binary (raft-codec.ts), and snapshot chunks, which go as
 // raw bytes.
 //
-// A connection starts with a Hello naming the sender. On a message connection the receiver answers with a
-// Verdict (accepted, or refused with a reason), then the sender streams Raft and Aux frames one way. On a
-// snapshot connection the sender streams Chunk frames and an End (or an Abort), and the receiver's only Verdict
-// is the outcome of installing the snapshot (or the refusal of the Hello).
+// A connection starts with a Hello naming the sender (and, on a message connection, where it listens). On a
+// message connection the receiver answers with a Verdict (accepted, or refused with a reason), then the sender
+// streams Raft and Aux frames one way. On a snapshot connection the sender streams Chunk frames and an End (or an
+// Abort), and the receiver's only Verdict is the outcome of installing the snapshot (or the refusal of the Hello).
 import { Packr, RESERVE_START_SPACE } from 'msgpackr';
 import type { NodeId } from '../consensus/types.js';
 import { FRAME_HEADER_BYTES, readFrame, sealFrame } from '../storage/frame.js';
@@ -28,6 +28,12 @@ export const PROTOCOL_VERSION = 2;
 /** Until a peer has named itself it gets no more than this per frame: a stranger cannot make us buffer much. */
 export const HELLO_MAX_BYTES = 1 << 20;
 
+/** Where a member listens for its peers: its quorum port, as its configuration names it. */
+export interface PeerAddress {
+  host: string;
+  port: number;
+}
+
 export interface Hello {
   version: number;
   from: NodeId;
@@ -41,6 +47,12 @@ export interface Hello {
    * log after the snapshot), so it comes in a Meta frame right after, once the sender has named itself.
    */
   metaFollows?: boolean;
+  /**
+   * Message connections: where the sender listens. A member whose configuration does not name the sender yet
+   * (it lagged through the change that added it) accepts it on this address and dials it back, as ZooKeeper's
+   * peers learn each other's election address from their first message.
+   */
+  address?: PeerAddress;
 }
 
 export interface Verdict {
@@ -128,6 +140,8 @@ const optional = (v: unknown, check: (v: unknown) => boolean) => v === undefined
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isBool = (v: unknown) => typeof v === 'boolean';
+const isAddress = (v: unknown) =>
+  isObject(v) && typeof v.host === 'string' && v.host.length > 0 && v.host.length <= 255 && isCount(v.port) && v.port > 0 && v.port < 65536;
 
 export function toHello(v: unknown): Hello {
   const ok =
@@ -135,7 +149,8 @@ export function toHello(v: unknown): Hello {
     v.version === PROTOCOL_VERSION &&
     isCount(v.from) &&
     isCount(v.to) &&
-    (v.stream === 'messages' || v.stream === 'snapshot');
+    (v.stream === 'messages' || v.stream === 'snapshot') &&
+    optional(v.address, isAddress);
   if (!ok) throw new ProtocolError('malformed hello');
   return v as unknown as Hello;
 }

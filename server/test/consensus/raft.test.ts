@@ -162,6 +162,42 @@ describe('elections', () => {
     core.persisted(grant.persist!.id);
     expect(core.ready().messages).toMatchObject([{ type: MsgType.VoteResp, to: 2, reject: false }]);
   });
+
+  /** Member 3 of {1, 2, 3} at term 2 with entries 1..2 committed and no leader known. */
+  const lagging = () =>
+    new RaftCore({
+      id: 3,
+      snapshot: { index: 0, term: 0, membership: membershipOf([1, 2, 3]) },
+      hardState: { term: 2, vote: 0, commit: 2 },
+      entries: [entry(1, 1), entry(2, 2)],
+      random: mulberry32(1),
+    });
+
+  it('gives a candidate its membership does not name no vote, no answer and no term', () => {
+    const core = lagging();
+    const start = core.ready();
+    if (start.persist) core.persisted(start.persist.id);
+    for (const type of [MsgType.PreVote, MsgType.Vote]) core.step({ type, from: 4, to: 3, term: 9, index: 9, logTerm: 9 });
+    expect(core.term).toBe(2);
+    expect(core.hasReady()).toBe(false);
+    core.step({ type: MsgType.PreVote, from: 2, to: 3, term: 3, index: 2, logTerm: 2 });
+    expect(core.ready().messages).toMatchObject([{ type: MsgType.PreVoteResp, to: 2, reject: false }]);
+  });
+
+  it('follows and answers a leader its membership does not name yet (it lags behind the change adding it)', () => {
+    const core = lagging();
+    core.step({ type: MsgType.Heartbeat, from: 4, to: 3, term: 5, commit: 2 });
+    expect(core.term).toBe(5);
+    expect(core.leader).toBe(4);
+    const append = { type: MsgType.Append, from: 4, to: 3, term: 5, index: 2, logTerm: 2, entries: [entry(3, 5)], commit: 3 };
+    core.step(append);
+    const rd = core.ready();
+    core.persisted(rd.persist!.id);
+    const answers = [...rd.messages, ...core.ready().messages];
+    expect(answers).toContainEqual({ type: MsgType.HeartbeatResp, from: 3, to: 4, term: 5 });
+    expect(answers).toContainEqual({ type: MsgType.AppendResp, from: 3, to: 4, term: 5, index: 3 });
+    expect(core.commitIndex).toBe(3);
+  });
 });
 
 describe('replication and commit', () => {

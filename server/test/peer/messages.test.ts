@@ -221,41 +221,57 @@ describe('PeerNetwork messages', () => {
     expect(one.isConnected(2)).toBe(true);
   });
 
-  it('setPeers connects to an added member and cuts a removed one', async () => {
-    const { nets, addresses } = await startNetworks([1, 2]);
+  it('lets in a member outside its configuration that announces its address, and answers it there', async () => {
+    const { nets, addresses, logs } = await startNetworks([1, 2]);
     nets.forEach((n) => track(n));
     const [one, two] = [nets.get(1)!, nets.get(2)!];
+    // 3 knows 1 and 2 (a leader added while they were away); they do not know 3.
     const three = track(new PeerNetwork({ selfId: 3, listenHost: HOST, listenPort: 0, peers: addresses, log: recordingLog() }));
     const { port } = await three.start();
-    const all = new Map([...addresses, [3, { host: HOST, port }]]);
     const at3: NodeId[] = [];
     three.onMessage((m) => at3.push(m.from));
     const at1: NodeId[] = [];
     one.onMessage((m) => at1.push(m.from));
-
-    // 3 dials 1 and 2 but is refused until they learn about it.
-    await sleep(100);
-    expect(three.isConnected(1)).toBe(false);
-    expect(one.stats().refusedConnections).toBeGreaterThan(0);
-    one.setPeers(all);
-    two.setPeers(all);
-    await waitFor('3 joined', () => one.isConnected(3) && two.isConnected(3) && three.isConnected(1) && three.isConnected(2), 3000);
+    await waitFor('1 and 2 dial 3 back', () => one.isConnected(3) && two.isConnected(3) && three.isConnected(1), 3000);
+    expect(logs.get(1)!.find((l) => /announced/.test(l.msg))?.details).toEqual({ peer: 3, address: `${HOST}:${port}` });
+    three.send([heartbeat(3, 1, 1)]);
     one.send([heartbeat(1, 3, 1)]);
     two.send([heartbeat(2, 3, 1)]);
-    three.send([heartbeat(3, 1, 1)]);
     await waitFor('traffic with 3', () => at3.length === 2 && at1.length === 1);
+    expect(one.stats().refusedConnections).toBe(0);
+  });
 
-    // Remove 3 from 1's view: both directions between 1 and 3 stop; 2 is unaffected.
-    one.setPeers(addresses);
+  it('setPeers keeps a member it retains and cuts one it does not', async () => {
+    const retained = new Set<NodeId>([3]);
+    const { nets, addresses } = await startNetworks([1, 2, 3], { retain: (id) => retained.has(id) });
+    nets.forEach((n) => track(n));
+    const [one, two, three] = [nets.get(1)!, nets.get(2)!, nets.get(3)!];
+    const at3: NodeId[] = [];
+    three.onMessage((m) => at3.push(m.from));
+    const at1: NodeId[] = [];
+    one.onMessage((m) => at1.push(m.from));
+    await waitFor('all connected', () => one.isConnected(3) && three.isConnected(1));
+    const without3 = new Map([...addresses].filter(([id]) => id !== 3));
+
+    // A configuration without 3 while 3 is retained (1's leader): nothing changes between 1 and 3.
+    one.setPeers(without3);
+    one.send([heartbeat(1, 3, 1)]);
+    await waitFor('1 still reaches 3', () => at3.includes(1));
+    expect(one.isConnected(3)).toBe(true);
+
+    // 3 no longer counts 1 (it was removed and knows it), and 1 no longer retains 3: both directions stop.
+    retained.clear();
+    three.setPeers(new Map([...addresses].filter(([id]) => id !== 1)));
+    one.setPeers(without3);
     await waitFor('1 and 3 apart', () => !one.isConnected(3) && !three.isConnected(1));
     expect(one.stats().peers.has(3)).toBe(false);
     three.send([heartbeat(3, 1, 2)]);
     one.send([heartbeat(1, 3, 2)]);
     expect(one.stats().droppedUnknownPeer).toBe(1);
     two.send([heartbeat(2, 3, 2)]);
-    await waitFor('2 still reaches 3', () => at3.length === 3);
+    await waitFor('2 still reaches 3', () => at3.filter((from) => from === 2).length === 1);
     await sleep(100);
-    expect(at1).toEqual([3]);
-    expect(three.isConnected(1)).toBe(false);
+    expect(at1).toEqual([]);
+    expect(at3.filter((from) => from === 1)).toEqual([1]);
   });
 });
