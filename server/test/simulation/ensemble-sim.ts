@@ -415,7 +415,7 @@ class EnsembleSimulation implements MemberObserver {
 
   private fail(msg: string): never {
     const members = [...this.members.values()].map(
-      (m) => `  ${m.id}: ${m.alive ? m.core.role : 'down'} term ${m.core.term} commit ${m.core.commitIndex} applied ${hex(m.state.lastZxid)}`,
+      (m) => `  ${m.id}: ${m.alive ? m.core.role : 'down'} term ${m.core.term} commit ${m.core.commitIndex} applied ${hex(m.state.lastZxid)} servers ${[...m.state.servers.keys()]} membership ${JSON.stringify(m.core.membership)} peers ${this.network.peersOf(m.id)}`,
     );
     throw new EnsembleFailure(
       `seed ${this.seed} at ${this.events.now.toFixed(1)} ms: ${msg}\n${JSON.stringify(this.membership)}\n${members.join('\n')}\n` +

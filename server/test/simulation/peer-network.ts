@@ -1,7 +1,11 @@
 // The network between simulated members. Consensus messages are delayed at random (so they reorder), lost and
 // duplicated. Forwarding-protocol (aux) messages and snapshot streams behave like the real member links: in order
 // per link, lost only when the link breaks (a partition, a crash, a random reset), after which each end is told
-// that the peer is gone. Partitions split members into groups; links across groups deliver nothing.
+// that the peer is gone. Partitions split members into groups; links across groups deliver nothing. As with
+// PeerNetwork, a member sends only to its peers (it follows its configuration: setPeers), and a member that drops
+// another from its list breaks their link unless it retains it (its leader). A member that gets a message from a
+// member it does not list adopts the sender as a peer until its next setPeers, as PeerNetwork does with the
+// address a Hello announces.
 import type { Message } from '../../src/consensus/messages.js';
 import type { NodeId } from '../../src/consensus/types.js';
 import type { PeerTransport } from '../../src/member/replicator.js';
@@ -25,6 +29,10 @@ export class SimPeerNetwork {
   faults: NetworkFaults = { loss: 0, duplication: 0 };
   private readonly endpoints = new Map<NodeId, PeerEndpoint>();
   private groups: Map<NodeId, number> | undefined;
+  /** Each member's peers (every member until it says otherwise). */
+  private readonly peers = new Map<NodeId, ReadonlySet<NodeId>>();
+  /** Each member's peers that its configuration does not name (see the header). */
+  private readonly announced = new Map<NodeId, Set<NodeId>>();
   /** Bumped when a link breaks: messages sent on an older incarnation of the link are lost. */
   private readonly epochs = new Map<string, number>();
   /** When the last in-order message on a link arrives (later ones may not overtake it). */
@@ -44,6 +52,7 @@ export class SimPeerNetwork {
   /** The member crashed: it receives nothing, and its links break. */
   detach(id: NodeId): void {
     this.endpoints.delete(id);
+    this.announced.delete(id);
     for (const other of this.ids) if (other !== id) this.breakLink(id, other);
   }
 
@@ -53,9 +62,27 @@ export class SimPeerNetwork {
     this.groups = groups;
     for (const a of this.ids) {
       for (const b of this.ids) {
-        if (a < b && this.cut(a, b) && !(before && before.get(a) !== before.get(b))) this.breakLink(a, b);
+        if (a < b && this.separated(a, b) && !(before && before.get(a) !== before.get(b))) this.breakLink(a, b);
       }
     }
+  }
+
+  /** `id` keeps connections with `peers` and the members it retains only: links to the others break. */
+  setPeers(id: NodeId, peers: readonly NodeId[], retain: (other: NodeId) => boolean = () => false): void {
+    const next = new Set(peers.filter((p) => p !== id));
+    const announced = new Set<NodeId>();
+    for (const other of this.ids) {
+      if (other === id || next.has(other) || !this.lists(id, other)) continue;
+      if (retain(other)) announced.add(other);
+      else this.breakLink(id, other);
+    }
+    this.peers.set(id, next);
+    this.announced.set(id, announced);
+  }
+
+  /** The members `id` sends to (for failure reports). */
+  peersOf(id: NodeId): NodeId[] {
+    return this.ids.filter((other) => other !== id && this.lists(id, other));
   }
 
   get partitioned(): boolean {
@@ -113,6 +140,7 @@ export class SimPeerNetwork {
       const epoch = this.epochs.get(key) ?? 0;
       this.events.after(this.delay(), () => {
         if ((this.epochs.get(key) ?? 0) !== epoch || this.cut(from, m.to)) return void this.stats.raftLost++;
+        this.admit(m.to, from);
         this.endpoints.get(m.to)?.step(m);
       });
     }
@@ -125,10 +153,32 @@ export class SimPeerNetwork {
     if (this.cut(from, to) || !this.endpoints.has(to)) return void this.events.after(this.delay(), lost);
     const at = Math.max(this.events.now + this.delay() + extraDelay, this.tails.get(key) ?? 0);
     this.tails.set(key, at);
-    this.events.at(at, () => ((this.epochs.get(key) ?? 0) === epoch && !this.cut(from, to) ? deliver() : lost()));
+    this.events.at(at, () => {
+      if ((this.epochs.get(key) ?? 0) !== epoch || this.cut(from, to)) return lost();
+      this.admit(to, from);
+      deliver();
+    });
   }
 
+  /** Nothing gets from `a` to `b`: a partition separates them, or `a` does not count `b` a peer. */
   private cut(a: NodeId, b: NodeId): boolean {
+    return !this.lists(a, b) || this.separated(a, b);
+  }
+
+  private lists(a: NodeId, b: NodeId): boolean {
+    const peers = this.peers.get(a);
+    return peers === undefined || peers.has(b) || this.announced.get(a)?.has(b) === true;
+  }
+
+  /** `to` (up) heard from `from` on a connection: it answers `from` from now on, listed or not. */
+  private admit(to: NodeId, from: NodeId): void {
+    if (!this.endpoints.has(to) || this.lists(to, from)) return;
+    const announced = this.announced.get(to) ?? new Set<NodeId>();
+    announced.add(from);
+    this.announced.set(to, announced);
+  }
+
+  private separated(a: NodeId, b: NodeId): boolean {
     return this.groups !== undefined && this.groups.get(a) !== this.groups.get(b);
   }
 

@@ -17,7 +17,7 @@ import { RequestPath, type PathReplicator } from '../../src/member/request-path.
 import { ServerStatsCounter } from '../../src/member/server-stats.js';
 import type { ApplyResult, ReplicatedState } from '../../src/state/apply.js';
 import { restoreSnapshot, StateSnapshot } from '../../src/state/snapshot.js';
-import type { CommittedOp } from '../../src/state/committed-entry.js';
+import { serversAfterLog, type CommittedOp } from '../../src/state/committed-entry.js';
 import type { HandshakeRequest, MemberEnd, SimConnection } from './connection.js';
 import type { EventQueue } from './event-queue.js';
 import { MemoryWal, type MemberDisk } from './memory-disk.js';
@@ -102,7 +102,9 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
       serving: () => this.serving,
       connections: () => this.connections,
       sendAux: (to, report) => this.transport.sendAux(to, report),
-      serversChanged: () => {},
+      // As member.ts: the leader stays a peer while a configuration applied during catch-up does not name it.
+      serversChanged: (servers) =>
+        setup.network.setPeers(setup.id, servers.map((spec) => spec.id), (peer) => this.replicator.core.leader === peer),
       applied: (entry, op, result) => setup.observer.applied(this, entry, op, result),
     });
   }
@@ -148,6 +150,10 @@ export class SimMember implements ReplicatorHost, MemberEnd, PeerEndpoint {
     const catchUp = { answerWithinMs: config.syncLimit * config.tickTime, syncWithinMs: config.initLimit * config.tickTime };
     this.replicator = new Replicator(core, this.wal, this, path.state.lastZxid, { peers: this.transport, clock, catchUp });
     path.trackSessions();
+    // As member.ts: the peers are the servers the committed log leads to, set once its replay is done.
+    const servers = serversAfterLog(path.state.servers, entries.filter((e) => e.index <= core.commitIndex));
+    this.setup.network.setPeers(id, [...servers.keys()]);
+    path.replayUntil(core.commitIndex);
     this.setup.network.attach(id, this);
     // As member.ts: serving once everything the leader had committed is applied here.
     const replicator = this.replicator;
