@@ -423,10 +423,12 @@ export class RaftCore {
   step(m: Message): void {
     if (m.type === MsgType.CatchUp) return this.handleCatchUp(m); // carries no claim about terms
     // Only members elect: a candidate our membership does not count (removed, not knowing it yet) gets no answer and
-    // moves no term of ours. A leader's messages, by contrast, are taken whatever our membership says: we may lag
-    // behind the change that made it a member (removed and added back while we were away).
+    // moves no term of ours. A joiner that holds no membership yet cannot tell, and its vote may be the one the
+    // incoming half of a joint configuration needs: it answers. A leader's messages, by contrast, are taken whatever
+    // our membership says: we may lag behind the change that made it a member (removed and added back meanwhile).
     const voteRequest = m.type === MsgType.Vote || m.type === MsgType.PreVote;
-    if (voteRequest && !allQuorumMembers(this.membershipValue).includes(m.from)) return;
+    const members = allQuorumMembers(this.membershipValue);
+    if (voteRequest && members.length > 0 && !members.includes(m.from)) return;
     if (m.term > this.termValue) {
       const inLease = this.leaderValue !== 0 && this.electionElapsed < this.electionTicks;
       if (voteRequest && !m.transfer && inLease) return; // check-quorum: keep the leader we have
