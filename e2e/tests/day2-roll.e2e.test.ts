@@ -14,7 +14,7 @@ import {
   membersView,
   OPERATOR_NS,
   threeRegions,
-  uninstallOperator,
+  removeClustersAndOperator,
   waitReady,
 } from './support/operator.js';
 import { isReady, testImage } from './support/pods.js';
@@ -46,9 +46,7 @@ describe.skipIf(!onBed)('day-2 rolls under client load', () => {
   }, 300_000);
   afterAll(async () => {
     await setNodeMode('corral-node-3', 'ready').catch(() => {});
-    if (ns) await kubectl(['delete', 'coordinationclusters', '--all', '-n', ns.name, '--wait=true', '--timeout=120s']);
-    await ns?.remove();
-    await uninstallOperator();
+    await removeClustersAndOperator(ns);
     await untagImage(testImage, SECOND_IMAGE).catch(() => {});
   }, 300_000);
 

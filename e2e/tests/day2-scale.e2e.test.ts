@@ -13,7 +13,7 @@ import {
   inRegion,
   installOperator,
   memberPods,
-  uninstallOperator,
+  removeClustersAndOperator,
   waitReady,
 } from './support/operator.js';
 import { isReady } from './support/pods.js';
@@ -45,9 +45,7 @@ describe.skipIf(!onBed)('day-2 membership changes under client load', () => {
   }, 300_000);
   afterAll(async () => {
     await setNodeMode(EXTRA_NODE, 'ready').catch(() => {});
-    if (ns) await kubectl(['delete', 'coordinationclusters', '--all', '-n', ns.name, '--wait=true', '--timeout=120s']);
-    await ns?.remove();
-    await uninstallOperator();
+    await removeClustersAndOperator(ns);
   }, 300_000);
 
   const startLoad = (name: string) => ClientLoad.start(ns.name, connectString, name, LOAD_NODE);

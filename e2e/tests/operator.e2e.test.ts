@@ -18,7 +18,7 @@ import {
   membersView,
   OPERATOR_NS,
   threeRegions,
-  uninstallOperator,
+  removeClustersAndOperator,
   waitReady,
 } from './support/operator.js';
 import { testImage } from './support/pods.js';
@@ -37,10 +37,7 @@ describe('corral-operator', () => {
     ns = await testNamespace('e2e-op');
   }, 300_000);
   afterAll(async () => {
-    // Clusters first, while the operator still runs their finalizers; then the operator itself.
-    if (ns) await kubectl(['delete', 'coordinationclusters', '--all', '-n', ns.name, '--wait=true', '--timeout=120s']);
-    await ns?.remove();
-    await uninstallOperator();
+    await removeClustersAndOperator(ns);
   }, 300_000);
 
   it('creates a three-region cluster with a never-leader tie-breaker that clients use through its connect string', async () => {

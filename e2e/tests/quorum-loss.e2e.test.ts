@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZooKeeperClient } from '../../client/src/client.js';
 import { apply, kubectl, kubectlJson, testNamespace } from './support/kubectl.js';
-import { condition, getCluster, installOperator, memberPods, membersView, uninstallOperator, waitReady } from './support/operator.js';
+import { condition, getCluster, installOperator, memberPods, membersView, removeClustersAndOperator, waitReady } from './support/operator.js';
 import { testImage } from './support/pods.js';
 import { KubectlPlugin } from './support/plugin.js';
-import { waitUntil } from './support/wait.js';
+import { secondsSince, waitUntil } from './support/wait.js';
 
 // Quorum loss and its recovery, as a user lives it: two of three members lost with their volumes (PVCs deleted,
 // then pods), the operator reporting Degraded/QuorumLost with an Event and not recreating empty voters that could
@@ -22,7 +22,6 @@ async function clusterEvents(ns: string, reason: string): Promise<Array<{ type: 
   return list.items.map((e: any) => ({ type: e.type, message: e.message }));
 }
 
-const seconds = (t0: number) => ((Date.now() - t0) / 1000).toFixed(1);
 
 describe('quorum loss and recovery', () => {
   let ns: Awaited<ReturnType<typeof testNamespace>>;
@@ -32,9 +31,7 @@ describe('quorum loss and recovery', () => {
     ns = await testNamespace('e2e-ql');
   }, 300_000);
   afterAll(async () => {
-    if (ns) await kubectl(['delete', 'coordinationclusters', '--all', '-n', ns.name, '--wait=true', '--timeout=120s']);
-    await ns?.remove();
-    await uninstallOperator();
+    await removeClustersAndOperator(ns);
     plugin.remove();
   }, 300_000);
 
@@ -78,7 +75,7 @@ describe('quorum loss and recovery', () => {
       const d = condition(cc, 'Degraded');
       return d?.status === 'True' && d.reason === 'QuorumLost' ? cc : false;
     }, { timeoutMs: 60_000, intervalMs: 250 });
-    console.log(`[measure] two of three members and volumes deleted -> Degraded (QuorumLost): ${seconds(t0)} s`);
+    console.log(`[measure] two of three members and volumes deleted -> Degraded (QuorumLost): ${secondsSince(t0)}`);
     expect(condition(degraded, 'Available')?.status).toBe('False');
     expect(condition(degraded, 'Degraded')?.message).toContain(`to rebuild from member ${survivor}`);
     const lostEvents = await waitUntil('a QuorumLost event', async () => {
@@ -104,7 +101,7 @@ describe('quorum loss and recovery', () => {
     const t1 = Date.now();
     await kubectl(['annotate', 'coordinationcluster', NAME, '-n', ns.name, `corral.dev/recover-quorum=${request}`]);
     const back = await waitReady(ns.name, NAME, 120_000);
-    console.log(`[measure] kubectl annotate recover-quorum -> Ready with 3 voters: ${seconds(t1)} s`);
+    console.log(`[measure] kubectl annotate recover-quorum -> Ready with 3 voters: ${secondsSince(t1)}`);
     const failures = await clusterEvents(ns.name, 'RecoverQuorumFailed');
     expect(back.status.recovery, `failed attempts: ${JSON.stringify(failures)}`).toMatchObject({ request, survivor, zxid });
     expect(back.status.voters).toBe(3);

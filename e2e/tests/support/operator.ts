@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { ZooKeeperClient } from '../../../client/src/client.js';
 import { parseMembersReply, type MembersReply } from '../../../protocol/src/admin-api.js';
-import { apply, kubectl, kubectlJson } from './kubectl.js';
+import { apply, kubectl, kubectlJson, type testNamespace } from './kubectl.js';
 import { testImage } from './pods.js';
 import { waitUntil } from './wait.js';
 
@@ -28,6 +28,13 @@ export async function installOperator(image = testImage): Promise<void> {
 export async function uninstallOperator(): Promise<void> {
   await kubectl(['delete', '--ignore-not-found', '--wait=true', '-f', '-'], { input: read('operator/deploy/operator.yaml') + '\n---\n' + read('operator/rbac/role.yaml'), timeoutMs: 180_000 });
   await kubectl(['delete', '--ignore-not-found', '--wait=true', '-f', '-'], { input: read('crds/corral.dev_coordinationclusters.yaml'), timeoutMs: 180_000 });
+}
+
+/** Ends an operator test: its clusters first, while the operator still runs their finalizers; then the namespace and the operator. */
+export async function removeClustersAndOperator(ns: Awaited<ReturnType<typeof testNamespace>> | undefined): Promise<void> {
+  if (ns) await kubectl(['delete', 'coordinationclusters', '--all', '-n', ns.name, '--wait=true', '--timeout=120s']);
+  await ns?.remove();
+  await uninstallOperator();
 }
 
 export interface ClusterCondition {
